@@ -1,0 +1,251 @@
+"""HTTP routes of the reference backend. The contract is written down in docs/api.md."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from backend.change_feed import ChangeNotifier
+from backend.store import PRIORITIES, BackendStore, StoredResponse
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 5000
+MAX_WAIT_SECONDS = 30.0
+ACTION_TYPES = ("close", "transfer", "tag", "priority")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def create_app(
+    store: BackendStore,
+    *,
+    agent_token: str,
+    agent_name: str,
+    channel_token: str | None = None,
+    notifier: ChangeNotifier | None = None,
+) -> Starlette:
+    notifier = notifier or ChangeNotifier()
+
+    def require_token(request: Request, expected: str | None) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, presented = header.partition(" ")
+        if expected is None or scheme.lower() != "bearer" or not hmac.compare_digest(
+            presented.strip().encode(), expected.encode()
+        ):
+            raise ApiError(401, "unauthorized", "missing or invalid bearer token")
+
+    async def read_json(request: Request) -> dict:
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise ApiError(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
+        try:
+            body = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "bad_json", "request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad_json", "request body must be a JSON object")
+        return body
+
+    def existing_chat(chat_id: str) -> dict:
+        chat = store.chat(chat_id)
+        if chat is None:
+            raise ApiError(404, "no_such_chat", f"no chat {chat_id}")
+        return chat
+
+    def valid_text(body: dict) -> str:
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(422, "invalid_text", "text must be a non-empty string")
+        if len(text) > MAX_TEXT_CHARS:
+            raise ApiError(422, "text_too_long", f"text is over {MAX_TEXT_CHARS} characters")
+        return text
+
+    async def idempotent(request: Request, body: dict, apply, change: tuple[str, str]) -> JSONResponse:
+        key = request.headers.get("idempotency-key", "")
+        if not (0 < len(key) <= 200 and key.isascii() and key.isprintable()):
+            raise ApiError(400, "bad_idempotency_key", "Idempotency-Key header (1-200 printable ASCII) required")
+        fingerprint = hashlib.sha256(
+            f"{request.method} {request.url.path}\n".encode()
+            + json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        with store.transaction():
+            previous = store.stored_response(key)
+            if previous is not None:
+                stored_fingerprint, response = previous
+                if stored_fingerprint != fingerprint:
+                    raise ApiError(422, "idempotency_key_reused", "this key was used with a different request")
+                return JSONResponse(response.body, response.status, headers={"Idempotent-Replayed": "true"})
+            response = apply()
+            store.store_response(key, fingerprint, response)
+        notifier.notify(*change, "agent")
+        return JSONResponse(response.body, response.status)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True, "server_id": store.server_id})
+
+    async def me(request: Request) -> JSONResponse:
+        require_token(request, agent_token)
+        return JSONResponse({"agent": {"name": agent_name}, "server_id": store.server_id})
+
+    async def list_chats(request: Request) -> JSONResponse:
+        require_token(request, agent_token)
+        # Cursor first, then chats: a change landing in between is seen twice, never missed.
+        cursor = store.current_cursor()
+        return JSONResponse({"chats": store.chats(), "cursor": cursor})
+
+    async def list_messages(request: Request) -> JSONResponse:
+        require_token(request, agent_token)
+        existing_chat(request.path_params["chat_id"])
+        after = int_param(request, "after", 0, minimum=0)
+        limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
+        messages = store.messages_after(request.path_params["chat_id"], after, limit + 1)
+        return JSONResponse({"messages": messages[:limit], "has_more": len(messages) > limit})
+
+    async def events(request: Request) -> JSONResponse:
+        require_token(request, agent_token)
+        after = int_param(request, "after", 0, minimum=0)
+        wait = min(float_param(request, "wait", 0.0), MAX_WAIT_SECONDS)
+        deadline = time.monotonic() + wait
+        while True:
+            changed = notifier.current()
+            batch = store.events_after(after)
+            remaining = deadline - time.monotonic()
+            if batch or remaining <= 0:
+                cursor = batch[-1]["cursor"] if batch else max(after, 0)
+                return JSONResponse({"events": batch, "cursor": cursor})
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+    async def post_agent_message(request: Request) -> JSONResponse:
+        require_token(request, agent_token)
+        chat_id = request.path_params["chat_id"]
+        body = await read_json(request)
+        existing_chat(chat_id)
+        text = valid_text(body)
+
+        def apply() -> StoredResponse:
+            return StoredResponse(201, {"message": store.add_message(chat_id, "agent", text)})
+
+        return await idempotent(request, body, apply, ("message.created", chat_id))
+
+    async def post_action(request: Request) -> JSONResponse:
+        require_token(request, agent_token)
+        chat_id = request.path_params["chat_id"]
+        body = await read_json(request)
+        existing_chat(chat_id)
+        fields = action_fields(body)
+
+        def apply() -> StoredResponse:
+            return StoredResponse(200, {"chat": store.update_chat(chat_id, **fields)})
+
+        return await idempotent(request, body, apply, ("chat.updated", chat_id))
+
+    async def channel_open_chat(request: Request) -> JSONResponse:
+        require_token(request, channel_token)
+        body = await read_json(request)
+        customer = body.get("customer") or {}
+        if not isinstance(customer, dict) or not isinstance(customer.get("name"), str) or not customer["name"]:
+            raise ApiError(422, "invalid_customer", "customer.name is required")
+        chat = store.open_chat(
+            customer["name"],
+            str(body.get("channel", "web")),
+            customer_title=str(customer.get("title", "")),
+            vip=bool(customer.get("vip", False)),
+            language=str(body.get("language", "zh")),
+        )
+        notifier.notify("chat.created", chat["id"], "customer")
+        return JSONResponse({"chat": chat}, 201)
+
+    async def channel_customer_message(request: Request) -> JSONResponse:
+        require_token(request, channel_token)
+        chat_id = request.path_params["chat_id"]
+        body = await read_json(request)
+        existing_chat(chat_id)
+        message = store.add_message(chat_id, "customer", valid_text(body))
+        notifier.notify("message.created", chat_id, "customer")
+        return JSONResponse({"message": message}, 201)
+
+    def guarded(endpoint):
+        async def run(request: Request) -> JSONResponse:
+            try:
+                return await endpoint(request)
+            except ApiError as error:
+                return error_response(error.status, error.code, error.message)
+
+        return run
+
+    routes = [
+        Route("/api/v1/health", guarded(health)),
+        Route("/api/v1/me", guarded(me)),
+        Route("/api/v1/chats", guarded(list_chats)),
+        Route("/api/v1/chats/{chat_id}/messages", guarded(list_messages), methods=["GET"]),
+        Route("/api/v1/chats/{chat_id}/messages", guarded(post_agent_message), methods=["POST"]),
+        Route("/api/v1/chats/{chat_id}/actions", guarded(post_action), methods=["POST"]),
+        Route("/api/v1/events", guarded(events)),
+        Route("/api/v1/channel/chats", guarded(channel_open_chat), methods=["POST"]),
+        Route("/api/v1/channel/chats/{chat_id}/messages", guarded(channel_customer_message), methods=["POST"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.store = store
+    app.state.notifier = notifier
+    return app
+
+
+def action_fields(body: dict) -> dict:
+    kind = body.get("type")
+    if kind not in ACTION_TYPES:
+        raise ApiError(422, "invalid_action", f"type must be one of {', '.join(ACTION_TYPES)}")
+    if kind == "close":
+        return {"state": "closed"}
+    if kind == "transfer":
+        if not isinstance(body.get("to"), str) or not body["to"]:
+            raise ApiError(422, "invalid_action", "transfer needs 'to'")
+        return {"state": "transferred"}
+    if kind == "tag":
+        tags = body.get("tags")
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise ApiError(422, "invalid_action", "tag needs 'tags': a list of strings")
+        return {"tags": tags}
+    if body.get("priority") not in PRIORITIES:
+        raise ApiError(422, "invalid_action", f"priority must be one of {', '.join(PRIORITIES)}")
+    return {"priority": body["priority"]}
+
+
+def int_param(request: Request, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    try:
+        value = default if raw is None else int(raw)
+    except ValueError:
+        raise ApiError(400, "bad_parameter", f"{name} must be an integer") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ApiError(400, "bad_parameter", f"{name} out of range")
+    return value
+
+
+def float_param(request: Request, name: str, default: float) -> float:
+    raw = request.query_params.get(name)
+    try:
+        value = default if raw is None else float(raw)
+    except ValueError:
+        raise ApiError(400, "bad_parameter", f"{name} must be a number") from None
+    if not value >= 0:
+        raise ApiError(400, "bad_parameter", f"{name} must be >= 0")
+    return value

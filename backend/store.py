@@ -1,0 +1,245 @@
+"""The reference backend's own SQLite database: chats, messages, the change log and idempotency records.
+
+All access happens on the server's event loop thread (one connection, short statements), which keeps the
+change log's cursor strictly increasing in commit order without extra locking.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chats (
+    id TEXT PRIMARY KEY,
+    customer_name TEXT NOT NULL,
+    customer_title TEXT NOT NULL DEFAULT '',
+    vip INTEGER NOT NULL DEFAULT 0,
+    channel TEXT NOT NULL,
+    language TEXT NOT NULL DEFAULT 'zh',
+    state TEXT NOT NULL DEFAULT 'opened',
+    priority TEXT NOT NULL DEFAULT 'normal',
+    tags TEXT NOT NULL DEFAULT '[]',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    chat_id TEXT NOT NULL REFERENCES chats(id),
+    seq INTEGER NOT NULL,
+    author TEXT NOT NULL CHECK (author IN ('agent', 'customer', 'system')),
+    text TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    UNIQUE (chat_id, seq)
+);
+CREATE TABLE IF NOT EXISTS events (
+    cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    message_id TEXT
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    response TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+CHAT_STATES = ("opened", "in_progress", "transferred", "closed")
+PRIORITIES = ("urgent", "important", "normal")
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: dict
+
+
+class BackendStore:
+    def __init__(self, path: str | Path, clock=time.time):
+        self.path = str(path)
+        self.clock = clock
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA busy_timeout=5000")
+        self.conn.executescript(SCHEMA)
+        row = self.conn.execute("SELECT value FROM meta WHERE key='server_id'").fetchone()
+        if row is None:
+            self.server_id = "srv_" + secrets.token_hex(6)
+            self.conn.execute("INSERT INTO meta VALUES ('server_id', ?)", (self.server_id,))
+        else:
+            self.server_id = row["value"]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction; nested use joins the outer one so an idempotent request is all-or-nothing."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- reads -------------------------------------------------------------------------------------
+
+    def chats(self) -> list[dict]:
+        rows = self.conn.execute("SELECT * FROM chats ORDER BY created_at, id").fetchall()
+        return [self._chat_json(r) for r in rows]
+
+    def chat(self, chat_id: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM chats WHERE id=?", (chat_id,)).fetchone()
+        return self._chat_json(row) if row else None
+
+    def messages_after(self, chat_id: str, after_seq: int, limit: int) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT * FROM messages WHERE chat_id=? AND seq>? ORDER BY seq LIMIT ?",
+            (chat_id, after_seq, limit),
+        ).fetchall()
+        return [self._message_json(r) for r in rows]
+
+    def message(self, message_id: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM messages WHERE id=?", (message_id,)).fetchone()
+        return self._message_json(row) if row else None
+
+    def current_cursor(self) -> int:
+        return self.conn.execute("SELECT COALESCE(MAX(cursor), 0) FROM events").fetchone()[0]
+
+    def events_after(self, cursor: int, limit: int = 500) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT * FROM events WHERE cursor>? ORDER BY cursor LIMIT ?", (cursor, limit)
+        ).fetchall()
+        events = []
+        for row in rows:
+            event = {"cursor": row["cursor"], "type": row["type"], "chat": self.chat(row["chat_id"])}
+            if row["message_id"]:
+                event["message"] = self.message(row["message_id"])
+            events.append(event)
+        return events
+
+    # --- writes ------------------------------------------------------------------------------------
+
+    def open_chat(
+        self,
+        customer_name: str,
+        channel: str,
+        *,
+        customer_title: str = "",
+        vip: bool = False,
+        language: str = "zh",
+        priority: str = "normal",
+        at: float | None = None,
+    ) -> dict:
+        now = self.clock() if at is None else at
+        chat_id = "ch_" + secrets.token_hex(4)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO chats (id, customer_name, customer_title, vip, channel, language, priority,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (chat_id, customer_name, customer_title, int(vip), channel, language, priority, now, now),
+            )
+            self._log_event("chat.created", chat_id)
+        return self.chat(chat_id)
+
+    def add_message(self, chat_id: str, author: str, text: str, *, at: float | None = None) -> dict:
+        """Append a message; a customer writing into a closed chat reopens it (domain state machine)."""
+        now = self.clock() if at is None else at
+        message_id = "m_" + secrets.token_hex(6)
+        with self.transaction():
+            chat = self.conn.execute("SELECT state, last_seq FROM chats WHERE id=?", (chat_id,)).fetchone()
+            if chat is None:
+                raise KeyError(chat_id)
+            seq = chat["last_seq"] + 1
+            self.conn.execute(
+                "INSERT INTO messages (id, chat_id, seq, author, text, created_at) VALUES (?,?,?,?,?,?)",
+                (message_id, chat_id, seq, author, text, now),
+            )
+            new_state = chat["state"]
+            if author == "customer" and chat["state"] == "closed":
+                new_state = "opened"
+            elif author == "agent" and chat["state"] == "opened":
+                new_state = "in_progress"
+            self.conn.execute(
+                "UPDATE chats SET last_seq=?, updated_at=?, state=? WHERE id=?", (seq, now, new_state, chat_id)
+            )
+            self._log_event("message.created", chat_id, message_id)
+        return self.message(message_id)
+
+    def update_chat(self, chat_id: str, **fields) -> dict:
+        allowed = {"state", "priority", "tags"}
+        if not fields.keys() <= allowed:
+            raise ValueError(f"cannot update {sorted(fields.keys() - allowed)}")
+        if "tags" in fields:
+            fields["tags"] = json.dumps(fields["tags"], ensure_ascii=False)
+        assignments = ", ".join(f"{name}=?" for name in fields)
+        with self.transaction():
+            self.conn.execute(
+                f"UPDATE chats SET {assignments}, updated_at=? WHERE id=?",
+                (*fields.values(), self.clock(), chat_id),
+            )
+            self._log_event("chat.updated", chat_id)
+        return self.chat(chat_id)
+
+    # --- idempotency -------------------------------------------------------------------------------
+
+    def stored_response(self, key: str) -> tuple[str, StoredResponse] | None:
+        row = self.conn.execute("SELECT * FROM idempotency WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return None
+        return row["fingerprint"], StoredResponse(row["status"], json.loads(row["response"]))
+
+    def store_response(self, key: str, fingerprint: str, response: StoredResponse) -> None:
+        self.conn.execute(
+            "INSERT INTO idempotency (key, fingerprint, status, response, created_at) VALUES (?,?,?,?,?)",
+            (key, fingerprint, response.status, json.dumps(response.body, ensure_ascii=False), self.clock()),
+        )
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _log_event(self, event_type: str, chat_id: str, message_id: str | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO events (type, chat_id, message_id) VALUES (?,?,?)", (event_type, chat_id, message_id)
+        )
+
+    @staticmethod
+    def _chat_json(row: sqlite3.Row) -> dict:
+        return {
+            "id": row["id"],
+            "customer": {"name": row["customer_name"], "title": row["customer_title"], "vip": bool(row["vip"])},
+            "channel": row["channel"],
+            "language": row["language"],
+            "state": row["state"],
+            "priority": row["priority"],
+            "tags": json.loads(row["tags"]),
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+            "last_seq": row["last_seq"],
+        }
+
+    @staticmethod
+    def _message_json(row: sqlite3.Row) -> dict:
+        return {
+            "id": row["id"],
+            "chat_id": row["chat_id"],
+            "seq": row["seq"],
+            "author": row["author"],
+            "text": row["text"],
+            "created_at": row["created_at"],
+        }
