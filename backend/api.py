@@ -142,7 +142,8 @@ def create_app(
         text = valid_text(body)
 
         def apply() -> StoredResponse:
-            return StoredResponse(201, {"message": store.add_message(chat_id, "agent", text)})
+            message = store.add_message(chat_id, "agent", text, client_key=request.headers["idempotency-key"])
+            return StoredResponse(201, {"message": message})
 
         return await idempotent(request, body, apply, ("message.created", chat_id))
 

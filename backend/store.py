@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS messages (
     author TEXT NOT NULL CHECK (author IN ('agent', 'customer', 'system')),
     text TEXT NOT NULL,
     created_at REAL NOT NULL,
+    client_key TEXT,
     UNIQUE (chat_id, seq)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -158,7 +159,9 @@ class BackendStore:
             self._log_event("chat.created", chat_id)
         return self.chat(chat_id)
 
-    def add_message(self, chat_id: str, author: str, text: str, *, at: float | None = None) -> dict:
+    def add_message(
+        self, chat_id: str, author: str, text: str, *, at: float | None = None, client_key: str | None = None
+    ) -> dict:
         """Append a message; a customer writing into a closed chat reopens it (domain state machine)."""
         now = self.clock() if at is None else at
         message_id = "m_" + secrets.token_hex(6)
@@ -168,8 +171,9 @@ class BackendStore:
                 raise KeyError(chat_id)
             seq = chat["last_seq"] + 1
             self.conn.execute(
-                "INSERT INTO messages (id, chat_id, seq, author, text, created_at) VALUES (?,?,?,?,?,?)",
-                (message_id, chat_id, seq, author, text, now),
+                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (message_id, chat_id, seq, author, text, now, client_key),
             )
             new_state = chat["state"]
             if author == "customer" and chat["state"] == "closed":
@@ -242,4 +246,5 @@ class BackendStore:
             "author": row["author"],
             "text": row["text"],
             "created_at": row["created_at"],
+            "client_key": row["client_key"],
         }

@@ -1,0 +1,1 @@
+"""Data that must survive: the agent's SQLite store (chat cache + outbox), backend clients and the sync engine."""

@@ -1,0 +1,88 @@
+"""The seam between the sync engine and a helpdesk backend.
+
+The engine and the outbox know only this interface; a new backend type (Chatwoot's Application API is
+planned) is a new class implementing it, with its own mapping of ids, cursors and errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from local_cache.models import RemoteChat, RemoteMessage
+
+
+class BackendError(Exception):
+    """Base class: `detail` is safe to show the agent (it never contains the token)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BackendUnavailable(BackendError):
+    """Transient: connection refused or reset, timeout, 5xx, 408/409/425/429. Retry the same request later."""
+
+    def __init__(self, detail: str, retry_after: float | None = None):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class AuthenticationRejected(BackendError):
+    """401: the token is missing, wrong or revoked. Nothing is dropped; the agent must sign in again."""
+
+
+class RequestRejected(BackendError):
+    """Any other 4xx: this one request will never succeed as it is."""
+
+    def __init__(self, detail: str, status: int):
+        super().__init__(detail)
+        self.status = status
+
+
+class CursorExpired(BackendError):
+    """The server no longer has changes after our cursor: take a fresh snapshot."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    agent_name: str
+    server_id: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    chats: list[RemoteChat]
+    cursor: int
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    chats: list[RemoteChat]
+    messages: list[RemoteMessage]
+    cursor: int
+
+
+@dataclass(frozen=True)
+class PostResult:
+    message: RemoteMessage | None = None
+    chat: RemoteChat | None = None
+
+
+class BackendClient(Protocol):
+    async def identity(self) -> Identity: ...
+
+    async def snapshot(self) -> Snapshot:
+        """All of the agent's chats and the change-feed cursor they are current as of."""
+
+    async def messages_after(self, chat_id: str, after_seq: int) -> list[RemoteMessage]:
+        """Every message of the chat with seq > after_seq, in order."""
+
+    async def changes_after(self, cursor: int, wait: float) -> ChangeBatch:
+        """Changes after `cursor`; waits up to `wait` seconds for the first one."""
+
+    async def post_message(self, chat_id: str, text: str, idempotency_key: str) -> PostResult: ...
+
+    async def post_action(self, chat_id: str, action: dict, idempotency_key: str) -> PostResult: ...
+
+    async def aclose(self) -> None: ...

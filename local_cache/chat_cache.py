@@ -1,0 +1,135 @@
+"""The local copy of chats and messages. Rows are keyed by server id, so replaying a change never duplicates.
+
+Functions here run inside the caller's transaction; LocalStore decides where transactions begin and end.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from local_cache.models import ChatSummary, RemoteChat, RemoteMessage, TranscriptEntry
+
+PREVIEW_CHARS = 60
+
+
+def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
+    conn.execute(
+        """
+        INSERT INTO chats (id, customer_name, customer_title, vip, channel, state, priority, created_at, updated_at)
+        VALUES (?,?,?,?,?,?,?,?,?)
+        ON CONFLICT (id) DO UPDATE SET
+            customer_name=excluded.customer_name, customer_title=excluded.customer_title, vip=excluded.vip,
+            channel=excluded.channel, state=excluded.state, priority=excluded.priority,
+            updated_at=excluded.updated_at
+        """,
+        (
+            chat.id, chat.customer_name, chat.customer_title, int(chat.vip), chat.channel,
+            chat.state, chat.priority, chat.created_at, chat.updated_at,
+        ),
+    )
+
+
+def upsert_message(conn: sqlite3.Connection, message: RemoteMessage) -> None:
+    conn.execute(
+        """
+        INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key) VALUES (?,?,?,?,?,?,?)
+        ON CONFLICT (id) DO UPDATE SET
+            seq=excluded.seq, text=excluded.text, client_key=COALESCE(messages.client_key, excluded.client_key)
+        """,
+        (
+            message.id, message.chat_id, message.seq, message.author, message.text,
+            message.created_at, message.client_key,
+        ),
+    )
+    if message.client_key:
+        # The change feed may deliver our own message before the POST's answer does (or instead of it).
+        conn.execute(
+            "UPDATE outbox SET state='sent', server_message_id=? WHERE idempotency_key=? AND state != 'sent'",
+            (message.id, message.client_key),
+        )
+
+
+def last_seq(conn: sqlite3.Connection, chat_id: str) -> int:
+    return conn.execute("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE chat_id=?", (chat_id,)).fetchone()[0]
+
+
+def mark_read(conn: sqlite3.Connection, chat_id: str) -> None:
+    conn.execute("UPDATE chats SET read_seq=? WHERE id=?", (last_seq(conn, chat_id), chat_id))
+
+
+SUMMARY_QUERY = """
+WITH last_agent AS (
+    -- The agent has answered once a reply is in the outbox, even before the server acknowledges it.
+    SELECT chat_id, MAX(created_at) AS at FROM (
+        SELECT chat_id, created_at FROM messages WHERE author='agent'
+        UNION ALL
+        SELECT chat_id, created_at FROM outbox WHERE kind='message' AND state IN ('queued', 'sending')
+    ) GROUP BY chat_id
+),
+unanswered AS (
+    SELECT m.chat_id, MIN(m.created_at) AS since FROM messages m LEFT JOIN last_agent a ON a.chat_id = m.chat_id
+    WHERE m.author='customer' AND (a.at IS NULL OR m.created_at > a.at) GROUP BY m.chat_id
+)
+SELECT c.*,
+    (SELECT COUNT(*) FROM messages m WHERE m.chat_id=c.id AND m.author='customer' AND m.seq > c.read_seq)
+        AS unread,
+    (SELECT text FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_text,
+    (SELECT created_at FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_at,
+    u.since AS waiting_since
+FROM chats c LEFT JOIN unanswered u ON u.chat_id = c.id
+ORDER BY (c.state = 'closed'), c.created_at, c.id
+"""
+
+
+def chat_summaries(conn: sqlite3.Connection) -> list[ChatSummary]:
+    """Open chats first, oldest first, so the positions behind the jump keys stay stable."""
+    return [
+        ChatSummary(
+            id=row["id"],
+            customer_name=row["customer_name"],
+            customer_title=row["customer_title"],
+            vip=bool(row["vip"]),
+            channel=row["channel"],
+            state=row["state"],
+            priority=row["priority"],
+            last_message_preview=" ".join((row["last_text"] or "").split())[:PREVIEW_CHARS],
+            last_message_at=row["last_at"],
+            unread=row["unread"],
+            waiting_since=row["waiting_since"] if row["state"] != "closed" else None,
+        )
+        for row in conn.execute(SUMMARY_QUERY)
+    ]
+
+
+def transcript(conn: sqlite3.Connection, chat_id: str) -> list[TranscriptEntry]:
+    """Server messages in order, then the agent's messages still in the outbox, in the order they were sent."""
+    entries = [
+        TranscriptEntry(
+            key=row["id"],
+            author=row["author"],
+            text=row["text"],
+            created_at=row["created_at"],
+            delivery="sent" if row["author"] == "agent" else None,
+        )
+        for row in conn.execute(
+            "SELECT id, author, text, created_at FROM messages WHERE chat_id=? ORDER BY seq", (chat_id,)
+        )
+    ]
+    pending = conn.execute(
+        """
+        SELECT idempotency_key, json_extract(body, '$.text') AS text, created_at, state FROM outbox
+        WHERE chat_id=? AND kind='message' AND state != 'sent' ORDER BY id
+        """,
+        (chat_id,),
+    )
+    entries.extend(
+        TranscriptEntry(
+            key=row["idempotency_key"],
+            author="agent",
+            text=row["text"],
+            created_at=row["created_at"],
+            delivery="rejected" if row["state"] == "rejected" else "sending",
+        )
+        for row in pending
+    )
+    return entries

@@ -1,0 +1,104 @@
+"""Opening the agent's SQLite file: pragmas, write transactions and schema migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+# Each entry upgrades the schema by one version; PRAGMA user_version records how many have run.
+# Never edit a shipped migration: append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE chats (
+        id TEXT PRIMARY KEY,
+        customer_name TEXT NOT NULL,
+        customer_title TEXT NOT NULL DEFAULT '',
+        vip INTEGER NOT NULL DEFAULT 0,
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        read_seq INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        chat_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        client_key TEXT UNIQUE
+    );
+    CREATE INDEX messages_by_chat ON messages (chat_id, seq);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        chat_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('message', 'action')),
+        body TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'rejected')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        server_message_id TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox (state, id);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(RuntimeError):
+    """The store file cannot be used; the message names the file and what to do."""
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves; Python's implicit BEGIN would take the
+        # write lock late and turn concurrent writers into "database is locked" errors.
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: an acknowledged enqueue into the outbox survives power loss.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        migrate(conn, path)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"cannot use the local store {path}: {error}") from error
+    except OSError as error:
+        raise StoreError(f"cannot create the local store {path}: {error}") from error
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    with write_transaction(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{path} has schema version {version}, newer than this agent-console ({SCHEMA_VERSION}); upgrade it"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={number + 1}")
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection):
+    """BEGIN IMMEDIATE takes the write lock up front, so busy_timeout applies instead of a deadlock error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

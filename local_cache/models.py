@@ -1,0 +1,79 @@
+"""Plain data passed between the store, the sync engine and the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RemoteChat:
+    id: str
+    customer_name: str
+    customer_title: str
+    vip: bool
+    channel: str
+    state: str
+    priority: str
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class RemoteMessage:
+    id: str
+    chat_id: str
+    seq: int
+    author: str  # agent | customer | system
+    text: str
+    created_at: float
+    client_key: str | None = None  # the idempotency key the agent's console sent it with
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    """One row of the chat list."""
+
+    id: str
+    customer_name: str
+    customer_title: str
+    vip: bool
+    channel: str
+    state: str
+    priority: str
+    last_message_preview: str
+    last_message_at: float | None
+    unread: int
+    waiting_since: float | None  # the customer's oldest message not yet answered by the agent
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One message as the transcript shows it; agent messages carry a delivery state."""
+
+    key: str  # server id, or the idempotency key while the message is only in the outbox
+    author: str
+    text: str
+    created_at: float
+    delivery: str | None  # sending | sent | rejected for agent messages, None otherwise
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    idempotency_key: str
+    chat_id: str
+    kind: str  # message | action
+    body: dict
+    state: str  # queued | sending | sent | rejected
+    attempts: int
+    last_error: str | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool
+    since: float  # when the current online/offline state began
+    outbox_depth: int
+    agent_name: str
+    detail: str = ""

@@ -1,0 +1,146 @@
+"""BackendClient for the reference API (docs/api.md), over httpx."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from local_cache.backend_client import (
+    AuthenticationRejected,
+    BackendUnavailable,
+    ChangeBatch,
+    CursorExpired,
+    Identity,
+    PostResult,
+    RequestRejected,
+    Snapshot,
+)
+from local_cache.models import RemoteChat, RemoteMessage
+
+TRANSIENT_STATUSES = {408, 409, 425, 429}
+REQUEST_DEADLINE = 15.0  # whole request; httpx's own timeouts are per phase and per chunk
+
+
+class ReferenceApiClient:
+    def __init__(self, base_url: str, token: str, *, deadline: float = REQUEST_DEADLINE, transport=None):
+        self._deadline = deadline
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/api/v1",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(deadline, connect=5.0),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def identity(self) -> Identity:
+        body = await self._request("GET", "/me")
+        return Identity(agent_name=body["agent"]["name"], server_id=body["server_id"])
+
+    async def snapshot(self) -> Snapshot:
+        body = await self._request("GET", "/chats")
+        return Snapshot(chats=[chat_from_json(c) for c in body["chats"]], cursor=body["cursor"])
+
+    async def messages_after(self, chat_id: str, after_seq: int) -> list[RemoteMessage]:
+        messages: list[RemoteMessage] = []
+        while True:
+            body = await self._request("GET", f"/chats/{chat_id}/messages", params={"after": after_seq})
+            page = [message_from_json(m) for m in body["messages"]]
+            messages.extend(page)
+            if not body["has_more"] or not page:
+                return messages
+            after_seq = page[-1].seq
+
+    async def changes_after(self, cursor: int, wait: float) -> ChangeBatch:
+        body = await self._request(
+            "GET", "/events", params={"after": cursor, "wait": wait}, deadline=wait + self._deadline
+        )
+        chats: dict[str, RemoteChat] = {}
+        messages: list[RemoteMessage] = []
+        for event in body["events"]:
+            if event.get("chat"):
+                chats[event["chat"]["id"]] = chat_from_json(event["chat"])
+            if event.get("message"):
+                messages.append(message_from_json(event["message"]))
+        return ChangeBatch(chats=list(chats.values()), messages=messages, cursor=body["cursor"])
+
+    async def post_message(self, chat_id: str, text: str, idempotency_key: str) -> PostResult:
+        body = await self._request(
+            "POST", f"/chats/{chat_id}/messages", json={"text": text},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return PostResult(message=message_from_json(body["message"]))
+
+    async def post_action(self, chat_id: str, action: dict, idempotency_key: str) -> PostResult:
+        body = await self._request(
+            "POST", f"/chats/{chat_id}/actions", json=action, headers={"Idempotency-Key": idempotency_key}
+        )
+        return PostResult(chat=chat_from_json(body["chat"]))
+
+    async def _request(self, method: str, path: str, *, deadline: float | None = None, **kwargs) -> dict:
+        try:
+            async with asyncio.timeout(deadline or self._deadline):
+                response = await self._http.request(method, path, **kwargs)
+        except TimeoutError:
+            raise BackendUnavailable(f"{method} {path}: no complete answer within the deadline") from None
+        except httpx.HTTPError as error:
+            # str(error) never includes request headers, so the token cannot leak through it.
+            raise BackendUnavailable(f"{method} {path}: {type(error).__name__}: {error}") from None
+        status = response.status_code
+        if status < 300:
+            try:
+                return response.json()
+            except ValueError:
+                raise BackendUnavailable(f"{method} {path}: answer is not JSON") from None
+        detail = f"{method} {path}: HTTP {status} {error_message(response)}"
+        if status == 401:
+            raise AuthenticationRejected(detail)
+        if status == 410:
+            raise CursorExpired(detail)
+        if status >= 500 or status in TRANSIENT_STATUSES:
+            raise BackendUnavailable(detail, retry_after=retry_after_seconds(response))
+        raise RequestRejected(detail, status)
+
+
+def error_message(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return response.reason_phrase
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def chat_from_json(data: dict) -> RemoteChat:
+    customer = data.get("customer") or {}
+    return RemoteChat(
+        id=data["id"],
+        customer_name=customer.get("name", ""),
+        customer_title=customer.get("title", ""),
+        vip=bool(customer.get("vip", False)),
+        channel=data.get("channel", ""),
+        state=data.get("state", "opened"),
+        priority=data.get("priority", "normal"),
+        created_at=float(data["created_at"]),
+        updated_at=float(data["updated_at"]),
+    )
+
+
+def message_from_json(data: dict) -> RemoteMessage:
+    return RemoteMessage(
+        id=data["id"],
+        chat_id=data["chat_id"],
+        seq=int(data["seq"]),
+        author=data["author"],
+        text=data["text"],
+        created_at=float(data["created_at"]),
+        client_key=data.get("client_key"),
+    )
