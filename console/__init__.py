@@ -1,0 +1,1 @@
+"""The application: CLI entry point, App, wiring. Decides; does little itself."""

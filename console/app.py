@@ -1,0 +1,238 @@
+"""The Textual application: wires the store, the sync engine and the widgets together."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, Static
+
+from console.background_sync import BackgroundSync
+from console.chat_commands import ChatCommands
+from local_cache.models import ChatSummary, SyncStatus
+from local_cache.reference_client import ReferenceApiClient
+from local_cache.store import LocalStore
+from local_cache.sync_engine import SyncEngine
+from widgets.chat_list import ChatList
+from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
+from widgets.help_screen import HelpScreen
+from widgets.inert_text import inert_text
+from widgets.status_bar import StatusBar
+from widgets.transcript import Transcript
+
+JUMP_BINDINGS = [
+    Binding(
+        f"alt+{n},{ALT_DIGIT_KEY_NAMES[n - 1]}", f"jump_to_chat({n})", "Chat 1–9" if n == 1 else f"Chat {n}",
+        show=n == 1, key_display="alt+1…9" if n == 1 else None, id=f"jump_to_chat_{n}", priority=True,
+    )
+    for n in range(1, 10)
+]
+
+
+@dataclass
+class StoreChanged(Message):
+    chat_ids: set[str]
+
+
+@dataclass
+class SyncStatusChanged(Message):
+    status: SyncStatus
+
+
+@dataclass
+class SyncCrashed(Message):
+    error: Exception
+
+
+class AgentConsoleApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "agent-console"
+    COMMANDS = App.COMMANDS | {ChatCommands}
+    BINDINGS = [
+        Binding(
+            "alt+down,ctrl+pagedown", "next_chat", "Next chat", key_display="alt+↓", id="next_chat", priority=True
+        ),
+        Binding(
+            "alt+up,ctrl+pageup", "previous_chat", "Prev chat", key_display="alt+↑", id="previous_chat",
+            priority=True,
+        ),
+        *JUMP_BINDINGS,
+        Binding("ctrl+r", "focus_composer", "Reply", id="focus_composer", priority=True),
+        Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        store_path: Path,
+        backend_url: str,
+        token: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        long_poll_wait: float = 20.0,
+    ):
+        super().__init__()
+        self._store_path = Path(store_path)
+        self._backend_url, self._token = backend_url, token
+        self._clock = clock
+        self._long_poll_wait = long_poll_wait
+        self.store: LocalStore | None = None
+        self.sync: BackgroundSync | None = None
+        self.current_chat_id: str | None = None
+        self.sync_status: SyncStatus | None = None
+        self.chats: dict[str, ChatSummary] = {}  # by id, as last read from the store
+
+    # --- layout and lifecycle ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield ChatList(self._clock, id="chat-list")
+            with Vertical(id="conversation"):
+                yield Static(id="chat-header")
+                yield Transcript(id="transcript")
+                yield Composer(id="composer")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.store = LocalStore(self._store_path, self._clock)
+        self.query_one(StatusBar).show(None)
+        self.refresh_chats()
+        engine = SyncEngine(
+            lambda: LocalStore(self._store_path),
+            lambda: ReferenceApiClient(self._backend_url, self._token),
+            on_change=lambda chat_ids: self.post_message(StoreChanged(chat_ids)),
+            on_status=lambda status: self.post_message(SyncStatusChanged(status)),
+            long_poll_wait=self._long_poll_wait,
+        )
+        self.sync = BackgroundSync(engine, on_crash=lambda error: self.post_message(SyncCrashed(error)))
+        self.sync.start()
+        self.query_one(Composer).focus()
+
+    def on_unmount(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+        if self.store is not None:
+            self.store.close()
+
+    # --- showing state -------------------------------------------------------------------------------------
+
+    @property
+    def agent_name(self) -> str:
+        if self.sync_status and self.sync_status.agent_name:
+            return self.sync_status.agent_name
+        return (self.store.get_meta("agent_name") if self.store else None) or "You"
+
+    def refresh_chats(self) -> None:
+        summaries = self.store.chat_summaries()
+        self.chats = {chat.id: chat for chat in summaries}
+        self.query_one(ChatList).show(summaries, self.current_chat_id)
+        if self.current_chat_id is None and summaries:
+            self.show_chat(summaries[0].id)
+
+    def show_chat(self, chat_id: str) -> None:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            return
+        self.current_chat_id = chat_id
+        self.query_one(ChatList).select(chat_id)
+        if chat.unread:
+            self.store.mark_read(chat_id)
+            self.refresh_chats()
+            chat = self.chats[chat_id]
+        header = inert_text(chat.customer_name, "bold")
+        if chat.customer_title:
+            header.append_text(inert_text(f" ({chat.customer_title})"))
+        if chat.vip:
+            header.append(" VIP", style="bold yellow")
+        header.append(f"  ·  {chat.channel}  ·  {chat.state.replace('_', ' ')}  ·  {chat.priority}", style="dim")
+        self.query_one("#chat-header", Static).update(header)
+        self.query_one(Transcript).show(self.store.transcript(chat_id), chat.customer_name, self.agent_name)
+
+    @on(StoreChanged)
+    def _store_changed(self, event: StoreChanged) -> None:
+        self.refresh_chats()
+        if self.current_chat_id in event.chat_ids:
+            self.show_chat(self.current_chat_id)
+
+    @on(SyncStatusChanged)
+    def _sync_status_changed(self, event: SyncStatusChanged) -> None:
+        self.sync_status = event.status
+        self.query_one(StatusBar).show(event.status)
+
+    @on(SyncCrashed)
+    def _sync_crashed(self, event: SyncCrashed) -> None:
+        self.notify(f"Sync stopped: {event.error}. Messages stay in the outbox.", severity="error", timeout=30)
+
+    @on(ChatList.Selected)
+    def _chat_selected(self, event: ChatList.Selected) -> None:
+        self.show_chat(event.chat_id)
+
+    # --- sending -------------------------------------------------------------------------------------------
+
+    @on(Composer.SendRequested)
+    def _send(self, event: Composer.SendRequested) -> None:
+        if self.current_chat_id is None:
+            self.notify("Pick a chat first (alt+1…9 or the chat list).", severity="warning")
+            return
+        try:
+            self.store.enqueue_message(self.current_chat_id, event.text)
+        except ValueError as error:
+            self.notify(str(error), severity="error")
+            return
+        event.composer.clear()
+        self.refresh_chats()
+        self.show_chat(self.current_chat_id)
+        self.sync.wake()
+
+    # --- actions -------------------------------------------------------------------------------------------
+
+    def action_next_chat(self) -> None:
+        self._move_selection(+1)
+
+    def action_previous_chat(self) -> None:
+        self._move_selection(-1)
+
+    def _move_selection(self, step: int) -> None:
+        chat_ids = self.query_one(ChatList).chat_ids
+        if chat_ids:
+            current = chat_ids.index(self.current_chat_id) if self.current_chat_id in chat_ids else -step
+            self.show_chat(chat_ids[(current + step) % len(chat_ids)])
+
+    def action_jump_to_chat(self, position: int) -> None:
+        chat_ids = self.query_one(ChatList).chat_ids
+        if 0 < position <= len(chat_ids):
+            self.show_chat(chat_ids[position - 1])
+
+    def action_focus_composer(self) -> None:
+        self.query_one(Composer).focus()
+
+    def action_focus_chat_list(self) -> None:
+        self.query_one(ChatList).focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_help_rows()))
+
+    def key_help_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for binding in [*self.BINDINGS, *Composer.BINDINGS]:
+            if binding.id and binding.id.startswith("jump_to_chat_") and binding.id != "jump_to_chat_1":
+                continue
+            keys = ", ".join(
+                self.get_key_display(Binding(key, binding.action)) for key in binding.key.split(",")
+            )
+            if binding.id and binding.id.startswith("jump_to_chat_"):
+                keys = binding.key_display
+            rows.append((keys, binding.description))
+        rows.insert(-1, (self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")), "Command palette"))
+        rows.append(("tab, shift+tab", "Move focus between chat list, transcript and composer"))
+        return rows

@@ -1,0 +1,35 @@
+"""Command palette entries: every chat by name, and every key binding's action by its description."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class ChatCommands(Provider):
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        commands = []
+        for position, chat_id in enumerate(app.query_one("#chat-list").chat_ids, 1):
+            chat = app.chats.get(chat_id)
+            if chat is not None:
+                commands.append(
+                    (f"Open chat {position}: {chat.customer_name} ({chat.channel})",
+                     partial(app.show_chat, chat_id), "Switch the transcript and composer to this chat")
+                )
+        for binding in app.BINDINGS:
+            if binding.description and not binding.action.startswith("jump_to_chat"):
+                commands.append((binding.description, partial(app.run_action, binding.action), f"key: {binding.key}"))
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,135 @@
+"""The `agent-console` command: the TUI by default, plus headless subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from console.config import BACKEND_ENV, CONFIG_ENV, TOKEN_ENV, ConfigError, Settings, resolve_settings
+from local_cache.database import StoreError
+from local_cache.store import LocalStore, profile_path
+
+DESCRIPTION = """\
+Keyboard-driven console for customer-service agents handling many live chats.
+
+With no backend configured it starts the reference backend with simulated customers on a free
+loopback port (the embedded default) and connects to it over HTTP like any other backend."""
+
+
+def common_options() -> argparse.ArgumentParser:
+    # SUPPRESS: a subcommand's copy of an option must not overwrite one given before the subcommand.
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("connection and profile")
+    group.add_argument("--backend", metavar="URL", default=argparse.SUPPRESS,
+                       help=f"helpdesk backend to connect to (default: ${BACKEND_ENV} or config; none: embedded)")
+    group.add_argument("--token", metavar="T", default=argparse.SUPPRESS,
+                       help=f"agent bearer token (default: ${TOKEN_ENV} or config); never printed or logged")
+    group.add_argument("--agent", metavar="NAME", default=argparse.SUPPRESS,
+                       help="agent profile: one local store per profile (default: config, else 'demo' "
+                            "for the embedded backend and 'default' otherwise)")
+    group.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+                       help="where local stores live (default: the platform's user data dir)")
+    group.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
+                       help=f"config file (TOML; keys backend, token, agent, data_dir; default: ${CONFIG_ENV} "
+                            "or the platform's user config dir)")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from backend.server import add_serve_arguments
+
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="agent-console", description=DESCRIPTION, parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo = parser.add_argument_group("embedded default")
+    demo.add_argument("--simulate", type=int, default=6, metavar="N",
+                      help="simulated customer chats on the embedded backend (default: 6)")
+    demo.add_argument("--sim-pace", type=float, default=1.0, metavar="X",
+                      help="multiply simulated customers' delays by X (default: 1.0)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the reference backend standalone",
+                                description="Run the reference helpdesk backend (API in docs/api.md).")
+    add_serve_arguments(serve)
+
+    chats = commands.add_parser("chats", parents=[common], help="list chats from the local store",
+                                description="List chats (id, customer, state, unread). Pulls from the backend "
+                                            "first when one is configured.")
+    chats.add_argument("--json", action="store_true", help="print a JSON list")
+    chats.add_argument("--offline", action="store_true", help="read the local store only, do not contact the backend")
+
+    history = commands.add_parser("history", parents=[common], help="print one chat's messages",
+                                  description="Print a chat's messages (id, author, text, time, delivery state).")
+    history.add_argument("--chat", required=True, metavar="ID", help="chat id (see `agent-console chats`)")
+    history.add_argument("--json", action="store_true", help="print a JSON list")
+    history.add_argument("--offline", action="store_true", help="read the local store only")
+
+    sync = commands.add_parser("sync", parents=[common], help="push the outbox and pull changes",
+                               description="Push the outbox and pull the change feed. Exit status with --once: "
+                                           "0 all delivered, 1 backend unavailable or items still waiting, "
+                                           "2 usage error, 3 some items rejected.")
+    sync.add_argument("--once", action="store_true", help="one pass, then exit (default: run until interrupted)")
+    sync.add_argument("--json", action="store_true", help="print the --once report as JSON")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return resolve_settings(
+        backend=getattr(args, "backend", None),
+        token=getattr(args, "token", None),
+        agent=getattr(args, "agent", None),
+        data_dir=getattr(args, "data_dir", None),
+        config_path=getattr(args, "config", None),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        from backend.server import run_server
+
+        return run_server(args)
+    try:
+        settings = settings_from(args)
+        if args.command is None:
+            return run_console(settings, simulate=args.simulate, pace=args.sim_pace)
+        from console import headless
+
+        if args.command == "chats":
+            return headless.run_chats(settings, args.json, args.offline)
+        if args.command == "history":
+            return headless.run_history(settings, args.chat, args.json, args.offline)
+        return headless.run_sync(settings, args.once, args.json)
+    except (ConfigError, StoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
+    from console.app import AgentConsoleApp
+    from console.embedded_backend import EmbeddedBackend, EmbeddedBackendError
+
+    store_path = profile_path(settings.data_dir, settings.profile)
+    LocalStore(store_path).close()  # a store problem is reported here, before the TUI takes the screen
+    embedded = None
+    url, token = settings.backend_url, settings.token
+    if url is None:
+        embedded = EmbeddedBackend(settings.data_dir, simulate=simulate, pace=pace)
+        try:
+            url, token = embedded.start(), embedded.token
+        except EmbeddedBackendError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    try:
+        AgentConsoleApp(store_path, url, token).run()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Where settings come from: command line, then environment, then the config file, then defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "agent-console"
+TOKEN_ENV = "AGENT_CONSOLE_TOKEN"
+BACKEND_ENV = "AGENT_CONSOLE_BACKEND"
+CONFIG_ENV = "AGENT_CONSOLE_CONFIG"
+CONFIG_KEYS = {"backend", "token", "agent", "data_dir"}
+DEMO_PROFILE = "demo"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend_url: str | None  # None: the embedded reference backend
+    token: str | None
+    profile: str
+    data_dir: Path
+
+    def __repr__(self) -> str:  # never let the token reach a log or a traceback
+        return f"Settings(backend_url={self.backend_url!r}, profile={self.profile!r}, data_dir={self.data_dir!r})"
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def load_config(path: Path) -> dict:
+    """The config file is optional; a present but malformed one is an error naming the file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+    unknown = set(data) - CONFIG_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(CONFIG_KEYS))}")
+    for key, value in data.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: {key} must be a string")
+    return data
+
+
+def resolve_settings(
+    *,
+    backend: str | None,
+    token: str | None,
+    agent: str | None,
+    data_dir: Path | None,
+    config_path: Path | None,
+) -> Settings:
+    config_path = config_path or Path(os.environ.get(CONFIG_ENV) or default_config_path())
+    config = load_config(config_path)
+    backend_url = backend or os.environ.get(BACKEND_ENV) or config.get("backend")
+    token = token or os.environ.get(TOKEN_ENV) or config.get("token")
+    if backend_url and not token:
+        raise ConfigError(
+            f"--backend {backend_url} needs a token: --token, ${TOKEN_ENV}, or 'token' in {config_path}"
+        )
+    return Settings(
+        backend_url=backend_url,
+        token=token,
+        profile=agent or config.get("agent") or (DEMO_PROFILE if not backend_url else "default"),
+        data_dir=Path(data_dir or config.get("data_dir") or default_data_dir()).expanduser(),
+    )

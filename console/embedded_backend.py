@@ -1,0 +1,79 @@
+"""The embedded default: the reference backend and its simulator as a child process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from backend.server import READY_PREFIX, TOKEN_ENV
+
+START_TIMEOUT = 20.0
+
+
+class EmbeddedBackendError(RuntimeError):
+    pass
+
+
+class EmbeddedBackend:
+    """Started before the TUI, stopped after it. The child also exits on its own if we die (stdin EOF)."""
+
+    def __init__(self, data_dir: Path, *, simulate: int = 6, pace: float = 1.0, agent_name: str = "Demo Agent"):
+        self.workdir = Path(data_dir) / "embedded-backend"
+        self.simulate, self.pace, self.agent_name = simulate, pace, agent_name
+        self.token = secrets.token_urlsafe(24)
+        self.url: str | None = None
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log_path = self.workdir / "backend.log"
+        command = [
+            sys.executable, "-m", "backend",
+            "--host", "127.0.0.1", "--port", "0",
+            "--db", str(self.workdir / "backend.sqlite3"),
+            "--agent", self.agent_name,
+            "--simulate", str(self.simulate), "--sim-pace", str(self.pace),
+            "--exit-with-parent",
+        ]
+        # The token travels in the environment, not argv, so `ps` does not show it.
+        env = {**os.environ, TOKEN_ENV: self.token}
+        with open(log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env, text=True
+            )
+        line = self._read_ready_line()
+        if not line.startswith(READY_PREFIX):
+            self.stop()
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise EmbeddedBackendError(f"the embedded backend did not start (log: {log_path}):\n{tail}")
+        self.url = line[len(READY_PREFIX):].strip()
+        return self.url
+
+    def _read_ready_line(self) -> str:
+        result: list[str] = []
+        reader = threading.Thread(target=lambda: result.append(self._process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT)
+        return result[0] if result else ""
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def __enter__(self) -> "EmbeddedBackend":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

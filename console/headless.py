@@ -1,0 +1,148 @@
+"""Headless subcommands over the same store and sync engine as the TUI: chats, history, sync."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from datetime import datetime, timezone
+
+from console.config import Settings
+from local_cache.backend_client import BackendError
+from local_cache.reference_client import ReferenceApiClient
+from local_cache.store import LocalStore
+from local_cache.sync_engine import SyncEngine, SyncReport
+from widgets.inert_text import inert
+
+EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+
+
+def iso_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def print_json(value) -> None:
+    # ensure_ascii: customer text may hold C1 controls, which JSON would otherwise pass through raw.
+    print(json.dumps(value, ensure_ascii=True, indent=2))
+
+
+def make_engine(settings: Settings) -> SyncEngine:
+    return SyncEngine(
+        lambda: LocalStore.for_profile(settings.data_dir, settings.profile),
+        lambda: ReferenceApiClient(settings.backend_url, settings.token),
+    )
+
+
+def refresh_from_backend(settings: Settings, offline: bool) -> None:
+    """Bring the cache up to date first when a backend is configured; cached data still shows if it is down."""
+    if offline or not settings.backend_url:
+        return
+    try:
+        asyncio.run(make_engine(settings).sync_once())
+    except BackendError as error:
+        print(f"warning: backend unreachable, showing cached data: {error.detail}", file=sys.stderr)
+
+
+def run_chats(settings: Settings, as_json: bool, offline: bool) -> int:
+    refresh_from_backend(settings, offline)
+    store = LocalStore.for_profile(settings.data_dir, settings.profile)
+    try:
+        chats = store.chat_summaries()
+    finally:
+        store.close()
+    rows = [
+        {
+            "id": chat.id,
+            "customer": chat.customer_name,
+            "state": chat.state,
+            "unread": chat.unread,
+            "channel": chat.channel,
+            "priority": chat.priority,
+            "waiting_since": iso_time(chat.waiting_since) if chat.waiting_since else None,
+        }
+        for chat in chats
+    ]
+    if as_json:
+        print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("no chats in the local store yet (run `agent-console sync --once` with a backend)")
+        return EXIT_OK
+    print(f"{'ID':<14} {'STATE':<12} {'UNREAD':>6}  {'CHANNEL':<8} CUSTOMER")
+    for row in rows:
+        print(f"{row['id']:<14} {row['state']:<12} {row['unread']:>6}  {row['channel']:<8} {inert(row['customer'])}")
+    return EXIT_OK
+
+
+def run_history(settings: Settings, chat_id: str, as_json: bool, offline: bool) -> int:
+    refresh_from_backend(settings, offline)
+    store = LocalStore.for_profile(settings.data_dir, settings.profile)
+    try:
+        if not store.chat_exists(chat_id):
+            print(f"error: no chat {chat_id!r} in {store.path} (see `agent-console chats`)", file=sys.stderr)
+            return EXIT_USAGE
+        entries = store.transcript(chat_id)
+    finally:
+        store.close()
+    rows = [
+        {"id": e.key, "author": e.author, "text": e.text, "time": iso_time(e.created_at), "delivery": e.delivery}
+        for e in entries
+    ]
+    if as_json:
+        print_json(rows)
+        return EXIT_OK
+    for row in rows:
+        delivery = f" [{row['delivery']}]" if row["delivery"] else ""
+        lines = inert(row["text"]).split("\n")
+        print(f"{row['time']} {row['author']}{delivery}: {lines[0]}")
+        for line in lines[1:]:
+            print(f"    {line}")
+    return EXIT_OK
+
+
+def run_sync(settings: Settings, once: bool, as_json: bool) -> int:
+    if not settings.backend_url:
+        print("error: sync needs a backend: --backend URL and a token (--token or $AGENT_CONSOLE_TOKEN)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if not once:
+        return run_sync_forever(settings)
+    try:
+        report = asyncio.run(make_engine(settings).sync_once())
+    except BackendError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    if as_json:
+        print_json(report.__dict__)
+    else:
+        print(describe(report))
+    if report.rejected:
+        return EXIT_REJECTED
+    return EXIT_OK if report.waiting == 0 else EXIT_UNAVAILABLE
+
+
+def describe(report: SyncReport) -> str:
+    return (
+        f"sent {report.sent}, rejected {report.rejected}, still waiting {report.waiting}, "
+        f"pulled {report.pulled_messages} message(s)"
+    )
+
+
+def run_sync_forever(settings: Settings) -> int:
+    engine = make_engine(settings)
+
+    async def main() -> None:
+        task = asyncio.create_task(engine.run())
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK

@@ -1,0 +1,76 @@
+"""A real reference backend process on 127.0.0.1 for tests, plus the customer side of its channel API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+
+from backend.server import READY_PREFIX
+
+AGENT_TOKEN = "test-agent-token"
+CHANNEL_TOKEN = "test-channel-token"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ReferenceBackend:
+    def __init__(self, db_path: Path, *extra_args: str):
+        self.db_path = db_path
+        self.extra_args = extra_args
+        self.token = AGENT_TOKEN
+        self.url = ""
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "ReferenceBackend":
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "backend", "--host", "127.0.0.1", "--port", "0", "--db", str(self.db_path),
+                "--token", AGENT_TOKEN, "--channel-token", CHANNEL_TOKEN, *self.extra_args,
+            ],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        )
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(20)
+        if not line or not line[0].startswith(READY_PREFIX):
+            self.stop()
+            raise RuntimeError(f"backend did not start: {line} {self.process.stderr.read()}")
+        self.url = line[0][len(READY_PREFIX):].strip()
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    # --- the customer side (channel API) ----------------------------------------------------------------
+
+    def _channel(self, path: str, body: dict) -> dict:
+        response = httpx.post(
+            f"{self.url}/api/v1/channel{path}", json=body,
+            headers={"Authorization": f"Bearer {CHANNEL_TOKEN}"}, timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def open_chat(self, name: str, channel: str = "web", **customer) -> str:
+        return self._channel("/chats", {"customer": {"name": name, **customer}, "channel": channel})["chat"]["id"]
+
+    def customer_says(self, chat_id: str, text: str) -> dict:
+        return self._channel(f"/chats/{chat_id}/messages", {"text": text})["message"]
+
+    # --- what the server holds (read through the agent API) ------------------------------------------------
+
+    def messages(self, chat_id: str) -> list[dict]:
+        response = httpx.get(
+            f"{self.url}/api/v1/chats/{chat_id}/messages", params={"limit": 1000},
+            headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()["messages"]

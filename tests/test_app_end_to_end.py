@@ -1,0 +1,118 @@
+"""The console driven like an agent drives it, against a real reference backend on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from textual import events
+from textual.keys import _character_to_key
+
+from console.app import AgentConsoleApp
+from widgets.chat_list import ChatList
+from widgets.composer import Composer
+from widgets.transcript import Transcript
+
+
+async def wait_until(pilot, predicate, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def type_text(pilot, text: str) -> None:
+    """Send text as a terminal delivers IME-committed input: one Key per character, character attached.
+
+    Pilot.press cannot do this for CJK punctuation (it drops the character of e.g. "，"), so we post the
+    same events Textual's input parser produces.
+    """
+    for character in text:
+        key = character if character.isalnum() else _character_to_key(character)
+        pilot.app.post_message(events.Key(key, character))
+        await pilot.pause()
+
+
+def make_app(tmp_path, backend) -> AgentConsoleApp:
+    return AgentConsoleApp(tmp_path / "agent.sqlite3", backend.url, backend.token, long_poll_wait=2.0)
+
+
+def transcript_text(app) -> str:
+    return "\n".join(app.query_one(Transcript).plain_lines())
+
+
+async def test_customer_message_reaches_list_and_transcript(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(chat_id, "你好，请问有M码吗？")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: chat_id in app.chats, "the chat to arrive")
+        assert app.current_chat_id == chat_id
+        assert "你好，请问有M码吗？" in transcript_text(app)
+
+        reference_backend.customer_says(chat_id, "今天能发货吗")  # arrives through the change feed
+        await wait_until(pilot, lambda: "今天能发货吗" in transcript_text(app), "the live message")
+        assert app.chats[chat_id].last_message_preview == "今天能发货吗"
+        assert app.query_one(ChatList).chat_ids == [chat_id]
+
+
+async def test_agent_switches_by_keyboard_and_sends_chinese_reply_once(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(first, "在吗")
+    second = reference_backend.open_chat("王建国", "wechat")
+    reference_backend.customer_says(second, "我的快递还没到")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: second in app.chats, "both chats")
+        assert app.current_chat_id == first
+        assert app.chats[second].unread == 1
+
+        await pilot.press("alt+down")
+        assert app.current_chat_id == second
+        assert app.chats[second].unread == 0, "opening a chat clears its unread count"
+        await pilot.press("alt+up")
+        assert app.current_chat_id == first
+        await pilot.press("trade_mark_sign")  # what Textual makes of ESC+2, i.e. alt+2 in a terminal
+        assert app.current_chat_id == second
+
+        await pilot.press("ctrl+r")
+        assert isinstance(app.focused, Composer)
+        await type_text(pilot, "您好，马上为您查询")
+        await pilot.press("ctrl+j")
+        await type_text(pilot, "请稍等！")
+        assert app.query_one(Composer).text == "您好，马上为您查询\n请稍等！"
+        await pilot.press("enter")
+        assert app.query_one(Composer).text == ""
+        await wait_until(
+            pilot, lambda: "✓ sent" in transcript_text(app), "the reply to be acknowledged"
+        )
+
+    agent_messages = [m for m in reference_backend.messages(second) if m["author"] == "agent"]
+    assert [m["text"] for m in agent_messages] == ["您好，马上为您查询\n请稍等！"]
+    assert not [m for m in reference_backend.messages(first) if m["author"] == "agent"]
+
+
+async def test_markup_and_escape_sequences_show_as_plain_text(tmp_path, reference_backend):
+    hostile = (
+        "[bold red]FREE[/] [link=http://evil.example]click[/link] "
+        "\x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x07osc8\x1b]8;;\x07 "
+        "\x1b]52;c;ZXZpbA==\x07 \x9b2J bell\x07 \u202eevil"
+    )
+    chat_id = reference_backend.open_chat("[blink]Mallory[/blink]\x1b[5m")
+    reference_backend.customer_says(chat_id, hostile)
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await wait_until(pilot, lambda: "FREE" in transcript_text(app), "the hostile message")
+        text = transcript_text(app)
+        assert "[bold red]FREE[/] [link=http://evil.example]click[/link]" in text
+        assert "␛[31mred␛[0m ␛]8;;http://evil.example␇osc8" in text
+        assert "␛]52;c;ZXZpbA==␇" in text and "<U+009B>2J" in text and "<U+202E>evil" in text
+        assert "[blink]Mallory[/blink]␛[5m" in text
+
+        # What would be written to the terminal: only Textual's own CSI sequences may carry ESC.
+        raw = app.screen._compositor.render_update(full=True).render_segments(app.console)
+        assert "FREE" in raw and "Mallory" in raw
+        without_own_csi = re.sub(r"\x1b\[[0-9;:?]*[A-Za-z]", "", raw)
+        for dangerous in ("\x1b", "\x07", "\x9b", "\u202e"):
+            assert dangerous not in without_own_csi, repr(dangerous)

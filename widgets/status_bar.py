@@ -1,0 +1,50 @@
+"""One line at the bottom: connectivity, outbox depth and who is signed in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from rich.text import Text
+from textual.widgets import Static
+
+from widgets.inert_text import inert
+
+
+class SyncState(Protocol):
+    """local_cache.models.SyncStatus fits."""
+
+    online: bool
+    since: float
+    outbox_depth: int
+    agent_name: str
+    detail: str
+
+
+def status_text(status: SyncState | None) -> Text:
+    text = Text()
+    if status is None:
+        return text.append("○ connecting…", style="yellow")
+    if status.online:
+        text.append("● online", style="bold green")
+    else:
+        since = datetime.fromtimestamp(status.since).strftime("%H:%M:%S")
+        text.append(f"○ offline since {since}", style="bold red")
+    text.append("  │  ", style="dim")
+    text.append(f"outbox {status.outbox_depth}", style="bold yellow" if status.outbox_depth else "")
+    if status.agent_name:
+        text.append("  │  ", style="dim")
+        text.append(inert(status.agent_name), style="bold")
+    if not status.online and status.detail:
+        text.append("  │  ", style="dim")
+        text.append(inert(status.detail), style="dim")
+    return text
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; padding: 0 1; }
+    """
+
+    def show(self, status: SyncState | None) -> None:
+        self.update(status_text(status))
