@@ -51,6 +51,7 @@ def run_chats(settings: Settings, as_json: bool, offline: bool) -> int:
         chats = store.chat_summaries()
     finally:
         store.close()
+    where = f"{store.path} (profile {settings.profile!r})"
     rows = [
         {
             "id": chat.id,
@@ -67,7 +68,7 @@ def run_chats(settings: Settings, as_json: bool, offline: bool) -> int:
         print_json(rows)
         return EXIT_OK
     if not rows:
-        print("no chats in the local store yet (run `agent-console sync --once` with a backend)")
+        print(f"no chats in {where} yet; `agent-console sync --once --backend URL` fetches them")
         return EXIT_OK
     print(f"{'ID':<14} {'STATE':<12} {'UNREAD':>6}  {'CHANNEL':<8} CUSTOMER")
     for row in rows:

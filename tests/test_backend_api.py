@@ -1,0 +1,106 @@
+"""The reference backend over real HTTP: auth, idempotency, the change feed."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from tests.reference_backend import AGENT_TOKEN
+
+
+@pytest.fixture
+def agent(reference_backend):
+    with httpx.Client(
+        base_url=f"{reference_backend.url}/api/v1", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=10
+    ) as client:
+        yield client
+
+
+def post_message(agent, chat_id, text, key):
+    return agent.post(f"/chats/{chat_id}/messages", json={"text": text}, headers={"Idempotency-Key": key})
+
+
+def test_missing_or_wrong_token_is_401(reference_backend):
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": AGENT_TOKEN}):
+        response = httpx.get(f"{reference_backend.url}/api/v1/chats", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_replay_returns_the_original_result_and_applies_once(reference_backend, agent):
+    chat_id = reference_backend.open_chat("陈静")
+    first = post_message(agent, chat_id, "您好", "key-1")
+    replay = post_message(agent, chat_id, "您好", "key-1")
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json()
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert [m["text"] for m in reference_backend.messages(chat_id)] == ["您好"]
+    assert first.json()["message"]["client_key"] == "key-1"
+
+
+def test_same_key_with_a_different_body_is_422(reference_backend, agent):
+    chat_id = reference_backend.open_chat("陈静")
+    assert post_message(agent, chat_id, "您好", "key-2").status_code == 201
+    clash = post_message(agent, chat_id, "别的内容", "key-2")
+    assert clash.status_code == 422
+    assert clash.json()["error"]["code"] == "idempotency_key_reused"
+    assert len(reference_backend.messages(chat_id)) == 1
+
+
+def test_posts_without_key_or_with_bad_text_are_refused(reference_backend, agent):
+    chat_id = reference_backend.open_chat("陈静")
+    assert agent.post(f"/chats/{chat_id}/messages", json={"text": "hi"}).status_code == 400
+    assert post_message(agent, chat_id, "", "k-empty").status_code == 422
+    assert post_message(agent, chat_id, "x" * 5001, "k-long").status_code == 422
+    assert post_message(agent, "ch_missing", "hi", "k-404").status_code == 404
+    garbage = agent.post(f"/chats/{chat_id}/messages", content=b"\xff{", headers={"Idempotency-Key": "k-bad"})
+    assert garbage.status_code == 400
+    assert reference_backend.messages(chat_id) == []
+
+
+def test_actions_are_idempotent_too(reference_backend, agent):
+    chat_id = reference_backend.open_chat("赵先生")
+    body = {"type": "priority", "priority": "urgent"}
+    first = agent.post(f"/chats/{chat_id}/actions", json=body, headers={"Idempotency-Key": "a-1"})
+    assert first.status_code == 200 and first.json()["chat"]["priority"] == "urgent"
+    assert agent.post(f"/chats/{chat_id}/actions", json=body, headers={"Idempotency-Key": "a-1"}).json() == first.json()
+    bad = agent.post(f"/chats/{chat_id}/actions", json={"type": "explode"}, headers={"Idempotency-Key": "a-2"})
+    assert bad.status_code == 422
+
+
+def test_long_poll_wakes_on_a_customer_message(reference_backend, agent):
+    chat_id = reference_backend.open_chat("Emily Carter", "web")
+    cursor = agent.get("/chats").json()["cursor"]
+    result = {}
+
+    def poll():
+        result["body"] = agent.get("/events", params={"after": cursor, "wait": 25}, timeout=30).json()
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    reference_backend.customer_says(chat_id, "Do you ship to Canada?")
+    poller.join(30)
+    events = result["body"]["events"]
+    assert [e["type"] for e in events] == ["message.created"]
+    assert events[0]["message"]["text"] == "Do you ship to Canada?"
+    assert result["body"]["cursor"] == events[0]["cursor"] > cursor
+
+
+def test_messages_after_a_cursor_page_in_order(reference_backend, agent):
+    chat_id = reference_backend.open_chat("王建国")
+    for n in range(5):
+        reference_backend.customer_says(chat_id, f"第{n}条")
+    page = agent.get(f"/chats/{chat_id}/messages", params={"after": 1, "limit": 2}).json()
+    assert [m["seq"] for m in page["messages"]] == [2, 3] and page["has_more"]
+    rest = agent.get(f"/chats/{chat_id}/messages", params={"after": 3}).json()
+    assert [m["text"] for m in rest["messages"]] == ["第3条", "第4条"] and not rest["has_more"]
+
+
+def test_a_customer_writing_into_a_closed_chat_reopens_it(reference_backend, agent):
+    chat_id = reference_backend.open_chat("林小雨")
+    agent.post(f"/chats/{chat_id}/actions", json={"type": "close"}, headers={"Idempotency-Key": "c-1"})
+    assert agent.get("/chats").json()["chats"][0]["state"] == "closed"
+    reference_backend.customer_says(chat_id, "还有个问题")
+    assert agent.get("/chats").json()["chats"][0]["state"] == "opened"

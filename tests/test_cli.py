@@ -1,0 +1,106 @@
+"""The `agent-console` command, run as a user runs it: separate processes, real backend, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.reference_backend import REPO_ROOT
+
+SUBCOMMANDS = ["serve", "chats", "history", "sync"]
+
+
+def agent_console(*args, env=None, check=True):
+    result = subprocess.run(
+        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}: {result.stderr}")
+    return result
+
+
+@pytest.fixture
+def connection(tmp_path, reference_backend):
+    return [
+        "--backend", reference_backend.url, "--token", reference_backend.token,
+        "--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml"),
+    ]
+
+
+def test_chats_history_and_sync_over_the_same_store(connection, reference_backend, tmp_path):
+    chat_id = reference_backend.open_chat("Emily Carter", "web")
+    reference_backend.customer_says(chat_id, "Hi! Do you ship to Canada?")
+
+    chats = json.loads(agent_console("chats", "--json", *connection).stdout)
+    assert [(c["id"], c["customer"], c["state"], c["unread"]) for c in chats] == [
+        (chat_id, "Emily Carter", "opened", 1)
+    ]
+
+    history = json.loads(agent_console("history", "--chat", chat_id, "--json", *connection).stdout)
+    assert [(m["author"], m["text"], m["delivery"]) for m in history] == [
+        ("customer", "Hi! Do you ship to Canada?", None)
+    ]
+    assert history[0]["time"].endswith("Z") and history[0]["id"]
+
+    report = json.loads(agent_console("sync", "--once", "--json", *connection).stdout)
+    assert report == {"sent": 0, "rejected": 0, "waiting": 0, "pulled_messages": 0}
+
+    reference_backend.stop()
+    offline = agent_console("chats", "--offline", *connection).stdout  # the backend is not contacted
+    assert "Emily Carter" in offline and chat_id in offline
+
+
+def test_history_output_is_inert(connection, reference_backend):
+    chat_id = reference_backend.open_chat("Mallory")
+    reference_backend.customer_says(chat_id, "\x1b]52;c;ZXZpbA==\x07 \x1b[2J gone")
+    human = agent_console("history", "--chat", chat_id, *connection).stdout
+    assert "\x1b" not in human and "␛]52;c;ZXZpbA==␇ ␛[2J gone" in human
+    as_json = agent_console("history", "--chat", chat_id, "--json", *connection).stdout
+    assert "\x1b" not in as_json and json.loads(as_json)[0]["text"].startswith("\x1b]52")
+
+
+def test_the_token_is_never_printed(tmp_path, reference_backend):
+    secret = "wrong-token-that-must-not-leak"
+    args = ["--backend", reference_backend.url, "--data-dir", str(tmp_path), "--config", str(tmp_path / "x.toml")]
+    for command in (["sync", "--once"], ["chats"], ["history", "--chat", "nope"]):
+        result = agent_console(*command, *args, env={"AGENT_CONSOLE_TOKEN": secret}, check=False)
+        assert secret not in result.stdout + result.stderr
+    failed = agent_console("sync", "--once", *args, env={"AGENT_CONSOLE_TOKEN": secret}, check=False)
+    assert failed.returncode == 1 and "401" in failed.stderr
+
+
+def test_clear_errors_for_bad_setup(tmp_path):
+    no_token = agent_console("sync", "--once", "--backend", "http://127.0.0.1:9", "--config",
+                             str(tmp_path / "none.toml"), check=False, env={"AGENT_CONSOLE_TOKEN": ""})
+    assert no_token.returncode == 2 and "needs a token" in no_token.stderr
+
+    config = tmp_path / "config.toml"
+    config.write_text('backend = "http://127.0.0.1:9"\ncolour = "blue"\n')
+    bad_config = agent_console("chats", "--config", str(config), check=False)
+    assert bad_config.returncode == 2 and str(config) in bad_config.stderr and "colour" in bad_config.stderr
+
+    data = tmp_path / "data"
+    (data / "profiles").mkdir(parents=True)
+    (data / "profiles" / "demo.sqlite3").write_bytes(b"garbage" * 1000)
+    corrupt = agent_console("chats", "--offline", "--data-dir", str(data), "--config", str(config) + ".none",
+                            check=False)
+    assert corrupt.returncode == 2 and "demo.sqlite3" in corrupt.stderr
+
+
+@pytest.mark.parametrize("command", [[], *[[c] for c in SUBCOMMANDS]])
+def test_every_option_is_documented_in_help(command):
+    text = agent_console(*command, "--help").stdout
+    expected = {
+        (): ["--backend", "--token", "--agent", "--data-dir", "--config", "--simulate", *SUBCOMMANDS],
+        ("serve",): ["--host", "--port", "--db", "--token", "--simulate", "--channel-token", "--sim-pace"],
+        ("chats",): ["--json", "--offline", "--backend", "--token", "--data-dir"],
+        ("history",): ["--chat", "--json", "--backend", "--token", "--data-dir"],
+        ("sync",): ["--once", "--json", "--backend", "--token", "--data-dir"],
+    }[tuple(command)]
+    for option in expected:
+        assert option in text, f"{option} missing from {' '.join(command)} --help"

@@ -1,0 +1,143 @@
+"""The agent's SQLite store: migrations, idempotent upserts, the outbox's durability, what the UI reads."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from local_cache.database import SCHEMA_VERSION, StoreError
+from local_cache.models import RemoteChat, RemoteMessage
+from local_cache.store import LocalStore, profile_path
+
+T0 = 1_790_000_000.0
+
+
+def chat(chat_id="ch_1", state="opened", name="林小雨") -> RemoteChat:
+    return RemoteChat(chat_id, name, "", False, "app", state, "normal", T0, T0)
+
+
+def message(seq, author="customer", chat_id="ch_1", text=None, at=None, client_key=None) -> RemoteMessage:
+    return RemoteMessage(f"{chat_id}-m{seq}", chat_id, seq, author, text or f"msg {seq}", at or T0 + seq, client_key)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = LocalStore(tmp_path / "agent.sqlite3", clock=lambda: T0 + 100)
+    yield store
+    store.close()
+
+
+def test_migrates_an_empty_file_to_the_current_schema(tmp_path):
+    path = tmp_path / "fresh.sqlite3"
+    LocalStore(path).close()
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert {"meta", "chats", "messages", "outbox"} <= set(db.table_names())
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    LocalStore(path).close()  # reopening runs no migration twice
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_refuses_a_store_from_a_newer_version(tmp_path):
+    path = tmp_path / "future.sqlite3"
+    LocalStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this agent-console"):
+        LocalStore(path)
+
+
+def test_a_corrupt_file_is_a_clear_error_naming_it(tmp_path):
+    path = tmp_path / "corrupt.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError) as error:
+        LocalStore(path)
+    assert str(path) in str(error.value)
+    assert path.read_bytes().startswith(b"this is not a database"), "the file is left as it was"
+
+
+def test_replayed_changes_never_duplicate(store):
+    batch = ([chat()], [message(1), message(2)])
+    store.apply_changes(*batch, cursor=5)
+    store.apply_changes(*batch, cursor=5)
+    store.apply_changes([chat(state="in_progress")], [message(2)], cursor=6)
+    db = sqlite_utils.Database(store.conn)
+    assert db["chats"].count == 1 and db["messages"].count == 2
+    assert store.chat_summaries()[0].state == "in_progress"
+    assert store.feed_cursor() == 6
+
+
+def test_an_outbox_row_survives_closing_and_reopening(tmp_path):
+    path = tmp_path / "agent.sqlite3"
+    store = LocalStore(path)
+    store.apply_changes([chat()], [message(1)])
+    item = store.enqueue_message("ch_1", "您好，我来帮您查询  \n\n")
+    store.close()
+
+    reopened = LocalStore(path)
+    [survivor] = reopened.outbox_items()
+    assert survivor.idempotency_key == item.idempotency_key
+    assert (survivor.state, survivor.body) == ("queued", {"text": "您好，我来帮您查询"})
+    assert reopened.transcript("ch_1")[-1].delivery == "sending"
+    reopened.close()
+
+
+def test_interrupted_sends_go_back_to_queued(store):
+    store.apply_changes([chat()], [])
+    item = store.enqueue_message("ch_1", "hello")
+    store.mark_sending(item)
+    assert store.requeue_interrupted() == 1
+    [again] = store.outbox_items()
+    assert (again.state, again.attempts) == ("queued", 1)
+
+
+def test_empty_and_oversized_messages_are_refused_before_queueing(store):
+    with pytest.raises(ValueError):
+        store.enqueue_message("ch_1", "  \n ")
+    with pytest.raises(ValueError, match="limit"):
+        store.enqueue_message("ch_1", "字" * 5001)
+    assert store.outbox_items() == []
+
+
+def test_own_message_arriving_by_feed_settles_the_outbox_row(store):
+    store.apply_changes([chat()], [message(1)])
+    item = store.enqueue_message("ch_1", "稍等")
+    assert [e.delivery for e in store.transcript("ch_1")] == [None, "sending"]
+
+    # The change feed brings our message before the POST's answer does.
+    store.apply_changes([], [message(2, "agent", text="稍等", client_key=item.idempotency_key)])
+    entries = store.transcript("ch_1")
+    assert [(e.author, e.text, e.delivery) for e in entries] == [("customer", "msg 1", None), ("agent", "稍等", "sent")]
+    assert store.outbox_depth() == 0
+
+
+def test_unread_and_waiting_since(store):
+    store.apply_changes([chat()], [message(1), message(2)])
+    [summary] = store.chat_summaries()
+    assert (summary.unread, summary.waiting_since) == (2, T0 + 1)
+
+    store.mark_read("ch_1")
+    store.enqueue_message("ch_1", "您好")  # a queued reply already answers, from the agent's side
+    [summary] = store.chat_summaries()
+    assert (summary.unread, summary.waiting_since) == (0, None)
+
+    store.apply_changes([], [message(3, at=T0 + 500)])
+    [summary] = store.chat_summaries()
+    assert (summary.unread, summary.waiting_since, summary.last_message_preview) == (1, T0 + 500, "msg 3")
+
+
+def test_closed_chats_sort_last_and_do_not_wait(store):
+    store.apply_changes(
+        [chat("ch_a", state="closed", name="A"), chat("ch_b", name="B")], [message(1, chat_id="ch_a")]
+    )
+    summaries = store.chat_summaries()
+    assert [s.id for s in summaries] == ["ch_b", "ch_a"]
+    assert summaries[1].waiting_since is None
+
+
+def test_profile_names_become_safe_file_names(tmp_path):
+    assert profile_path(tmp_path, "../../etc/passwd").parent == tmp_path / "profiles"
+    assert profile_path(tmp_path, "客服小王").name == "客服小王.sqlite3"

@@ -1,0 +1,87 @@
+"""The sync engine between a real SQLite file and a real reference backend process."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from local_cache.backend_client import AuthenticationRejected, BackendUnavailable
+from local_cache.reference_client import ReferenceApiClient
+from local_cache.store import LocalStore
+from local_cache.sync_engine import SyncEngine, backoff_delay
+
+
+def engine_for(path, backend, token=None) -> SyncEngine:
+    return SyncEngine(lambda: LocalStore(path), lambda: ReferenceApiClient(backend.url, token or backend.token))
+
+
+def test_sync_once_pulls_chats_and_pushes_the_outbox(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("陈静", "web")
+    reference_backend.customer_says(chat_id, "杯子碎了，我要退款")
+    path = tmp_path / "agent.sqlite3"
+
+    report = asyncio.run(engine_for(path, reference_backend).sync_once())
+    assert (report.pulled_messages, report.sent) == (1, 0)
+
+    store = LocalStore(path)
+    store.enqueue_message(chat_id, "非常抱歉，马上为您处理退款")
+    report = asyncio.run(engine_for(path, reference_backend).sync_once())
+    assert (report.sent, report.rejected, report.waiting) == (1, 0, 0)
+    assert [(e.author, e.delivery) for e in store.transcript(chat_id)] == [("customer", None), ("agent", "sent")]
+    store.close()
+    assert [m["text"] for m in reference_backend.messages(chat_id)] == ["杯子碎了，我要退款", "非常抱歉，马上为您处理退款"]
+
+
+def test_a_send_whose_answer_was_lost_is_not_duplicated(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("王建国")
+    path = tmp_path / "agent.sqlite3"
+    asyncio.run(engine_for(path, reference_backend).sync_once())
+    store = LocalStore(path)
+    item = store.enqueue_message(chat_id, "已为您催促快递")
+    store.mark_sending(item)  # the process died here, after the server applied the request
+
+    async def first_attempt_reached_the_server():
+        client = ReferenceApiClient(reference_backend.url, reference_backend.token)
+        await client.post_message(chat_id, "已为您催促快递", item.idempotency_key)
+        await client.aclose()
+
+    asyncio.run(first_attempt_reached_the_server())
+    report = asyncio.run(engine_for(path, reference_backend).sync_once())
+    # The pull brings the message back with our key, which settles the row: nothing is sent again.
+    assert (report.sent, report.waiting) == (0, 0)
+    assert [m["text"] for m in reference_backend.messages(chat_id)] == ["已为您催促快递"]
+    assert [e.text for e in store.transcript(chat_id)] == ["已为您催促快递"]
+    store.close()
+
+
+def test_messages_stay_queued_while_the_backend_is_down(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("赵先生")
+    path = tmp_path / "agent.sqlite3"
+    asyncio.run(engine_for(path, reference_backend).sync_once())
+    store = LocalStore(path)
+    store.enqueue_message(chat_id, "第一条")
+    store.enqueue_message(chat_id, "第二条")
+    reference_backend.stop()
+
+    with pytest.raises(BackendUnavailable, match="Connect"):
+        asyncio.run(engine_for(path, reference_backend).sync_once())
+    assert store.outbox_depth() == 2
+    assert [e.delivery for e in store.transcript(chat_id)] == ["sending", "sending"]
+    store.close()
+
+
+def test_wrong_token_is_reported_without_revealing_it(tmp_path, reference_backend):
+    path = tmp_path / "agent.sqlite3"
+    secret = "not-the-token-s3cr3t"
+    with pytest.raises(AuthenticationRejected) as error:
+        asyncio.run(engine_for(path, reference_backend, token=secret).sync_once())
+    assert "401" in str(error.value) and secret not in str(error.value)
+
+
+def test_backoff_has_full_jitter_a_cap_and_honours_retry_after():
+    assert backoff_delay(1, rng=lambda: 1.0) == 0.5
+    assert backoff_delay(3, rng=lambda: 1.0) == 2.0
+    assert backoff_delay(50, rng=lambda: 1.0) == 30.0
+    assert backoff_delay(50, rng=lambda: 0.0) == 0.0
+    assert backoff_delay(1, retry_after=7, rng=lambda: 0.5) == 7
