@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
 from local_cache.models import ChatSummary, SyncStatus
-from local_cache.reference_client import ReferenceApiClient
+from local_cache.backend_client import BackendClient
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
 from widgets.chat_list import ChatList
@@ -53,7 +53,7 @@ class SyncCrashed(Message):
 
 
 class AgentConsoleApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
     COMMANDS = App.COMMANDS | {ChatCommands}
     BINDINGS = [
@@ -74,15 +74,14 @@ class AgentConsoleApp(App):
     def __init__(
         self,
         store_path: Path,
-        backend_url: str,
-        token: str,
+        open_client: Callable[[], BackendClient],
         *,
         clock: Callable[[], float] = time.time,
         long_poll_wait: float = 20.0,
     ):
         super().__init__()
         self._store_path = Path(store_path)
-        self._backend_url, self._token = backend_url, token
+        self._open_client = open_client
         self._clock = clock
         self._long_poll_wait = long_poll_wait
         self.store: LocalStore | None = None
@@ -109,7 +108,7 @@ class AgentConsoleApp(App):
         self.refresh_chats()
         engine = SyncEngine(
             lambda: LocalStore(self._store_path),
-            lambda: ReferenceApiClient(self._backend_url, self._token),
+            self._open_client,
             on_change=lambda chat_ids: self.post_message(StoreChanged(chat_ids)),
             on_status=lambda status: self.post_message(SyncStatusChanged(status)),
             long_poll_wait=self._long_poll_wait,

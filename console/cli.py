@@ -110,21 +110,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
     from console.app import AgentConsoleApp
-    from console.embedded_backend import EmbeddedBackend, EmbeddedBackendError
+    from console.embedded_backend import EmbeddedBackend
+    from local_cache.reference_client import ReferenceApiClient
 
     store_path = profile_path(settings.data_dir, settings.profile)
     LocalStore(store_path).close()  # a store problem is reported here, before the TUI takes the screen
     embedded = None
-    url, token = settings.backend_url, settings.token
-    if url is None:
+    if settings.backend_url is None:
         embedded = EmbeddedBackend(settings.data_dir, simulate=simulate, pace=pace)
-        try:
-            url, token = embedded.start(), embedded.token
-        except EmbeddedBackendError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        embedded.spawn()  # boots while the TUI shows the cache; the sync engine waits for it
+
+        def open_client():
+            return ReferenceApiClient(embedded.wait_ready(), embedded.token)
+    else:
+
+        def open_client():
+            return ReferenceApiClient(settings.backend_url, settings.token)
+
     try:
-        AgentConsoleApp(store_path, url, token).run()
+        AgentConsoleApp(store_path, open_client).run()
     finally:
         if embedded is not None:
             embedded.stop()

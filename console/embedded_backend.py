@@ -27,8 +27,14 @@ class EmbeddedBackend:
         self.token = secrets.token_urlsafe(24)
         self.url: str | None = None
         self._process: subprocess.Popen | None = None
+        self._ready_lock = threading.Lock()
 
     def start(self) -> str:
+        self.spawn()
+        return self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the child without waiting, so the TUI can show cached chats while the backend boots."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         log_path = self.workdir / "backend.log"
         command = [
@@ -45,13 +51,19 @@ class EmbeddedBackend:
             self._process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env, text=True
             )
-        line = self._read_ready_line()
-        if not line.startswith(READY_PREFIX):
-            self.stop()
-            tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-            raise EmbeddedBackendError(f"the embedded backend did not start (log: {log_path}):\n{tail}")
-        self.url = line[len(READY_PREFIX):].strip()
-        return self.url
+
+    def wait_ready(self) -> str:
+        """The backend's URL once it listens; safe to call from any thread, any number of times."""
+        with self._ready_lock:
+            if self.url is None:
+                line = self._read_ready_line() if self._process else ""
+                if not line.startswith(READY_PREFIX):
+                    self.stop()
+                    log_path = self.workdir / "backend.log"
+                    tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+                    raise EmbeddedBackendError(f"the embedded backend did not start (log: {log_path}):\n{tail}")
+                self.url = line[len(READY_PREFIX):].strip()
+            return self.url
 
     def _read_ready_line(self) -> str:
         result: list[str] = []

@@ -72,15 +72,17 @@ class SyncEngine:
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._push_wanted = asyncio.Event()
-        store, client = self._open_store(), self._open_client()
-        self.store, self.client = store, client
+        self.store = store = self._open_store()
         try:
             store.requeue_interrupted()
             self._report_status()
-            await self._connect_until_ready()
-            await asyncio.gather(self._pull_loop(), self._push_loop())
+            self.client = client = self._open_client()  # may wait for an embedded backend to boot
+            try:
+                await self._connect_until_ready()
+                await asyncio.gather(self._pull_loop(), self._push_loop())
+            finally:
+                await client.aclose()
         finally:
-            await client.aclose()
             store.close()
 
     def wake(self) -> None:
@@ -136,8 +138,8 @@ class SyncEngine:
     # --- one pass (headless `sync --once`) ---------------------------------------------------------------
 
     async def sync_once(self) -> SyncReport:
-        store, client = self._open_store(), self._open_client()
-        self.store, self.client = store, client
+        self.store = store = self._open_store()
+        self.client = client = self._open_client()
         try:
             store.requeue_interrupted()
             await self._check_identity()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from console.app import AgentConsoleApp
+from local_cache.reference_client import ReferenceApiClient
 from tests.pilot_helpers import type_text, wait_until
 from widgets.chat_list import ChatList
 from widgets.composer import Composer
@@ -12,7 +13,9 @@ from widgets.transcript import Transcript
 
 
 def make_app(tmp_path, backend) -> AgentConsoleApp:
-    return AgentConsoleApp(tmp_path / "agent.sqlite3", backend.url, backend.token, long_poll_wait=2.0)
+    return AgentConsoleApp(
+        tmp_path / "agent.sqlite3", lambda: ReferenceApiClient(backend.url, backend.token), long_poll_wait=2.0
+    )
 
 
 def transcript_text(app) -> str:

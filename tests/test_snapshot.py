@@ -8,6 +8,7 @@ import pytest
 
 from backend.store import BackendStore
 from console.app import AgentConsoleApp
+from local_cache.reference_client import ReferenceApiClient
 from tests.pilot_helpers import wait_until
 from tests.reference_backend import ReferenceBackend
 from widgets.composer import Composer
@@ -45,7 +46,9 @@ def seeded_backend(tmp_path, monkeypatch):
 
 def test_main_screen(snap_compare, seeded_backend, tmp_path):
     app = AgentConsoleApp(
-        tmp_path / "agent.sqlite3", seeded_backend.url, seeded_backend.token, clock=lambda: T0 + 95
+        tmp_path / "agent.sqlite3",
+        lambda: ReferenceApiClient(seeded_backend.url, seeded_backend.token),
+        clock=lambda: T0 + 95,
     )
 
     async def settle(pilot) -> None:
