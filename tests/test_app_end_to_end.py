@@ -96,3 +96,23 @@ async def test_markup_and_escape_sequences_show_as_plain_text(tmp_path, referenc
         without_own_csi = re.sub(r"\x1b\[[0-9;:?]*[A-Za-z]", "", raw)
         for dangerous in ("\x1b", "\x07", "\x9b", "\u202e"):
             assert dangerous not in without_own_csi, repr(dangerous)
+
+
+async def test_starts_offline_with_cached_chats_and_queues_replies(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("赵先生", "weibo")
+    reference_backend.customer_says(chat_id, "你们到底打算怎么解决？")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: chat_id in app.chats, "the first sync")
+    reference_backend.stop()
+
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert "你们到底打算怎么解决？" in transcript_text(app), "cached history is readable offline"
+        await wait_until(pilot, lambda: app.sync_status is not None and not app.sync_status.online, "offline")
+        await type_text(pilot, "非常抱歉，我马上处理")
+        await pilot.press("enter")
+        assert "… sending" in transcript_text(app)
+        await wait_until(pilot, lambda: app.sync_status.outbox_depth == 1, "the outbox depth to show")
+        status = str(app.query_one("#status-bar").render())
+        assert "offline since" in status and "outbox 1" in status
