@@ -73,7 +73,10 @@ def run_server(args: argparse.Namespace) -> int:
     except Exception as error:  # sqlite3 errors and OSError both mean: this file cannot serve
         print(f"error: cannot open backend database {args.db}: {error}", file=sys.stderr)
         return 2
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it every keep-alive response stalls ~40 ms on Nagle + delayed ACK.
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
