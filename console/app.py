@@ -170,7 +170,9 @@ class AgentConsoleApp(App):
 
     @on(SyncCrashed)
     def _sync_crashed(self, event: SyncCrashed) -> None:
-        self.notify(f"Sync stopped: {event.error}. Messages stay in the outbox.", severity="error", timeout=30)
+        self.notify(
+            f"Sync stopped: {event.error}. Messages stay in the outbox.", severity="error", timeout=30, markup=False
+        )
 
     @on(ChatList.Selected)
     def _chat_selected(self, event: ChatList.Selected) -> None:
@@ -186,7 +188,7 @@ class AgentConsoleApp(App):
         try:
             self.store.enqueue_message(self.current_chat_id, event.text)
         except ValueError as error:
-            self.notify(str(error), severity="error")
+            self.notify(str(error), severity="error", markup=False)
             return
         event.composer.clear()
         self.refresh_chats()

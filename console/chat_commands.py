@@ -5,6 +5,9 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+
+from widgets.inert_text import inert
 
 
 class ChatCommands(Provider):
@@ -14,8 +17,9 @@ class ChatCommands(Provider):
         for position, chat_id in enumerate(app.query_one("#chat-list").chat_ids, 1):
             chat = app.chats.get(chat_id)
             if chat is not None:
+                # The palette parses command names as markup: a customer's name must stay plain text.
                 commands.append(
-                    (f"Open chat {position}: {chat.customer_name} ({chat.channel})",
+                    (escape(inert(f"Open chat {position}: {chat.customer_name} ({chat.channel})")),
                      partial(app.show_chat, chat_id), "Switch the transcript and composer to this chat")
                 )
         for binding in app.BINDINGS:

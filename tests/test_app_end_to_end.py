@@ -97,6 +97,17 @@ async def test_markup_and_escape_sequences_show_as_plain_text(tmp_path, referenc
         for dangerous in ("\x1b", "\x07", "\x9b", "\u202e"):
             assert dangerous not in without_own_csi, repr(dangerous)
 
+        await pilot.press("ctrl+p")  # the command palette lists chats by customer name
+        await pilot.press(*"Mallory")
+        await wait_until(pilot, lambda: "Open chat 1" in screen_text(app), "the palette's chat entry")
+        palette = screen_text(app)
+        assert "[blink]Mallory[/blink]␛[5m" in palette
+        assert "\x1b" not in re.sub(r"\x1b\[[0-9;:?]*[A-Za-z]", "", palette)
+
+
+def screen_text(app) -> str:
+    return app.screen._compositor.render_update(full=True).render_segments(app.console)
+
 
 async def test_starts_offline_with_cached_chats_and_queues_replies(tmp_path, reference_backend):
     chat_id = reference_backend.open_chat("赵先生", "weibo")
