@@ -72,7 +72,7 @@ class OutboxItem:
 
 @dataclass(frozen=True)
 class SyncStatus:
-    online: bool
+    online: bool | None  # None: still connecting
     since: float  # when the current online/offline state began
     outbox_depth: int
     agent_name: str

@@ -62,10 +62,10 @@ class SyncEngine:
         self._long_poll_wait = long_poll_wait
         self._loop: asyncio.AbstractEventLoop | None = None
         self._push_wanted: asyncio.Event | None = None
-        self._online = False
+        self._online: bool | None = None  # None until the first attempt to reach the backend ends
         self._status_since = time.time()
         self._agent_name = ""
-        self._detail = "connecting"
+        self._detail = ""
 
     # --- long-running mode (the console) -----------------------------------------------------------
 

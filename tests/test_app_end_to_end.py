@@ -120,7 +120,7 @@ async def test_starts_offline_with_cached_chats_and_queues_replies(tmp_path, ref
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         assert "你们到底打算怎么解决？" in transcript_text(app), "cached history is readable offline"
-        await wait_until(pilot, lambda: app.sync_status is not None and not app.sync_status.online, "offline")
+        await wait_until(pilot, lambda: app.sync_status is not None and app.sync_status.online is False, "offline")
         await type_text(pilot, "非常抱歉，我马上处理")
         await pilot.press("enter")
         assert "… sending" in transcript_text(app)

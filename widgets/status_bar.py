@@ -14,7 +14,7 @@ from widgets.inert_text import inert
 class SyncState(Protocol):
     """local_cache.models.SyncStatus fits."""
 
-    online: bool
+    online: bool | None
     since: float
     outbox_depth: int
     agent_name: str
@@ -23,19 +23,21 @@ class SyncState(Protocol):
 
 def status_text(status: SyncState | None) -> Text:
     text = Text()
-    if status is None:
-        return text.append("○ connecting…", style="yellow")
-    if status.online:
+    if status is None or status.online is None:
+        text.append("○ connecting…", style="yellow")
+    elif status.online:
         text.append("● online", style="bold green")
     else:
         since = datetime.fromtimestamp(status.since).strftime("%H:%M:%S")
         text.append(f"○ offline since {since}", style="bold red")
+    if status is None:
+        return text
     text.append("  │  ", style="dim")
     text.append(f"outbox {status.outbox_depth}", style="bold yellow" if status.outbox_depth else "")
     if status.agent_name:
         text.append("  │  ", style="dim")
         text.append(inert(status.agent_name), style="bold")
-    if not status.online and status.detail:
+    if status.online is False and status.detail:
         text.append("  │  ", style="dim")
         text.append(inert(status.detail), style="dim")
     return text
