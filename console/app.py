@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +194,10 @@ class AgentConsoleApp(App):
         event.composer.clear()
         self.refresh_chats()
         self.show_chat(self.current_chat_id)
+        if self.sync_status is not None:  # show the new depth now, not after the engine's next report
+            self._sync_status_changed(
+                SyncStatusChanged(dataclasses.replace(self.sync_status, outbox_depth=self.store.outbox_depth()))
+            )
         self.sync.wake()
 
     # --- actions -------------------------------------------------------------------------------------------

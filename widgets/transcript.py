@@ -75,7 +75,13 @@ class Transcript(ScrollView, can_focus=True):
             self._cache.clear()
             self._cache_width = width
         lines: list[Strip] = []
+        previous_day = None
         for entry in self._entries:
+            day = datetime.fromtimestamp(entry.created_at).date()
+            if day != previous_day:
+                # A day rule before the first message of each day: message times show only HH:MM.
+                lines.append(self._day_rule(day.isoformat(), width))
+                previous_day = day
             key = (entry.key, entry.delivery)
             if key not in self._cache:
                 self._cache[key] = self._render_entry(entry, width)
@@ -85,6 +91,15 @@ class Transcript(ScrollView, can_focus=True):
         self.refresh()
         if follow:
             self.scroll_end(animate=False, immediate=True)
+
+    def _day_rule(self, day: str, width: int) -> Strip:
+        key = (f"day:{day}", None)
+        if key not in self._cache:
+            label = f" {day} "
+            side = max(0, (width - len(label)) // 2)
+            rule = Text("─" * side + label + "─" * max(0, width - side - len(label)), style="dim")
+            self._cache[key] = [self._strip(rule, self.app.console)]
+        return self._cache[key][0]
 
     def _render_entry(self, entry: TranscriptItem, width: int) -> list[Strip]:
         console = self.app.console
