@@ -154,7 +154,8 @@ class AgentConsoleApp(App):
             header.append_text(inert_text(f" ({chat.customer_title})"))
         if chat.vip:
             header.append(" VIP", style="bold yellow")
-        header.append(f"  ·  {chat.channel}  ·  {chat.state.replace('_', ' ')}  ·  {chat.priority}", style="dim")
+        details = f"  ·  {chat.channel}  ·  {chat.state.replace('_', ' ')}  ·  {chat.priority}"
+        header.append_text(inert_text(details, "dim"))  # server-provided strings are data too
         self.query_one("#chat-header", Static).update(header)
         self.query_one(Transcript).show(self.store.transcript(chat_id), chat.customer_name, self.agent_name)
 

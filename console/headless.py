@@ -72,7 +72,8 @@ def run_chats(settings: Settings, as_json: bool, offline: bool) -> int:
         return EXIT_OK
     print(f"{'ID':<14} {'STATE':<12} {'UNREAD':>6}  {'CHANNEL':<8} CUSTOMER")
     for row in rows:
-        print(f"{row['id']:<14} {row['state']:<12} {row['unread']:>6}  {row['channel']:<8} {inert(row['customer'])}")
+        shown = {key: inert(str(value)) for key, value in row.items()}  # every field came from a server
+        print(f"{shown['id']:<14} {shown['state']:<12} {row['unread']:>6}  {shown['channel']:<8} {shown['customer']}")
     return EXIT_OK
 
 
@@ -96,7 +97,7 @@ def run_history(settings: Settings, chat_id: str, as_json: bool, offline: bool) 
     for row in rows:
         delivery = f" [{row['delivery']}]" if row["delivery"] else ""
         lines = inert(row["text"]).split("\n")
-        print(f"{row['time']} {row['author']}{delivery}: {lines[0]}")
+        print(f"{row['time']} {inert(row['author'])}{delivery}: {lines[0]}")
         for line in lines[1:]:
             print(f"    {line}")
     return EXIT_OK

@@ -43,7 +43,7 @@ def chat_row_renderable(position: int, chat: ChatRow, now: float) -> Table:
     name.append_text(inert_text(chat.customer_name, "bold"))
     if chat.vip:
         name.append(" VIP", style="bold yellow")
-    name.append(f" · {chat.channel}", style="dim")
+    name.append_text(inert_text(f" · {chat.channel}", "dim"))
     badge = Text(f" {chat.unread} ", style="bold reverse") if chat.unread else Text("")
 
     preview = inert_text(chat.last_message_preview.replace("\n", " "), "dim" if chat.state == "closed" else "")
