@@ -1,0 +1,59 @@
+"""Settings precedence: command line, then environment, then the config file, then defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.config import ConfigError, resolve_settings
+
+
+@pytest.fixture
+def config_file(tmp_path, monkeypatch):
+    for name in ("AGENT_CONSOLE_TOKEN", "AGENT_CONSOLE_BACKEND", "AGENT_CONSOLE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text('backend = "http://file:1"\ntoken = "file-token"\nagent = "xiaowang"\n')
+    return path
+
+
+def resolve(config_file, **given):
+    options = {"backend": None, "token": None, "agent": None, "data_dir": None, "config_path": config_file}
+    return resolve_settings(**{**options, **given})
+
+
+def test_the_config_file_fills_what_nothing_else_gives(config_file):
+    settings = resolve(config_file)
+    assert (settings.backend_url, settings.token, settings.profile) == ("http://file:1", "file-token", "xiaowang")
+
+
+def test_environment_beats_the_file_and_the_command_line_beats_both(config_file, monkeypatch):
+    monkeypatch.setenv("AGENT_CONSOLE_TOKEN", "env-token")
+    assert resolve(config_file).token == "env-token"
+    assert resolve(config_file, token="cli-token").token == "cli-token"
+
+
+def test_no_backend_means_the_embedded_default_and_the_demo_profile(tmp_path, monkeypatch):
+    for name in ("AGENT_CONSOLE_TOKEN", "AGENT_CONSOLE_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    settings = resolve(tmp_path / "missing.toml", data_dir=tmp_path)
+    assert (settings.backend_url, settings.profile, settings.data_dir) == (None, "demo", tmp_path)
+
+
+def test_a_backend_without_a_token_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("AGENT_CONSOLE_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="needs a token"):
+        resolve(tmp_path / "missing.toml", backend="http://x:1")
+
+
+def test_the_token_stays_out_of_repr(config_file):
+    assert "file-token" not in repr(resolve(config_file))
+
+
+@pytest.mark.parametrize("content, complaint", [("colour = 'blue'\n", "colour"), ("token = 5\n", "token"),
+                                                ("token = \n", "config.toml")])
+def test_bad_config_files_name_the_file_and_the_problem(tmp_path, content, complaint):
+    path = tmp_path / "config.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as error:
+        resolve(path)
+    assert str(path) in str(error.value) and complaint in str(error.value)
