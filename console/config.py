@@ -50,7 +50,9 @@ def load_config(path: Path) -> dict:
         raise ConfigError(f"{path}: {error}") from None
     unknown = set(data) - CONFIG_KEYS
     if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(CONFIG_KEYS))}")
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(CONFIG_KEYS))}"
+        )
     for key, value in data.items():
         if not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a string")

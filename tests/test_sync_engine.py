@@ -30,7 +30,9 @@ def test_sync_once_pulls_chats_and_pushes_the_outbox(tmp_path, reference_backend
     assert (report.sent, report.rejected, report.waiting) == (1, 0, 0)
     assert [(e.author, e.delivery) for e in store.transcript(chat_id)] == [("customer", None), ("agent", "sent")]
     store.close()
-    assert [m["text"] for m in reference_backend.messages(chat_id)] == ["杯子碎了，我要退款", "非常抱歉，马上为您处理退款"]
+    assert [m["text"] for m in reference_backend.messages(chat_id)] == [
+        "杯子碎了，我要退款", "非常抱歉，马上为您处理退款"
+    ]
 
 
 def test_a_send_whose_answer_was_lost_is_not_duplicated(tmp_path, reference_backend):

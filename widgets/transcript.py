@@ -51,10 +51,6 @@ class Transcript(ScrollView, can_focus=True):
         self._cache: dict[tuple[str, str | None], list[Strip]] = {}
         self._cache_width = 0
 
-    @property
-    def entries(self) -> list[TranscriptItem]:
-        return self._entries
-
     def show(self, entries: Sequence[TranscriptItem], customer_name: str, agent_name: str) -> None:
         if (customer_name, agent_name) != (self._customer_name, self._agent_name):
             self._cache.clear()
