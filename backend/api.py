@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import json
 import time
@@ -13,23 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from backend.agent_writes import perform, valid_text
+from backend.api_errors import ApiError
 from backend.change_feed import ChangeNotifier
-from backend.store import PRIORITIES, BackendStore, StoredResponse
+from backend.store import BackendStore
 
-MAX_BODY_BYTES = 64 * 1024
-MAX_TEXT_CHARS = 5000
+MAX_BODY_BYTES = 1024 * 1024  # a full batch of 100 long messages fits
 MAX_WAIT_SECONDS = 30.0
-ACTION_TYPES = ("close", "transfer", "tag", "priority")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+MAX_BATCH_ITEMS = 100
 
 
 def create_app(
@@ -68,33 +58,12 @@ def create_app(
             raise ApiError(404, "no_such_chat", f"no chat {chat_id}")
         return chat
 
-    def valid_text(body: dict) -> str:
-        text = body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise ApiError(422, "invalid_text", "text must be a non-empty string")
-        if len(text) > MAX_TEXT_CHARS:
-            raise ApiError(422, "text_too_long", f"text is over {MAX_TEXT_CHARS} characters")
-        return text
-
-    async def idempotent(request: Request, body: dict, apply, change: tuple[str, str]) -> JSONResponse:
-        key = request.headers.get("idempotency-key", "")
-        if not (0 < len(key) <= 200 and key.isascii() and key.isprintable()):
-            raise ApiError(400, "bad_idempotency_key", "Idempotency-Key header (1-200 printable ASCII) required")
-        fingerprint = hashlib.sha256(
-            f"{request.method} {request.url.path}\n".encode()
-            + json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
-        with store.transaction():
-            previous = store.stored_response(key)
-            if previous is not None:
-                stored_fingerprint, response = previous
-                if stored_fingerprint != fingerprint:
-                    raise ApiError(422, "idempotency_key_reused", "this key was used with a different request")
-                return JSONResponse(response.body, response.status, headers={"Idempotent-Replayed": "true"})
-            response = apply()
-            store.store_response(key, fingerprint, response)
-        notifier.notify(*change, "agent")
-        return JSONResponse(response.body, response.status)
+    def agent_write(kind: str, chat_id: str, body: dict, key: str) -> JSONResponse:
+        response, replayed = perform(store, kind, chat_id, body, key)
+        if not replayed:
+            notifier.notify("message.created" if kind == "message" else "chat.updated", chat_id, "agent")
+        headers = {"Idempotent-Replayed": "true"} if replayed else None
+        return JSONResponse(response.body, response.status, headers=headers)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "server_id": store.server_id})
@@ -136,28 +105,39 @@ def create_app(
 
     async def post_agent_message(request: Request) -> JSONResponse:
         require_token(request, agent_token)
-        chat_id = request.path_params["chat_id"]
         body = await read_json(request)
-        existing_chat(chat_id)
-        text = valid_text(body)
-
-        def apply() -> StoredResponse:
-            message = store.add_message(chat_id, "agent", text, client_key=request.headers["idempotency-key"])
-            return StoredResponse(201, {"message": message})
-
-        return await idempotent(request, body, apply, ("message.created", chat_id))
+        key = request.headers.get("idempotency-key", "")
+        return agent_write("message", request.path_params["chat_id"], body, key)
 
     async def post_action(request: Request) -> JSONResponse:
         require_token(request, agent_token)
-        chat_id = request.path_params["chat_id"]
         body = await read_json(request)
-        existing_chat(chat_id)
-        fields = action_fields(body)
+        key = request.headers.get("idempotency-key", "")
+        return agent_write("action", request.path_params["chat_id"], body, key)
 
-        def apply() -> StoredResponse:
-            return StoredResponse(200, {"chat": store.update_chat(chat_id, **fields)})
-
-        return await idempotent(request, body, apply, ("chat.updated", chat_id))
+    async def post_batch(request: Request) -> JSONResponse:
+        """Items are applied in order, each exactly as its single endpoint would; one failing item does not
+        stop the others (its result carries the error)."""
+        require_token(request, agent_token)
+        items = (await read_json(request)).get("items")
+        if not isinstance(items, list) or not 0 < len(items) <= MAX_BATCH_ITEMS:
+            raise ApiError(400, "bad_batch", f"items must be a list of 1-{MAX_BATCH_ITEMS} objects")
+        results, changed = [], []
+        for item in items:
+            item = item if isinstance(item, dict) else {}
+            key, kind, chat_id = item.get("idempotency_key"), item.get("type"), item.get("chat_id")
+            try:
+                response, replayed = perform(store, kind, chat_id, item.get("body"), key)
+            except ApiError as error:
+                results.append({"idempotency_key": key, "status": error.status, "body": error.body()})
+                continue
+            results.append({"idempotency_key": key, "status": response.status, "body": response.body,
+                            "replayed": replayed})
+            if not replayed:
+                changed.append(("message.created" if kind == "message" else "chat.updated", chat_id))
+        for event_type, chat_id in changed:
+            notifier.notify(event_type, chat_id, "agent")
+        return JSONResponse({"results": results})
 
     async def channel_open_chat(request: Request) -> JSONResponse:
         require_token(request, channel_token)
@@ -189,7 +169,7 @@ def create_app(
             try:
                 return await endpoint(request)
             except ApiError as error:
-                return error_response(error.status, error.code, error.message)
+                return JSONResponse(error.body(), status_code=error.status)
 
         return run
 
@@ -200,6 +180,7 @@ def create_app(
         Route("/api/v1/chats/{chat_id}/messages", guarded(list_messages), methods=["GET"]),
         Route("/api/v1/chats/{chat_id}/messages", guarded(post_agent_message), methods=["POST"]),
         Route("/api/v1/chats/{chat_id}/actions", guarded(post_action), methods=["POST"]),
+        Route("/api/v1/batch", guarded(post_batch), methods=["POST"]),
         Route("/api/v1/events", guarded(events)),
         Route("/api/v1/channel/chats", guarded(channel_open_chat), methods=["POST"]),
         Route("/api/v1/channel/chats/{chat_id}/messages", guarded(channel_customer_message), methods=["POST"]),
@@ -208,26 +189,6 @@ def create_app(
     app.state.store = store
     app.state.notifier = notifier
     return app
-
-
-def action_fields(body: dict) -> dict:
-    kind = body.get("type")
-    if kind not in ACTION_TYPES:
-        raise ApiError(422, "invalid_action", f"type must be one of {', '.join(ACTION_TYPES)}")
-    if kind == "close":
-        return {"state": "closed"}
-    if kind == "transfer":
-        if not isinstance(body.get("to"), str) or not body["to"]:
-            raise ApiError(422, "invalid_action", "transfer needs 'to'")
-        return {"state": "transferred"}
-    if kind == "tag":
-        tags = body.get("tags")
-        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            raise ApiError(422, "invalid_action", "tag needs 'tags': a list of strings")
-        return {"tags": tags}
-    if body.get("priority") not in PRIORITIES:
-        raise ApiError(422, "invalid_action", f"priority must be one of {', '.join(PRIORITIES)}")
-    return {"priority": body["priority"]}
 
 
 def int_param(request: Request, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:

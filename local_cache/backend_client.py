@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from local_cache.models import RemoteChat, RemoteMessage
+from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
 
 
 class BackendError(Exception):
@@ -64,9 +64,14 @@ class ChangeBatch:
 
 
 @dataclass(frozen=True)
-class PostResult:
+class Delivery:
+    """What became of one outbox item: accepted (with what the server made of it) or rejected for good."""
+
+    idempotency_key: str
+    accepted: bool
     message: RemoteMessage | None = None
     chat: RemoteChat | None = None
+    error: str = ""
 
 
 class BackendClient(Protocol):
@@ -81,8 +86,19 @@ class BackendClient(Protocol):
     async def changes_after(self, cursor: int, wait: float) -> ChangeBatch:
         """Changes after `cursor`; waits up to `wait` seconds for the first one."""
 
-    async def post_message(self, chat_id: str, text: str, idempotency_key: str) -> PostResult: ...
+    async def deliver(self, items: list[OutboxItem]) -> list[Delivery]:
+        """Send items in order, each with its own idempotency key; return a Delivery for a prefix of them.
 
-    async def post_action(self, chat_id: str, action: dict, idempotency_key: str) -> PostResult: ...
+        Items are applied in order. A backend that stops partway (a transient failure after some items) returns
+        the Deliveries it has; if it has none, it raises BackendUnavailable or AuthenticationRejected instead.
+        """
+
+    @property
+    def batch_limit(self) -> int:
+        """How many items one deliver() call may take."""
+        ...
+
+    def replace_token(self, token: str) -> None:
+        """Use new credentials from the next request on (the agent signed in again)."""
 
     async def aclose(self) -> None: ...

@@ -77,3 +77,4 @@ class SyncStatus:
     outbox_depth: int
     agent_name: str
     detail: str = ""
+    pushed_elsewhere: bool = False  # another process (e.g. `agent-console sync`) holds the push lock

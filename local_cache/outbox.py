@@ -27,14 +27,20 @@ def get(conn: sqlite3.Connection, item_id: int) -> OutboxItem:
     return _item(conn.execute("SELECT * FROM outbox WHERE id=?", (item_id,)).fetchone())
 
 
-def next_due(conn: sqlite3.Connection, now: float) -> OutboxItem | None:
-    """The oldest unfinished item, if it is due. Strict global order keeps each chat's messages in order."""
-    row = conn.execute(
-        "SELECT * FROM outbox WHERE state IN ('queued', 'sending') ORDER BY id LIMIT 1"
-    ).fetchone()
-    if row is None or row["next_attempt_at"] > now:
-        return None
-    return _item(row)
+def due_items(conn: sqlite3.Connection, now: float, limit: int) -> list[OutboxItem]:
+    """The oldest unfinished items, in order, up to the first one not yet due.
+
+    One strict order over all chats keeps each chat's messages in the order the agent sent them; rejected
+    items are finished, so they never hold up the ones behind them.
+    """
+    due = []
+    for row in conn.execute(
+        "SELECT * FROM outbox WHERE state IN ('queued', 'sending') ORDER BY id LIMIT ?", (limit,)
+    ):
+        if row["next_attempt_at"] > now:
+            break
+        due.append(_item(row))
+    return due
 
 
 def seconds_until_due(conn: sqlite3.Connection, now: float) -> float | None:

@@ -11,14 +11,15 @@ from local_cache.backend_client import (
     BackendUnavailable,
     ChangeBatch,
     CursorExpired,
+    Delivery,
     Identity,
-    PostResult,
     RequestRejected,
     Snapshot,
 )
-from local_cache.models import RemoteChat, RemoteMessage
+from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
 
 TRANSIENT_STATUSES = {408, 409, 425, 429}
+BATCH_LIMIT = 100  # the reference API's maximum items per POST /batch
 REQUEST_DEADLINE = 15.0  # whole request; httpx's own timeouts are per phase and per chunk
 
 
@@ -66,18 +67,33 @@ class ReferenceApiClient:
                 messages.append(message_from_json(event["message"]))
         return ChangeBatch(chats=list(chats.values()), messages=messages, cursor=body["cursor"])
 
-    async def post_message(self, chat_id: str, text: str, idempotency_key: str) -> PostResult:
-        body = await self._request(
-            "POST", f"/chats/{chat_id}/messages", json={"text": text},
-            headers={"Idempotency-Key": idempotency_key},
-        )
-        return PostResult(message=message_from_json(body["message"]))
+    batch_limit = BATCH_LIMIT
 
-    async def post_action(self, chat_id: str, action: dict, idempotency_key: str) -> PostResult:
-        body = await self._request(
-            "POST", f"/chats/{chat_id}/actions", json=action, headers={"Idempotency-Key": idempotency_key}
-        )
-        return PostResult(chat=chat_from_json(body["chat"]))
+    def replace_token(self, token: str) -> None:
+        self._http.headers["Authorization"] = f"Bearer {token}"
+
+    async def deliver(self, items: list[OutboxItem]) -> list[Delivery]:
+        body = await self._request("POST", "/batch", json={"items": [
+            {"idempotency_key": i.idempotency_key, "type": i.kind, "chat_id": i.chat_id, "body": i.body}
+            for i in items
+        ]})
+        deliveries = []
+        for item, result in zip(items, body["results"]):
+            status, answer = result["status"], result["body"]
+            if status < 300:
+                deliveries.append(Delivery(
+                    item.idempotency_key, True,
+                    message=message_from_json(answer["message"]) if "message" in answer else None,
+                    chat=chat_from_json(answer["chat"]) if "chat" in answer else None,
+                ))
+            elif status >= 500 or status in TRANSIENT_STATUSES:
+                break  # this item and the ones behind it are retried later, in order
+            else:
+                error = (answer.get("error") or {}).get("message", "")
+                deliveries.append(Delivery(item.idempotency_key, False, error=f"HTTP {status} {error}"))
+        if not deliveries:
+            raise BackendUnavailable("POST /batch: the first item could not be applied now")
+        return deliveries
 
     async def _request(self, method: str, path: str, *, deadline: float | None = None, **kwargs) -> dict:
         try:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from local_cache import chat_cache, outbox
+from local_cache.backend_client import Delivery
 from local_cache.database import open_database, write_transaction
 from local_cache.models import ChatSummary, OutboxItem, RemoteChat, RemoteMessage, TranscriptEntry
 
@@ -106,31 +107,36 @@ class LocalStore:
     def outbox_depth(self) -> int:
         return outbox.depth(self.conn)
 
-    def next_due(self) -> OutboxItem | None:
-        return outbox.next_due(self.conn, self.clock())
+    def due_items(self, limit: int) -> list[OutboxItem]:
+        return outbox.due_items(self.conn, self.clock(), limit)
 
     def seconds_until_due(self) -> float | None:
         return outbox.seconds_until_due(self.conn, self.clock())
 
-    def mark_sending(self, item: OutboxItem) -> None:
+    def mark_sending(self, items: list[OutboxItem]) -> None:
         with write_transaction(self.conn):
-            outbox.mark_sending(self.conn, item.id)
+            for item in items:
+                outbox.mark_sending(self.conn, item.id)
 
-    def mark_sent(self, item: OutboxItem, message: RemoteMessage | None = None, chat: RemoteChat | None = None):
+    def apply_deliveries(self, items: list[OutboxItem], deliveries: list[Delivery]) -> None:
+        """Settle delivered items, and what the server made of them, in one transaction."""
+        by_key = {item.idempotency_key: item for item in items}
         with write_transaction(self.conn):
-            outbox.mark_sent(self.conn, item.id, message.id if message else None)
-            if message is not None:
-                chat_cache.upsert_message(self.conn, message)
-            if chat is not None:
-                chat_cache.upsert_chat(self.conn, chat)
+            for delivery in deliveries:
+                item = by_key[delivery.idempotency_key]
+                if not delivery.accepted:
+                    outbox.mark_rejected(self.conn, item.id, delivery.error)
+                    continue
+                outbox.mark_sent(self.conn, item.id, delivery.message.id if delivery.message else None)
+                if delivery.chat is not None:
+                    chat_cache.upsert_chat(self.conn, delivery.chat)
+                if delivery.message is not None:
+                    chat_cache.upsert_message(self.conn, delivery.message)
 
-    def mark_retry(self, item: OutboxItem, error: str, delay: float) -> None:
+    def mark_retry(self, items: list[OutboxItem], error: str, delay: float) -> None:
         with write_transaction(self.conn):
-            outbox.mark_retry(self.conn, item.id, error, self.clock() + delay)
-
-    def mark_rejected(self, item: OutboxItem, error: str) -> None:
-        with write_transaction(self.conn):
-            outbox.mark_rejected(self.conn, item.id, error)
+            for item in items:
+                outbox.mark_retry(self.conn, item.id, error, self.clock() + delay)
 
     def make_due_now(self) -> None:
         """The backend is back: waiting out old backoff timers would only delay the drain."""

@@ -3,6 +3,12 @@
 It owns its own LocalStore connection and runs on its own event loop (the console gives it a thread), so a
 slow network or a long poll never blocks the UI. It reports through two callbacks, called on its thread:
 `on_change(chat_ids)` after the store changed, and `on_status(SyncStatus)` when connectivity or depth changes.
+
+Failure handling (docs/api.md lists the statuses):
+- transient (connection refused or reset, timeouts, 5xx, 408, 409, 425, 429): the same items, with the same
+  keys and bodies, are retried with capped exponential backoff and full jitter, honouring Retry-After;
+- 401: sync pauses, nothing is dropped, until `replace_token()` is called (the agent signed in again);
+- any other 4xx: that item is rejected and the items behind it go on.
 """
 
 from __future__ import annotations
@@ -19,14 +25,15 @@ from local_cache.backend_client import (
     BackendError,
     BackendUnavailable,
     CursorExpired,
-    RequestRejected,
 )
-from local_cache.models import OutboxItem, SyncStatus
+from local_cache.models import SyncStatus
+from local_cache.push_lock import PushLock
 from local_cache.store import LocalStore
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
-AUTH_RETRY_SECONDS = 30.0
+LOCK_RETRY_SECONDS = 1.0
+AUTH_REQUIRED = "sign-in needed: the backend refused the token (401)"
 
 
 class ServerMismatch(BackendError):
@@ -39,6 +46,7 @@ class SyncReport:
     rejected: int
     waiting: int
     pulled_messages: int
+    pushed_elsewhere: bool = False  # another process held the push lock
 
 
 def backoff_delay(attempts: int, retry_after: float | None = None, rng=random.random) -> float:
@@ -62,19 +70,22 @@ class SyncEngine:
         self._long_poll_wait = long_poll_wait
         self._loop: asyncio.AbstractEventLoop | None = None
         self._push_wanted: asyncio.Event | None = None
+        self._signed_in: asyncio.Event | None = None
         self._online: bool | None = None  # None until the first attempt to reach the backend ends
         self._status_since = time.time()
         self._agent_name = ""
         self._detail = ""
+        self.lock: PushLock | None = None
 
-    # --- long-running mode (the console) -----------------------------------------------------------
+    # --- long-running mode (the console, `agent-console sync`) --------------------------------------------
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._push_wanted = asyncio.Event()
+        self._push_wanted, self._signed_in = asyncio.Event(), asyncio.Event()
+        self._signed_in.set()
         self.store = store = self._open_store()
+        self.lock = PushLock(store.path)
         try:
-            store.requeue_interrupted()
             self._report_status()
             self.client = client = self._open_client()  # may wait for an embedded backend to boot
             try:
@@ -83,12 +94,25 @@ class SyncEngine:
             finally:
                 await client.aclose()
         finally:
+            self.lock.release()
             store.close()
 
     def wake(self) -> None:
         """Thread-safe: the outbox has a new item, push now rather than at the next timer."""
         if self._loop is not None and self._push_wanted is not None:
             self._loop.call_soon_threadsafe(self._push_wanted.set)
+
+    def replace_token(self, token: str) -> None:
+        """Thread-safe: the agent signed in again; resume with the new token."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._resume_with, token)
+
+    def _resume_with(self, token: str) -> None:
+        self.client.replace_token(token)
+        self._detail = "reconnecting"
+        self._signed_in.set()
+        self._push_wanted.set()
+        self._report_status()
 
     async def _connect_until_ready(self) -> None:
         failures = 0
@@ -98,14 +122,22 @@ class SyncEngine:
                 await self._pull(wait=0)
                 self._set_online(True)
                 return
-            except (BackendUnavailable, AuthenticationRejected, ServerMismatch) as error:
+            except AuthenticationRejected:
+                await self._wait_for_sign_in()
+            except (BackendUnavailable, ServerMismatch) as error:
                 failures += 1
                 self._set_online(False, error.detail)
-                await asyncio.sleep(self._retry_delay(error, failures))
+                await asyncio.sleep(backoff_delay(failures, getattr(error, "retry_after", None)) + 0.2)
+
+    async def _wait_for_sign_in(self) -> None:
+        self._signed_in.clear()
+        self._set_online(False, AUTH_REQUIRED)
+        await self._signed_in.wait()
 
     async def _pull_loop(self) -> None:
         failures = 0
         while True:
+            await self._signed_in.wait()
             try:
                 await self._pull(wait=self._long_poll_wait)
                 failures = 0
@@ -113,49 +145,88 @@ class SyncEngine:
                     self._set_online(True)
                     self.store.make_due_now()
                     self._push_wanted.set()  # the backend is back: drain at once
-            except (BackendUnavailable, AuthenticationRejected) as error:
+            except AuthenticationRejected:
+                await self._wait_for_sign_in()
+            except BackendUnavailable as error:
                 failures += 1
                 self._set_online(False, error.detail)
-                await asyncio.sleep(self._retry_delay(error, failures))
+                await asyncio.sleep(backoff_delay(failures, error.retry_after) + 0.2)
 
     async def _push_loop(self) -> None:
         while True:
-            item = self.store.next_due()
-            if item is None:
-                self._push_wanted.clear()
-                try:
-                    await asyncio.wait_for(self._push_wanted.wait(), self.store.seconds_until_due())
-                except asyncio.TimeoutError:
-                    pass
+            await self._signed_in.wait()
+            if not self._hold_push_lock():
+                await self._wait_for_push(LOCK_RETRY_SECONDS)
                 continue
-            await self._push(item)
+            try:
+                settled = await self.push_once()
+            except AuthenticationRejected:
+                await self._wait_for_sign_in()
+                continue
+            except BackendUnavailable:
+                settled = 0  # push_once scheduled the retry; wait for it below
+            if settled == 0:
+                await self._wait_for_push(self.store.seconds_until_due())
 
-    def _retry_delay(self, error: BackendError, failures: int) -> float:
-        if isinstance(error, AuthenticationRejected):
-            return AUTH_RETRY_SECONDS
-        return backoff_delay(failures, getattr(error, "retry_after", None)) + 0.2
+    async def _wait_for_push(self, timeout: float | None) -> None:
+        self._push_wanted.clear()
+        try:
+            await asyncio.wait_for(self._push_wanted.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
 
-    # --- one pass (headless `sync --once`) ---------------------------------------------------------------
+    def _hold_push_lock(self) -> bool:
+        if self.lock.held:
+            return True
+        if not self.lock.try_acquire():
+            return False
+        # We hold the only right to push: rows left in 'sending' belong to a process that died.
+        self.store.requeue_interrupted()
+        return True
 
-    async def sync_once(self) -> SyncReport:
+    # --- one pass (headless `sync --once`, `send --wait`) ----------------------------------------------------
+
+    async def sync_once(self, lock_wait: float = 10.0, drain_for: float = 30.0) -> SyncReport:
+        """Pull, push the whole outbox (retrying transient failures for up to `drain_for` seconds), pull again.
+
+        If another process holds the push lock for `lock_wait` seconds, it is the one sending: only pull.
+        """
         self.store = store = self._open_store()
+        self.lock = PushLock(store.path)
         self.client = client = self._open_client()
         try:
-            store.requeue_interrupted()
             await self._check_identity()
             pulled = await self._pull(wait=0)
             sent = rejected = 0
-            for item in [i for i in store.outbox_items() if i.state in ("queued", "sending")]:
-                outcome = await self._push(item)
-                if outcome == "unavailable":
-                    break
-                sent += outcome == "sent"
-                rejected += outcome == "rejected"
+            deadline = time.monotonic() + lock_wait
+            while not self._hold_push_lock() and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            if self.lock.held:
+                store.make_due_now()
+                before = {i.idempotency_key: i.state for i in store.outbox_items()}
+                await self._drain(time.monotonic() + drain_for)
+                after = {i.idempotency_key: i.state for i in store.outbox_items()}
+                sent = sum(1 for k, s in after.items() if s == "sent" and before.get(k) != "sent")
+                rejected = sum(1 for k, s in after.items() if s == "rejected" and before.get(k) != "rejected")
             pulled += await self._pull(wait=0)
-            return SyncReport(sent=sent, rejected=rejected, waiting=store.outbox_depth(), pulled_messages=pulled)
+            return SyncReport(
+                sent=sent, rejected=rejected, waiting=store.outbox_depth(), pulled_messages=pulled,
+                pushed_elsewhere=not self.lock.held,
+            )
         finally:
+            self.lock.release()
             await client.aclose()
             store.close()
+
+    async def _drain(self, deadline: float) -> None:
+        while self.store.outbox_depth() and time.monotonic() < deadline:
+            try:
+                if await self.push_once():
+                    continue
+            except BackendUnavailable:
+                pass
+            wait = self.store.seconds_until_due()
+            await asyncio.sleep(min(wait if wait is not None else 0.0, max(0.0, deadline - time.monotonic())))
 
     # --- the two directions ------------------------------------------------------------------------------
 
@@ -174,7 +245,7 @@ class SyncEngine:
         self.store.set_meta("agent_name", identity.agent_name)
 
     async def _pull(self, wait: float) -> int:
-        """Pull until caught up; returns how many messages arrived."""
+        """Apply the next batch of changes; returns how many messages arrived."""
         cursor = self.store.feed_cursor()
         if cursor is None:
             return await self._pull_snapshot()
@@ -203,28 +274,33 @@ class SyncEngine:
         self._on_change({chat.id for chat in snapshot.chats})
         return len(messages)
 
-    async def _push(self, item: OutboxItem) -> str:
-        self.store.mark_sending(item)
+    async def push_once(self) -> int:
+        """Deliver the next run of due items; returns how many were settled (sent or rejected).
+
+        Raises BackendUnavailable (after scheduling the retry) or AuthenticationRejected (items stay queued).
+        """
+        items = self.store.due_items(self.client.batch_limit)
+        if not items:
+            return 0
+        self.store.mark_sending(items)
         try:
-            if item.kind == "message":
-                result = await self.client.post_message(item.chat_id, item.body["text"], item.idempotency_key)
-            else:
-                result = await self.client.post_action(item.chat_id, item.body, item.idempotency_key)
-        except RequestRejected as error:
-            self.store.mark_rejected(item, error.detail)
-            outcome = "rejected"
-        except (BackendUnavailable, AuthenticationRejected) as error:
-            retry_after = getattr(error, "retry_after", None)
-            self.store.mark_retry(item, error.detail, backoff_delay(item.attempts + 1, retry_after))
+            deliveries = await self.client.deliver(items)
+        except BackendUnavailable as error:
+            self.store.mark_retry(items, error.detail, backoff_delay(items[0].attempts + 1, error.retry_after))
             self._set_online(False, error.detail)
-            outcome = "unavailable"
-        else:
-            self.store.mark_sent(item, result.message, result.chat)
-            self._set_online(True)
-            outcome = "sent"
-        self._on_change({item.chat_id})
+            self._report_change(items)
+            raise
+        except AuthenticationRejected as error:
+            self.store.mark_retry(items, error.detail, 0.0)
+            raise
+        self.store.apply_deliveries(items, deliveries)
+        self._set_online(True)
+        self._report_change(items)
+        return len(deliveries)
+
+    def _report_change(self, items) -> None:
+        self._on_change({item.chat_id for item in items})
         self._report_status()
-        return outcome
 
     # --- status ------------------------------------------------------------------------------------------
 
@@ -236,6 +312,7 @@ class SyncEngine:
         self._report_status()
 
     def _report_status(self) -> None:
+        lock = self.lock
         self._on_status(
             SyncStatus(
                 online=self._online,
@@ -243,5 +320,6 @@ class SyncEngine:
                 outbox_depth=self.store.outbox_depth(),
                 agent_name=self._agent_name or self.store.get_meta("agent_name") or "",
                 detail=self._detail,
+                pushed_elsewhere=lock is not None and not lock.held and self.store.outbox_depth() > 0,
             )
         )

@@ -48,7 +48,7 @@ def test_chats_history_and_sync_over_the_same_store(connection, reference_backen
     assert history[0]["time"].endswith("Z") and history[0]["id"]
 
     report = json.loads(agent_console("sync", "--once", "--json", *connection).stdout)
-    assert report == {"sent": 0, "rejected": 0, "waiting": 0, "pulled_messages": 0}
+    assert report == {"sent": 0, "rejected": 0, "waiting": 0, "pulled_messages": 0, "pushed_elsewhere": False}
 
     reference_backend.stop()
     offline = agent_console("chats", "--offline", *connection).stdout  # the backend is not contacted

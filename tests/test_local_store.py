@@ -88,7 +88,7 @@ def test_an_outbox_row_survives_closing_and_reopening(tmp_path):
 def test_interrupted_sends_go_back_to_queued(store):
     store.apply_changes([chat()], [])
     item = store.enqueue_message("ch_1", "hello")
-    store.mark_sending(item)
+    store.mark_sending([item])
     assert store.requeue_interrupted() == 1
     [again] = store.outbox_items()
     assert (again.state, again.attempts) == ("queued", 1)

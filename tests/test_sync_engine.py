@@ -41,11 +41,11 @@ def test_a_send_whose_answer_was_lost_is_not_duplicated(tmp_path, reference_back
     asyncio.run(engine_for(path, reference_backend).sync_once())
     store = LocalStore(path)
     item = store.enqueue_message(chat_id, "已为您催促快递")
-    store.mark_sending(item)  # the process died here, after the server applied the request
+    store.mark_sending([item])  # the process died here, after the server applied the request
 
     async def first_attempt_reached_the_server():
         client = ReferenceApiClient(reference_backend.url, reference_backend.token)
-        await client.post_message(chat_id, "已为您催促快递", item.idempotency_key)
+        await client.deliver([item])
         await client.aclose()
 
     asyncio.run(first_attempt_reached_the_server())

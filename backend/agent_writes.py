@@ -1,0 +1,82 @@
+"""Agent writes (messages and chat actions): validation and idempotent application, shared by the single
+endpoints and the batch endpoint so a key means the same thing whichever way it arrives."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from backend.api_errors import ApiError
+from backend.store import PRIORITIES, BackendStore, StoredResponse
+
+MAX_TEXT_CHARS = 5000
+ACTION_TYPES = ("close", "transfer", "tag", "priority")
+WRITE_KINDS = {"message": "messages", "action": "actions"}
+
+
+def perform(store: BackendStore, kind: str, chat_id: str, body: dict, key: str) -> tuple[StoredResponse, bool]:
+    """Apply one write at most once per key. Returns the response and whether it was a replay."""
+    if not (isinstance(key, str) and 0 < len(key) <= 200 and key.isascii() and key.isprintable()):
+        raise ApiError(400, "bad_idempotency_key", "Idempotency-Key (1-200 printable ASCII) required")
+    if kind not in WRITE_KINDS:
+        raise ApiError(422, "invalid_type", f"type must be one of {', '.join(WRITE_KINDS)}")
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "body must be a JSON object")
+    if not isinstance(chat_id, str) or store.chat(chat_id) is None:
+        raise ApiError(404, "no_such_chat", f"no chat {chat_id}")
+    if kind == "message":
+        text = valid_text(body)
+
+        def apply() -> StoredResponse:
+            return StoredResponse(201, {"message": store.add_message(chat_id, "agent", text, client_key=key)})
+    else:
+        fields = action_fields(body)
+
+        def apply() -> StoredResponse:
+            return StoredResponse(200, {"chat": store.update_chat(chat_id, **fields)})
+
+    # The fingerprint is that of the single endpoint's request, so a batch item and a single POST with the same
+    # key and body are the same request.
+    fingerprint = hashlib.sha256(
+        f"POST /api/v1/chats/{chat_id}/{WRITE_KINDS[kind]}\n".encode()
+        + json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    with store.transaction():
+        previous = store.stored_response(key)
+        if previous is not None:
+            stored_fingerprint, response = previous
+            if stored_fingerprint != fingerprint:
+                raise ApiError(422, "idempotency_key_reused", "this key was used with a different request")
+            return response, True
+        response = apply()
+        store.store_response(key, fingerprint, response)
+    return response, False
+
+
+def valid_text(body: dict) -> str:
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ApiError(422, "invalid_text", "text must be a non-empty string")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ApiError(422, "text_too_long", f"text is over {MAX_TEXT_CHARS} characters")
+    return text
+
+
+def action_fields(body: dict) -> dict:
+    kind = body.get("type")
+    if kind not in ACTION_TYPES:
+        raise ApiError(422, "invalid_action", f"type must be one of {', '.join(ACTION_TYPES)}")
+    if kind == "close":
+        return {"state": "closed"}
+    if kind == "transfer":
+        if not isinstance(body.get("to"), str) or not body["to"]:
+            raise ApiError(422, "invalid_action", "transfer needs 'to'")
+        return {"state": "transferred"}
+    if kind == "tag":
+        tags = body.get("tags")
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise ApiError(422, "invalid_action", "tag needs 'tags': a list of strings")
+        return {"tags": tags}
+    if body.get("priority") not in PRIORITIES:
+        raise ApiError(422, "invalid_action", f"priority must be one of {', '.join(PRIORITIES)}")
+    return {"priority": body["priority"]}
