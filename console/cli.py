@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from console.config import BACKEND_ENV, CONFIG_ENV, TOKEN_ENV, ConfigError, Settings, resolve_settings
-from local_cache.database import StoreError
+from local_cache.database import CorruptStore, StoreError
+from local_cache.recovery import move_aside_and_salvage
 from local_cache.store import LocalStore, profile_path
 
 DESCRIPTION = """\
@@ -30,6 +31,9 @@ def common_options() -> argparse.ArgumentParser:
                             "for the embedded backend and 'default' otherwise)")
     group.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS,
                        help="where local stores live (default: the platform's user data dir)")
+    group.add_argument("--recover-store", action="store_true", default=argparse.SUPPRESS,
+                       help="if the profile's store file is damaged, move it aside (never delete it), carry its "
+                            "unsent messages over to a fresh store, and go on")
     group.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
                        help=f"config file (TOML; keys backend, token, agent, data_dir; default: ${CONFIG_ENV} "
                             "or the platform's user config dir)")
@@ -68,12 +72,32 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--offline", action="store_true", help="read the local store only")
 
     sync = commands.add_parser("sync", parents=[common], help="push the outbox and pull changes",
-                               description="Push the outbox and pull the change feed. Exit status with --once: "
-                                           "0 all delivered, 1 backend unavailable or items still waiting, "
-                                           "2 usage error, 3 some items rejected.")
-    sync.add_argument("--once", action="store_true", help="one pass, then exit (default: run until interrupted)")
+                               description="Push the outbox and pull the change feed until interrupted, or with "
+                                           "--once drain the outbox and exit. " + EXIT_STATUSES)
+    sync.add_argument("--once", action="store_true", help="drain the outbox (retrying transient failures for up "
+                      "to 30 s), pull, then exit (default: run until interrupted)")
     sync.add_argument("--json", action="store_true", help="print the --once report as JSON")
+
+    send = commands.add_parser("send", parents=[common], help="queue a message to a chat",
+                               description="Commit a message to the outbox and exit once it is durable; the "
+                                           "console or `sync` delivers it. " + EXIT_STATUSES)
+    send.add_argument("--chat", required=True, metavar="ID", help="chat id (see `agent-console chats`)")
+    send.add_argument("text", metavar="TEXT", help="the message; '-' reads it from standard input")
+    send.add_argument("--wait", action="store_true", help="also wait until the backend has accepted it")
+    send.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                      help="with --wait: give up waiting after S seconds (the message stays queued; default 60)")
+
+    box = commands.add_parser("outbox", parents=[common], help="list outbox items",
+                              description="List outbox items with state (queued, sending, sent, rejected), "
+                                          "attempts and last error.")
+    box.add_argument("--json", action="store_true", help="print a JSON list")
     return parser
+
+
+EXIT_STATUSES = (
+    "Exit status: 0 done (with --once/--wait: nothing left waiting), 1 backend unavailable or items still "
+    "waiting, 2 usage or store error, 3 some items rejected, 4 the backend refused the token."
+)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -94,18 +118,44 @@ def main(argv: list[str] | None = None) -> int:
         return run_server(args)
     try:
         settings = settings_from(args)
-        if args.command is None:
-            return run_console(settings, simulate=args.simulate, pace=args.sim_pace)
-        from console import headless
-
-        if args.command == "chats":
-            return headless.run_chats(settings, args.json, args.offline)
-        if args.command == "history":
-            return headless.run_history(settings, args.chat, args.json, args.offline)
-        return headless.run_sync(settings, args.once, args.json)
+        try:
+            return dispatch(args, settings)
+        except CorruptStore as error:
+            if not agrees_to_recover(args, error):
+                raise
+            aside, carried = move_aside_and_salvage(error.path)
+            print(f"moved the damaged store to {aside}; carried {carried} unsent item(s) over", file=sys.stderr)
+            return dispatch(args, settings)
     except (ConfigError, StoreError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command is None:
+        return run_console(settings, simulate=args.simulate, pace=args.sim_pace)
+    from console import headless, outbox_commands
+
+    if args.command == "chats":
+        return headless.run_chats(settings, args.json, args.offline)
+    if args.command == "history":
+        return headless.run_history(settings, args.chat, args.json, args.offline)
+    if args.command == "send":
+        return outbox_commands.run_send(settings, args.chat, args.text, args.wait, args.timeout)
+    if args.command == "outbox":
+        return outbox_commands.run_outbox(settings, args.json)
+    return headless.run_sync(settings, args.once, args.json)
+
+
+def agrees_to_recover(args: argparse.Namespace, error: CorruptStore) -> bool:
+    """Moving a store aside needs the agent's yes: the flag, or an answer at a terminal."""
+    if getattr(args, "recover_store", False):
+        return True
+    if error.path is None or not sys.stdin.isatty():
+        return False
+    print(f"{error}", file=sys.stderr)
+    answer = input(f"Move {error.path.name} aside and start a fresh store? Unsent messages are carried over. [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def run_console(settings: Settings, *, simulate: int, pace: float) -> int:

@@ -1,4 +1,5 @@
 """Headless subcommands over the same store and sync engine as the TUI: chats, history, sync."""
+# Exit statuses shared by the headless commands (documented in `agent-console sync --help`).
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import sys
 from datetime import datetime, timezone
 
 from console.config import Settings
-from local_cache.backend_client import BackendError
+from local_cache.backend_client import AuthenticationRejected, BackendError
 from local_cache.reference_client import ReferenceApiClient
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine, SyncReport
 from widgets.inert_text import inert
 
-EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, EXIT_REJECTED, EXIT_AUTH = 0, 1, 2, 3, 4
 
 
 def iso_time(timestamp: float) -> str:
@@ -112,8 +113,11 @@ def run_sync(settings: Settings, once: bool, as_json: bool) -> int:
         return run_sync_forever(settings)
     try:
         report = asyncio.run(make_engine(settings).sync_once())
+    except AuthenticationRejected as error:
+        print(f"error: {error.detail}; sign in again with a valid token", file=sys.stderr)
+        return EXIT_AUTH
     except BackendError as error:
-        print(f"error: {error.detail}", file=sys.stderr)
+        print(f"error: {error.detail}; the outbox is kept and goes with the next sync", file=sys.stderr)
         return EXIT_UNAVAILABLE
     if as_json:
         print_json(report.__dict__)
@@ -125,10 +129,13 @@ def run_sync(settings: Settings, once: bool, as_json: bool) -> int:
 
 
 def describe(report: SyncReport) -> str:
-    return (
+    text = (
         f"sent {report.sent}, rejected {report.rejected}, still waiting {report.waiting}, "
         f"pulled {report.pulled_messages} message(s)"
     )
+    if report.pushed_elsewhere:
+        text += " (another process holds the push lock and is sending)"
+    return text
 
 
 def run_sync_forever(settings: Settings) -> int:

@@ -56,6 +56,32 @@ SCHEMA_VERSION = len(MIGRATIONS)
 class StoreError(RuntimeError):
     """The store file cannot be used; the message names the file and what to do."""
 
+    def __init__(self, message: str, path: Path | None = None):
+        super().__init__(message)
+        self.path = path
+
+
+class CorruptStore(StoreError):
+    """The file is not a readable SQLite database. It is moved aside only when the agent agrees."""
+
+
+def store_error(error: sqlite3.Error, path: Path, doing: str) -> StoreError:
+    """Name the file and say what went wrong in words an agent can act on."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return CorruptStore(
+            f"the local store {path} is damaged ({error}); nothing was changed. Start with "
+            "--recover-store to move it aside (unsent messages in it are carried over) and begin a fresh one",
+            path,
+        )
+    if name == "SQLITE_FULL":
+        return StoreError(f"cannot {doing} {path}: the disk is full; free some space (queued messages are kept)", path)
+    if name == "SQLITE_READONLY" or "readonly" in str(error):
+        return StoreError(f"cannot {doing} {path}: the file or its folder is read-only", path)
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+        return StoreError(f"cannot {doing} {path}: another process kept it locked for over 10 s", path)
+    return StoreError(f"cannot {doing} {path}: {error}", path)
+
 
 def open_database(path: Path) -> sqlite3.Connection:
     path = Path(path)
@@ -71,10 +97,10 @@ def open_database(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         migrate(conn, path)
-    except sqlite3.DatabaseError as error:
-        raise StoreError(f"cannot use the local store {path}: {error}") from error
+    except sqlite3.Error as error:
+        raise store_error(error, path, "open the local store") from error
     except OSError as error:
-        raise StoreError(f"cannot create the local store {path}: {error}") from error
+        raise StoreError(f"cannot create the local store {path}: {error}", path) from error
     return conn
 
 
@@ -83,7 +109,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{path} has schema version {version}, newer than this agent-console ({SCHEMA_VERSION}); upgrade it"
+                f"{path} has schema version {version}, newer than this agent-console ({SCHEMA_VERSION}); "
+                "upgrade agent-console",
+                path,
             )
         for number in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[number].split(";"):

@@ -85,8 +85,18 @@ def depth(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')").fetchone()[0]
 
 
-def items(conn: sqlite3.Connection) -> list[OutboxItem]:
-    return [_item(row) for row in conn.execute("SELECT * FROM outbox ORDER BY id")]
+def items(conn: sqlite3.Connection, chat_id: str | None = None) -> list[OutboxItem]:
+    if chat_id is None:
+        return [_item(row) for row in conn.execute("SELECT * FROM outbox ORDER BY id")]
+    return [_item(row) for row in conn.execute("SELECT * FROM outbox WHERE chat_id=? ORDER BY id", (chat_id,))]
+
+
+def delete(conn: sqlite3.Connection, item_id: int) -> None:
+    conn.execute("DELETE FROM outbox WHERE id=?", (item_id,))
+
+
+def delete_rejected(conn: sqlite3.Connection, item_id: int) -> bool:
+    return conn.execute("DELETE FROM outbox WHERE id=? AND state='rejected'", (item_id,)).rowcount == 1
 
 
 def _item(row: sqlite3.Row | None) -> OutboxItem | None:

@@ -7,15 +7,25 @@ same file; WAL lets readers and one writer proceed together.
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from local_cache import chat_cache, outbox
 from local_cache.backend_client import Delivery
-from local_cache.database import open_database, write_transaction
+from local_cache.database import open_database, store_error, write_transaction
 from local_cache.models import ChatSummary, OutboxItem, RemoteChat, RemoteMessage, TranscriptEntry
 
 MAX_MESSAGE_CHARS = 5000
+
+# What each chat action changes in the local copy while it waits in the outbox (column, value), if anything.
+ACTION_EFFECTS = {
+    "close": lambda action: ("state", "closed"),
+    "transfer": lambda action: ("state", "transferred"),
+    "priority": lambda action: ("priority", action.get("priority", "normal")),
+    "tag": lambda action: None,
+}
 
 
 class LocalStore:
@@ -31,6 +41,15 @@ class LocalStore:
     def close(self) -> None:
         self.conn.close()
 
+    @contextmanager
+    def _writing(self):
+        """One write transaction; SQLite's failures come out as a StoreError naming this file."""
+        try:
+            with write_transaction(self.conn):
+                yield
+        except sqlite3.Error as error:
+            raise store_error(error, self.path, "write to the local store") from error
+
     # --- sync bookkeeping ----------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -38,7 +57,7 @@ class LocalStore:
         return None if row is None else row["value"]
 
     def set_meta(self, key: str, value: str) -> None:
-        with write_transaction(self.conn):
+        with self._writing():
             self._set_meta(key, value)
 
     def _set_meta(self, key: str, value: str) -> None:
@@ -51,7 +70,7 @@ class LocalStore:
         self, chats: list[RemoteChat], messages: list[RemoteMessage], cursor: int | None = None
     ) -> None:
         """Upsert a batch from the server and advance the feed cursor in the same transaction."""
-        with write_transaction(self.conn):
+        with self._writing():
             for chat in chats:
                 chat_cache.upsert_chat(self.conn, chat)
             for message in messages:
@@ -68,7 +87,7 @@ class LocalStore:
 
     def forget_server_data(self) -> None:
         """Drop cached chats when the profile is pointed at a different server; the outbox must be empty."""
-        with write_transaction(self.conn):
+        with self._writing():
             self.conn.execute("DELETE FROM messages")
             self.conn.execute("DELETE FROM chats")
             self.conn.execute("DELETE FROM outbox WHERE state IN ('sent', 'rejected')")
@@ -86,7 +105,7 @@ class LocalStore:
         return self.conn.execute("SELECT 1 FROM chats WHERE id=?", (chat_id,)).fetchone() is not None
 
     def mark_read(self, chat_id: str) -> None:
-        with write_transaction(self.conn):
+        with self._writing():
             chat_cache.mark_read(self.conn, chat_id)
 
     # --- the outbox --------------------------------------------------------------------------------------
@@ -98,8 +117,39 @@ class LocalStore:
             raise ValueError("an empty message cannot be sent")
         if len(text) > MAX_MESSAGE_CHARS:
             raise ValueError(f"the message is {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
-        with write_transaction(self.conn):
+        with self._writing():
             return outbox.enqueue(self.conn, chat_id, "message", {"text": text}, self.clock())
+
+    def enqueue_action(self, chat_id: str, action: dict) -> OutboxItem:
+        """Queue a chat action and show its effect at once; the server's answer (or a rejection) corrects it."""
+        if action.get("type") not in ACTION_EFFECTS:
+            raise ValueError(f"unknown chat action {action.get('type')!r}; known: {', '.join(ACTION_EFFECTS)}")
+        with self._writing():
+            item = outbox.enqueue(self.conn, chat_id, "action", action, self.clock())
+            effect = ACTION_EFFECTS[action["type"]](action)
+            if effect:
+                column, value = effect
+                self.conn.execute(f"UPDATE chats SET {column}=? WHERE id=?", (value, chat_id))
+            return item
+
+    def resend(self, item_id: int) -> OutboxItem:
+        """A rejected item goes again as a new item at the back of the queue, with a new key."""
+        with self._writing():
+            old = outbox.get(self.conn, item_id)
+            if old is None or old.state != "rejected":
+                raise ValueError("only a rejected item can be resent")
+            new = outbox.enqueue(self.conn, old.chat_id, old.kind, old.body, self.clock())
+            outbox.delete(self.conn, item_id)
+            return new
+
+    def discard(self, item_id: int) -> None:
+        """Drop a rejected item for good (the UI asks the agent to confirm first)."""
+        with self._writing():
+            if not outbox.delete_rejected(self.conn, item_id):
+                raise ValueError("only a rejected item can be discarded")
+
+    def rejected_items(self, chat_id: str) -> list[OutboxItem]:
+        return [i for i in outbox.items(self.conn, chat_id) if i.state == "rejected"]
 
     def outbox_items(self) -> list[OutboxItem]:
         return outbox.items(self.conn)
@@ -114,14 +164,14 @@ class LocalStore:
         return outbox.seconds_until_due(self.conn, self.clock())
 
     def mark_sending(self, items: list[OutboxItem]) -> None:
-        with write_transaction(self.conn):
+        with self._writing():
             for item in items:
                 outbox.mark_sending(self.conn, item.id)
 
     def apply_deliveries(self, items: list[OutboxItem], deliveries: list[Delivery]) -> None:
         """Settle delivered items, and what the server made of them, in one transaction."""
         by_key = {item.idempotency_key: item for item in items}
-        with write_transaction(self.conn):
+        with self._writing():
             for delivery in deliveries:
                 item = by_key[delivery.idempotency_key]
                 if not delivery.accepted:
@@ -134,17 +184,17 @@ class LocalStore:
                     chat_cache.upsert_message(self.conn, delivery.message)
 
     def mark_retry(self, items: list[OutboxItem], error: str, delay: float) -> None:
-        with write_transaction(self.conn):
+        with self._writing():
             for item in items:
                 outbox.mark_retry(self.conn, item.id, error, self.clock() + delay)
 
     def make_due_now(self) -> None:
         """The backend is back: waiting out old backoff timers would only delay the drain."""
-        with write_transaction(self.conn):
+        with self._writing():
             outbox.make_due_now(self.conn)
 
     def requeue_interrupted(self) -> int:
-        with write_transaction(self.conn):
+        with self._writing():
             return outbox.requeue_interrupted(self.conn)
 
 

@@ -295,6 +295,9 @@ class SyncEngine:
             raise
         self.store.apply_deliveries(items, deliveries)
         self._set_online(True)
+        kinds = {item.idempotency_key: item.kind for item in items}
+        if any(not d.accepted and kinds[d.idempotency_key] == "action" for d in deliveries):
+            await self._pull_snapshot()  # undo the rejected action's optimistic effect with the server's truth
         self._report_change(items)
         return len(deliveries)
 

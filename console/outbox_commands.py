@@ -1,0 +1,116 @@
+"""Headless outbox commands: `agent-console send` and `agent-console outbox`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+from console.config import Settings
+from console.headless import (
+    EXIT_AUTH, EXIT_OK, EXIT_REJECTED, EXIT_UNAVAILABLE, EXIT_USAGE, iso_time, make_engine, print_json,
+)
+from local_cache.backend_client import AuthenticationRejected, BackendError
+from local_cache.store import LocalStore
+from widgets.inert_text import inert
+
+
+def run_send(settings: Settings, chat_id: str, text: str, wait: bool, timeout: float) -> int:
+    if text == "-":
+        text = sys.stdin.read()
+    if wait and not settings.backend_url:
+        print("error: --wait needs a backend (--backend URL and a token)", file=sys.stderr)
+        return EXIT_USAGE
+    store = LocalStore.for_profile(settings.data_dir, settings.profile)
+    try:
+        if not store.chat_exists(chat_id):
+            print(f"warning: chat {chat_id!r} is not in {store.path}; queued anyway, the backend decides",
+                  file=sys.stderr)
+        try:
+            item = store.enqueue_message(chat_id, text)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    finally:
+        store.close()
+    # From here the message is durable: exit 0 means "committed to the outbox", whatever the network does.
+    print(f"queued {item.idempotency_key}", file=sys.stderr)
+    if not wait:
+        return EXIT_OK
+    return wait_for_delivery(settings, item.idempotency_key, timeout)
+
+
+def wait_for_delivery(settings: Settings, key: str, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            asyncio.run(make_engine(settings).sync_once(lock_wait=1.0, drain_for=max(0.0, deadline - time.monotonic())))
+        except AuthenticationRejected as error:
+            print(f"error: {error.detail}; sign in again", file=sys.stderr)
+            return EXIT_AUTH
+        except BackendError as error:
+            print(f"warning: {error.detail}", file=sys.stderr)
+        state = item_state(settings, key)
+        if state == "sent":
+            return EXIT_OK
+        if state == "rejected":
+            print(f"error: the backend rejected the message: {item_last_error(settings, key)}", file=sys.stderr)
+            return EXIT_REJECTED
+        if time.monotonic() >= deadline:
+            print(f"still queued after {timeout:g} s; it stays in the outbox and goes with the next sync",
+                  file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
+def _find(settings: Settings, key: str):
+    store = LocalStore.for_profile(settings.data_dir, settings.profile)
+    try:
+        return next((i for i in store.outbox_items() if i.idempotency_key == key), None)
+    finally:
+        store.close()
+
+
+def item_state(settings: Settings, key: str) -> str | None:
+    item = _find(settings, key)
+    return item.state if item else None
+
+
+def item_last_error(settings: Settings, key: str) -> str:
+    item = _find(settings, key)
+    return item.last_error or "" if item else ""
+
+
+def run_outbox(settings: Settings, as_json: bool) -> int:
+    store = LocalStore.for_profile(settings.data_dir, settings.profile)
+    try:
+        items = store.outbox_items()
+    finally:
+        store.close()
+    rows = [
+        {
+            "id": item.id,
+            "idempotency_key": item.idempotency_key,
+            "chat_id": item.chat_id,
+            "kind": item.kind,
+            "state": item.state,
+            "attempts": item.attempts,
+            "last_error": item.last_error,
+            "created_at": iso_time(item.created_at),
+            "body": item.body,
+        }
+        for item in items
+    ]
+    if as_json:
+        print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("the outbox is empty")
+        return EXIT_OK
+    print(f"{'ID':>5}  {'STATE':<9} {'TRIES':>5}  {'CHAT':<14} {'WHAT':<40} LAST ERROR")
+    for row in rows:
+        what = row["body"].get("text") if row["kind"] == "message" else f"[{row['body'].get('type')}]"
+        what = inert(" ".join(str(what).split()))[:40]
+        print(f"{row['id']:>5}  {row['state']:<9} {row['attempts']:>5}  {inert(row['chat_id']):<14} {what:<40} "
+              f"{inert(row['last_error'] or '')}")
+    return EXIT_OK
