@@ -71,7 +71,7 @@ def test_the_token_is_never_printed(tmp_path, reference_backend):
         result = agent_console(*command, *args, env={"AGENT_CONSOLE_TOKEN": secret}, check=False)
         assert secret not in result.stdout + result.stderr
     failed = agent_console("sync", "--once", *args, env={"AGENT_CONSOLE_TOKEN": secret}, check=False)
-    assert failed.returncode == 1 and "401" in failed.stderr
+    assert failed.returncode == 4 and "401" in failed.stderr
 
 
 def test_clear_errors_for_bad_setup(tmp_path):
