@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
+from console.outbox_actions import REJECTED_ITEM_BINDINGS, OutboxActions
 from local_cache.models import ChatSummary, SyncStatus
 from local_cache.backend_client import BackendClient
 from local_cache.store import LocalStore
@@ -25,6 +26,7 @@ from widgets.chat_list import ChatList
 from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
 from widgets.help_screen import HelpScreen
 from widgets.inert_text import inert_text
+from widgets.rejected_bar import RejectedBar
 from widgets.status_bar import StatusBar
 from widgets.transcript import Transcript
 
@@ -52,7 +54,7 @@ class SyncCrashed(Message):
     error: Exception
 
 
-class AgentConsoleApp(App):
+class AgentConsoleApp(OutboxActions, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
     COMMANDS = App.COMMANDS | {ChatCommands}
@@ -67,6 +69,7 @@ class AgentConsoleApp(App):
         *JUMP_BINDINGS,
         Binding("ctrl+r", "focus_composer", "Reply", id="focus_composer", priority=True),
         Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True),
+        *REJECTED_ITEM_BINDINGS,
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -98,6 +101,7 @@ class AgentConsoleApp(App):
             with Vertical(id="conversation"):
                 yield Static(id="chat-header")
                 yield Transcript(id="transcript")
+                yield RejectedBar(id="rejected-bar")
                 yield Composer(id="composer")
         yield StatusBar(id="status-bar")
         yield Footer()
@@ -157,6 +161,14 @@ class AgentConsoleApp(App):
         header.append_text(inert_text(details, "dim"))  # server-provided strings are data too
         self.query_one("#chat-header", Static).update(header)
         self.query_one(Transcript).show(self.store.transcript(chat_id), chat.customer_name, self.agent_name)
+        rejected = self.store.rejected_items(chat_id)
+        if rejected:
+            first = rejected[0]
+            what = first.body.get("text") if first.kind == "message" else f"[{first.body.get('type')} action]"
+            self.query_one(RejectedBar).show(str(what), first.last_error or "", len(rejected))
+        else:
+            self.query_one(RejectedBar).show(None)
+        self.refresh_bindings()
 
     @on(StoreChanged)
     def _store_changed(self, event: StoreChanged) -> None:
@@ -166,8 +178,13 @@ class AgentConsoleApp(App):
 
     @on(SyncStatusChanged)
     def _sync_status_changed(self, event: SyncStatusChanged) -> None:
+        newly_refused = event.status.auth_required and not (self.sync_status and self.sync_status.auth_required)
         self.sync_status = event.status
         self.query_one(StatusBar).show(event.status)
+        if newly_refused:
+            self.notify("The backend refused the token. Nothing is lost: messages wait in the outbox.",
+                        severity="error", timeout=15)
+            self.action_sign_in()
 
     @on(SyncCrashed)
     def _sync_crashed(self, event: SyncCrashed) -> None:

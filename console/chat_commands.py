@@ -7,6 +7,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
+from console.outbox_actions import PALETTE_ACTIONS
 from widgets.inert_text import inert
 
 
@@ -24,7 +25,12 @@ class ChatCommands(Provider):
                 )
         for binding in app.BINDINGS:
             if binding.description and not binding.action.startswith("jump_to_chat"):
-                commands.append((binding.description, partial(app.run_action, binding.action), f"key: {binding.key}"))
+                if app.check_action(binding.action, ()):
+                    commands.append(
+                        (binding.description, partial(app.run_action, binding.action), f"key: {binding.key}")
+                    )
+        for description, action in PALETTE_ACTIONS:
+            commands.append((description, partial(app.run_action, action), "applies to the open chat"))
         return commands
 
     async def discover(self) -> Hits:

@@ -117,7 +117,7 @@ def transcript(conn: sqlite3.Connection, chat_id: str) -> list[TranscriptEntry]:
     ]
     pending = conn.execute(
         """
-        SELECT idempotency_key, json_extract(body, '$.text') AS text, created_at, state FROM outbox
+        SELECT idempotency_key, json_extract(body, '$.text') AS text, created_at, state, last_error FROM outbox
         WHERE chat_id=? AND kind='message' AND state != 'sent' ORDER BY id
         """,
         (chat_id,),
@@ -129,6 +129,7 @@ def transcript(conn: sqlite3.Connection, chat_id: str) -> list[TranscriptEntry]:
             text=row["text"],
             created_at=row["created_at"],
             delivery="rejected" if row["state"] == "rejected" else "sending",
+            error=row["last_error"] or "" if row["state"] == "rejected" else "",
         )
         for row in pending
     )

@@ -55,6 +55,7 @@ class TranscriptEntry:
     text: str
     created_at: float
     delivery: str | None  # sending | sent | rejected for agent messages, None otherwise
+    error: str = ""  # why a rejected message was refused
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,4 @@ class SyncStatus:
     agent_name: str
     detail: str = ""
     pushed_elsewhere: bool = False  # another process (e.g. `agent-console sync`) holds the push lock
+    auth_required: bool = False  # the backend refused the token; sync waits for a new one

@@ -70,7 +70,7 @@ class SyncEngine:
         self._long_poll_wait = long_poll_wait
         self._loop: asyncio.AbstractEventLoop | None = None
         self._push_wanted: asyncio.Event | None = None
-        self._signed_in: asyncio.Event | None = None
+        self._signed_in: asyncio.Event | None = None  # cleared while the backend refuses our token
         self._online: bool | None = None  # None until the first attempt to reach the backend ends
         self._status_since = time.time()
         self._agent_name = ""
@@ -324,5 +324,6 @@ class SyncEngine:
                 agent_name=self._agent_name or self.store.get_meta("agent_name") or "",
                 detail=self._detail,
                 pushed_elsewhere=lock is not None and not lock.held and self.store.outbox_depth() > 0,
+                auth_required=self._signed_in is not None and not self._signed_in.is_set(),
             )
         )

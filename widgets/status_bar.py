@@ -19,6 +19,8 @@ class SyncState(Protocol):
     outbox_depth: int
     agent_name: str
     detail: str
+    pushed_elsewhere: bool
+    auth_required: bool
 
 
 def status_text(status: SyncState | None) -> Text:
@@ -34,10 +36,15 @@ def status_text(status: SyncState | None) -> Text:
         return text
     text.append("  │  ", style="dim")
     text.append(f"outbox {status.outbox_depth}", style="bold yellow" if status.outbox_depth else "")
+    if status.pushed_elsewhere:
+        text.append(" (sent by another process)", style="dim")
     if status.agent_name:
         text.append("  │  ", style="dim")
         text.append(inert(status.agent_name), style="bold")
-    if status.online is False and status.detail:
+    if status.auth_required:
+        text.append("  │  ", style="dim")
+        text.append("sign-in needed: ctrl+p → Sign in again", style="bold red")
+    elif status.online is False and status.detail:
         text.append("  │  ", style="dim")
         text.append(inert(status.detail), style="dim")
     return text

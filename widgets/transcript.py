@@ -31,6 +31,7 @@ class TranscriptItem(Protocol):
     text: str
     created_at: float
     delivery: str | None
+    error: str
 
 
 def clock_time(timestamp: float) -> str:
@@ -112,6 +113,8 @@ class Transcript(ScrollView, can_focus=True):
         if entry.delivery in DELIVERY_MARKS:
             label, style = DELIVERY_MARKS[entry.delivery]
             header.append(f"  {label}", style=style)
+            if entry.delivery == "rejected" and entry.error:
+                header.append_text(inert_text(f": {entry.error}", style))
         body = inert_text(entry.text)
         strips = [self._strip(line, console) for line in header.wrap(console, width)]
         strips += [self._strip(Text("  ") + line, console) for line in body.wrap(console, width - 2)]

@@ -1,0 +1,122 @@
+"""The app's actions that write to the outbox besides sending: chat actions, rejected items, signing in again.
+
+A mixin of AgentConsoleApp; it relies on the app's `store`, `sync`, `current_chat_id` and `show_chat`.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from widgets.prompt_screen import ConfirmScreen, PromptScreen
+
+REJECTED_ITEM_BINDINGS = [
+    Binding("f5", "resend_rejected", "Resend", id="resend_rejected"),
+    Binding("f6", "edit_rejected", "Edit & resend", id="edit_rejected"),
+    Binding("f8", "discard_rejected", "Discard", id="discard_rejected"),
+]
+
+# Commands with no default key yet; the command palette lists them (the workflow issue gives them keys).
+PALETTE_ACTIONS = [
+    ("Close chat", "close_chat"),
+    ("Transfer chat…", "transfer_chat"),
+    ("Tag chat…", "tag_chat"),
+    ("Priority: urgent", "set_priority('urgent')"),
+    ("Priority: important", "set_priority('important')"),
+    ("Priority: normal", "set_priority('normal')"),
+    ("Sign in again (new token)", "sign_in"),
+]
+
+
+class OutboxActions:
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("resend_rejected", "edit_rejected", "discard_rejected"):
+            return self._oldest_rejected() is not None
+        return True
+
+    def _oldest_rejected(self):
+        if self.store is None or self.current_chat_id is None:
+            return None
+        rejected = self.store.rejected_items(self.current_chat_id)
+        return rejected[0] if rejected else None
+
+    def _after_outbox_change(self) -> None:
+        self.refresh_chats()
+        if self.current_chat_id:
+            self.show_chat(self.current_chat_id)
+        self.refresh_bindings()
+        self.sync.wake()
+
+    # --- rejected items ---------------------------------------------------------------------------------------
+
+    def action_resend_rejected(self) -> None:
+        item = self._oldest_rejected()
+        if item is not None:
+            self.store.resend(item.id)
+            self._after_outbox_change()
+
+    def action_edit_rejected(self) -> None:
+        item = self._oldest_rejected()
+        if item is None or item.kind != "message":
+            return
+        composer = self.query_one("#composer")
+        if composer.text.strip():
+            self.notify("The composer has text: send or clear it first, then edit.", severity="warning")
+            return
+        composer.text = item.body["text"]
+        self.store.discard(item.id)  # the text now lives in the composer; sending it queues a new item
+        composer.focus()
+        self._after_outbox_change()
+
+    def action_discard_rejected(self) -> None:
+        item = self._oldest_rejected()
+        if item is None:
+            return
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.store.discard(item.id)
+                self._after_outbox_change()
+
+        what = item.body.get("text") if item.kind == "message" else f"the {item.body.get('type')} action"
+        self.push_screen(ConfirmScreen(f"Discard “{' '.join(str(what).split())[:60]}” for good?"), decided)
+
+    # --- chat actions through the outbox ----------------------------------------------------------------------
+
+    def _queue_action(self, action: dict) -> None:
+        if self.current_chat_id is None:
+            self.notify("Pick a chat first.", severity="warning")
+            return
+        self.store.enqueue_action(self.current_chat_id, action)
+        self._after_outbox_change()
+
+    def action_close_chat(self) -> None:
+        self._queue_action({"type": "close"})
+
+    def action_set_priority(self, priority: str) -> None:
+        self._queue_action({"type": "priority", "priority": priority})
+
+    def action_transfer_chat(self) -> None:
+        def chosen(target: str | None) -> None:
+            if target:
+                to, _, note = target.partition(":")
+                self._queue_action({"type": "transfer", "to": to.strip(), "note": note.strip()})
+
+        self.push_screen(PromptScreen("Transfer to (agent or team), optionally ': note'",
+                                      placeholder="refund-team: customer wants a callback"), chosen)
+
+    def action_tag_chat(self) -> None:
+        def chosen(tags: str | None) -> None:
+            if tags:
+                self._queue_action({"type": "tag", "tags": [t.strip() for t in tags.split(",") if t.strip()]})
+
+        self.push_screen(PromptScreen("Tags, comma-separated", placeholder="refund, vip"), chosen)
+
+    # --- signing in again ----------------------------------------------------------------------------------------
+
+    def action_sign_in(self) -> None:
+        def chosen(token: str | None) -> None:
+            if token:
+                self.sync.engine.replace_token(token)
+                self.notify("New token in use; sync resumes.")
+
+        self.push_screen(PromptScreen("The backend refused the token. Paste a new one:", password=True), chosen)
