@@ -1,0 +1,170 @@
+"""A fault-injecting HTTP/1.1 proxy on 127.0.0.1, in front of the real reference backend.
+
+It reads whole requests (head + Content-Length body) so it can fault one request at a time on a kept-alive
+connection. Faults are taken, in order, by requests that match `plan`'s predicate (by default: POSTs):
+  "pass"     forward and relay the response;
+  "reset"    forward, read the backend's whole response (so the server has applied the request), then reset
+             the client's connection instead of answering: the client never learns the outcome;
+  "stall"    forward, then never answer (until the client gives up or the proxy is restored);
+  "503"      answer 503 without forwarding;
+  "429:N"    answer 429 with Retry-After: N without forwarding.
+`refuse()` closes the listening socket and drops every connection (the backend is unreachable);
+`restore()` listens again on the same port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import threading
+from collections import deque
+from typing import Callable
+
+
+async def read_http_message(reader: asyncio.StreamReader) -> bytes | None:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    body = await reader.readexactly(length) if length else b""
+    return head + body
+
+
+def canned(status: int, reason: str, extra_headers: str = "") -> bytes:
+    body = b'{"error": {"code": "injected", "message": "fault injected by the test proxy"}}'
+    return (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+        f"{extra_headers}\r\n"
+    ).encode() + body
+
+
+def reset(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        # SO_LINGER with a zero timeout turns close() into a TCP reset.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+class FaultProxy:
+    def __init__(self, upstream_url: str):
+        host_port = upstream_url.split("//", 1)[1]
+        self.upstream_host, port = host_port.rsplit(":", 1)
+        self.upstream_port = int(port)
+        self.port = 0
+        self._faults: deque[str] = deque()
+        self._matches: Callable[[str, str], bool] = lambda method, path: method == "POST"
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.AbstractServer | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.requests_seen: list[tuple[str, str, str]] = []  # (method, path, fault)
+        self.stalled_now = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- control, from the test's thread ------------------------------------------------------------------
+
+    def start(self) -> "FaultProxy":
+        self._thread.start()
+        self._call(self._listen())
+        return self
+
+    def plan(self, *faults: str, matches: Callable[[str, str], bool] | None = None) -> None:
+        def apply():
+            self._faults.clear()
+            self._faults.extend(faults)
+            if matches is not None:
+                self._matches = matches
+
+        self._loop.call_soon_threadsafe(apply)
+
+    def refuse(self) -> None:
+        self._call(self._close(drop_connections=True))
+
+    def restore(self) -> None:
+        self._call(self._listen())
+
+    def stop(self) -> None:
+        self._call(self._close(drop_connections=True))
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def _call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
+
+    # --- the proxy, on its own loop ---------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+            self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _close(self, drop_connections: bool) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if drop_connections:
+            for writer in list(self._writers):
+                reset(writer)
+            self._writers.clear()
+
+    def _next_fault(self, method: str, path: str) -> str:
+        if self._faults and self._matches(method, path):
+            return self._faults.popleft()
+        return "pass"
+
+    async def _handle(self, client_reader, client_writer) -> None:
+        self._writers.add(client_writer)
+        upstream = None
+        try:
+            while True:
+                request = await read_http_message(client_reader)
+                if request is None:
+                    return
+                method, path = request.split(b" ", 2)[:2]
+                fault = self._next_fault(method.decode(), path.decode())
+                self.requests_seen.append((method.decode(), path.decode(), fault))
+                if fault == "503":
+                    client_writer.write(canned(503, "Service Unavailable"))
+                    continue
+                if fault.startswith("429"):
+                    seconds = fault.partition(":")[2] or "1"
+                    client_writer.write(canned(429, "Too Many Requests", f"retry-after: {seconds}\r\n"))
+                    continue
+                if upstream is None:
+                    upstream = await asyncio.open_connection(self.upstream_host, self.upstream_port)
+                upstream[1].write(request)
+                await upstream[1].drain()
+                if fault == "stall":
+                    self.stalled_now += 1
+                    try:
+                        await client_reader.read()  # hold the answer until the client gives up and hangs up
+                    finally:
+                        self.stalled_now -= 1
+                    return
+                response = await read_http_message(upstream[0])
+                if response is None:
+                    reset(client_writer)
+                    return
+                if fault == "reset":
+                    reset(client_writer)
+                    return
+                client_writer.write(response)
+                await client_writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._writers.discard(client_writer)
+            if upstream is not None:
+                upstream[1].close()
+            if not client_writer.transport.is_closing():
+                client_writer.close()
