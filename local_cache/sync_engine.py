@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -155,7 +156,7 @@ class SyncEngine:
     async def _push_loop(self) -> None:
         while True:
             await self._signed_in.wait()
-            if not self._hold_push_lock():
+            if not self.hold_push_lock():
                 await self._wait_for_push(LOCK_RETRY_SECONDS)
                 continue
             try:
@@ -175,7 +176,7 @@ class SyncEngine:
         except asyncio.TimeoutError:
             pass
 
-    def _hold_push_lock(self) -> bool:
+    def hold_push_lock(self) -> bool:
         if self.lock.held:
             return True
         if not self.lock.try_acquire():
@@ -186,20 +187,31 @@ class SyncEngine:
 
     # --- one pass (headless `sync --once`, `send --wait`) ----------------------------------------------------
 
+    @asynccontextmanager
+    async def session(self):
+        """Open the store, the client and the (not yet taken) push lock for one-shot use; close them after."""
+        self.store = store = self._open_store()
+        self.lock = PushLock(store.path)
+        self.client = client = self._open_client()
+        try:
+            yield self
+        finally:
+            self.lock.release()
+            await client.aclose()
+            store.close()
+
     async def sync_once(self, lock_wait: float = 10.0, drain_for: float = 30.0) -> SyncReport:
         """Pull, push the whole outbox (retrying transient failures for up to `drain_for` seconds), pull again.
 
         If another process holds the push lock for `lock_wait` seconds, it is the one sending: only pull.
         """
-        self.store = store = self._open_store()
-        self.lock = PushLock(store.path)
-        self.client = client = self._open_client()
-        try:
+        async with self.session():
+            store = self.store
             await self._check_identity()
             pulled = await self._pull(wait=0)
             sent = rejected = 0
             deadline = time.monotonic() + lock_wait
-            while not self._hold_push_lock() and time.monotonic() < deadline:
+            while not self.hold_push_lock() and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
             if self.lock.held:
                 store.make_due_now()
@@ -213,10 +225,6 @@ class SyncEngine:
                 sent=sent, rejected=rejected, waiting=store.outbox_depth(), pulled_messages=pulled,
                 pushed_elsewhere=not self.lock.held,
             )
-        finally:
-            self.lock.release()
-            await client.aclose()
-            store.close()
 
     async def _drain(self, deadline: float) -> None:
         while self.store.outbox_depth() and time.monotonic() < deadline:
