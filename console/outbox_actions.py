@@ -11,7 +11,7 @@ from widgets.prompt_screen import ConfirmScreen, PromptScreen
 
 REJECTED_ITEM_BINDINGS = [
     Binding("f5", "resend_rejected", "Resend", id="resend_rejected"),
-    Binding("f6", "edit_rejected", "Edit & resend", id="edit_rejected"),
+    Binding("f4", "edit_rejected", "Edit & resend", id="edit_rejected"),
     Binding("f8", "discard_rejected", "Discard", id="discard_rejected"),
 ]
 
@@ -63,6 +63,7 @@ class OutboxActions:
             self.notify("The composer has text: send or clear it first, then edit.", severity="warning")
             return
         composer.text = item.body["text"]
+        composer.move_cursor(composer.document.end)  # ready to add to it
         self.store.discard(item.id)  # the text now lives in the composer; sending it queues a new item
         composer.focus()
         self._after_outbox_change()

@@ -73,10 +73,16 @@ class ReferenceApiClient:
         self._http.headers["Authorization"] = f"Bearer {token}"
 
     async def deliver(self, items: list[OutboxItem]) -> list[Delivery]:
-        body = await self._request("POST", "/batch", json={"items": [
-            {"idempotency_key": i.idempotency_key, "type": i.kind, "chat_id": i.chat_id, "body": i.body}
-            for i in items
-        ]})
+        try:
+            body = await self._request("POST", "/batch", json={"items": [
+                {"idempotency_key": i.idempotency_key, "type": i.kind, "chat_id": i.chat_id, "body": i.body}
+                for i in items
+            ]})
+        except RequestRejected as error:
+            if len(items) > 1:
+                # The whole request was refused and we cannot tell for which item: try the first on its own.
+                return await self.deliver(items[:1])
+            return [Delivery(items[0].idempotency_key, False, error=error.detail.split(": ", 1)[-1])]
         deliveries = []
         for item, result in zip(items, body["results"]):
             status, answer = result["status"], result["body"]

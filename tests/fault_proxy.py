@@ -7,7 +7,8 @@ connection. Faults are taken, in order, by requests that match `plan`'s predicat
              the client's connection instead of answering: the client never learns the outcome;
   "stall"    forward, then never answer (until the client gives up or the proxy is restored);
   "503"      answer 503 without forwarding;
-  "429:N"    answer 429 with Retry-After: N without forwarding.
+  "429:N"    answer 429 with Retry-After: N without forwarding;
+  "NNN"      answer that status (e.g. "422") without forwarding.
 `refuse()` closes the listening socket and drops every connection (the backend is unreachable);
 `restore()` listens again on the same port.
 """
@@ -147,6 +148,9 @@ class FaultProxy:
                 if fault.startswith("429"):
                     seconds = fault.partition(":")[2] or "1"
                     client_writer.write(canned(429, "Too Many Requests", f"retry-after: {seconds}\r\n"))
+                    continue
+                if fault.isdigit():  # any other status, answered without forwarding
+                    client_writer.write(canned(int(fault), "Injected"))
                     continue
                 if upstream is None:
                     upstream = await asyncio.open_connection(self.upstream_host, self.upstream_port)

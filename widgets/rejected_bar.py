@@ -28,7 +28,7 @@ class RejectedBar(Static):
         line.append("\n")
         line.append("f5", style="bold")
         line.append(" resend   ")
-        line.append("f6", style="bold")
+        line.append("f4", style="bold")
         line.append(" edit and resend   ")
         line.append("f8", style="bold")
         line.append(" discard")
