@@ -95,7 +95,8 @@ class BackendStore:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,8 +77,16 @@ def store_error(error: sqlite3.Error, path: Path, doing: str) -> StoreError:
         )
     if name == "SQLITE_FULL":
         return StoreError(f"cannot {doing} {path}: the disk is full; free some space (queued messages are kept)", path)
-    if name == "SQLITE_READONLY" or "readonly" in str(error):
-        return StoreError(f"cannot {doing} {path}: the file or its folder is read-only", path)
+    read_only = name == "SQLITE_READONLY" or (
+        # WAL needs to create -wal and -shm files beside the store, so a read-only folder fails at open.
+        name == "SQLITE_CANTOPEN" and not os.access(path.parent, os.W_OK)
+    )
+    if read_only:
+        return StoreError(
+            f"cannot {doing} {path}: the file or its folder is read-only; queued messages in it are safe, "
+            "make the folder writable or choose another --data-dir",
+            path,
+        )
     if name in ("SQLITE_BUSY", "SQLITE_LOCKED"):
         return StoreError(f"cannot {doing} {path}: another process kept it locked for over 10 s", path)
     return StoreError(f"cannot {doing} {path}: {error}", path)
@@ -127,6 +136,8 @@ def write_transaction(conn: sqlite3.Connection):
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may already have rolled back (disk full, I/O error); a second ROLLBACK would hide the cause.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")

@@ -42,6 +42,13 @@ class LocalStore:
         self.conn.close()
 
     @contextmanager
+    def _reading(self):
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise store_error(error, self.path, "read the local store") from error
+
+    @contextmanager
     def _writing(self):
         """One write transaction; SQLite's failures come out as a StoreError naming this file."""
         try:
@@ -96,10 +103,12 @@ class LocalStore:
     # --- what the UI and CLI read ----------------------------------------------------------------------
 
     def chat_summaries(self) -> list[ChatSummary]:
-        return chat_cache.chat_summaries(self.conn)
+        with self._reading():
+            return chat_cache.chat_summaries(self.conn)
 
     def transcript(self, chat_id: str) -> list[TranscriptEntry]:
-        return chat_cache.transcript(self.conn, chat_id)
+        with self._reading():
+            return chat_cache.transcript(self.conn, chat_id)
 
     def chat_exists(self, chat_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM chats WHERE id=?", (chat_id,)).fetchone() is not None
@@ -152,7 +161,8 @@ class LocalStore:
         return [i for i in outbox.items(self.conn, chat_id) if i.state == "rejected"]
 
     def outbox_items(self) -> list[OutboxItem]:
-        return outbox.items(self.conn)
+        with self._reading():
+            return outbox.items(self.conn)
 
     def outbox_depth(self) -> int:
         return outbox.depth(self.conn)
