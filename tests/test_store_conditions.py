@@ -48,7 +48,10 @@ def read_only_prefix(directory) -> tuple[str, ...]:
     probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip("mount namespaces are not available here")
-    script = f'mount --bind "{directory}" "{directory}" && mount -o remount,ro,bind "{directory}" "{directory}" && exec "$@"'
+    script = (
+        f'mount --bind "{directory}" "{directory}" && mount -o remount,ro,bind "{directory}" "{directory}" '
+        '&& exec "$@"'
+    )
     return ("unshare", "-m", "sh", "-c", script, "sh")
 
 
@@ -115,3 +118,38 @@ def test_a_store_that_is_not_a_database_at_all(tmp_path):
         LocalStore(path)
     assert str(path) in str(error.value)
     sqlite3.connect(path).close()
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from local_cache.models import RemoteChat, RemoteMessage
+from local_cache.store import LocalStore
+store, name = LocalStore(Path(sys.argv[1])), sys.argv[2]
+for n in range(150):
+    if name == "feed":  # what the sync engine writes
+        chat = RemoteChat("ch_1", "林小雨", "", False, "app", "opened", "normal", 1.0, 1.0)
+        store.apply_changes([chat], [RemoteMessage(f"m{n}", "ch_1", n + 1, "customer", "hi", 1.0 + n)], cursor=n)
+    elif name == "reader":  # what the UI does when a chat is opened
+        store.mark_read("ch_1")
+        store.chat_summaries()
+    else:
+        store.enqueue_message("ch_1", f"{name} {n}")
+"""
+
+
+def test_many_writers_at_once_never_see_database_is_locked(tmp_path):
+    path = tmp_path / "agent.sqlite3"
+    LocalStore(path).close()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    roles = ["send-a", "send-b", "send-c", "feed", "reader"]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), role], cwd=REPO_ROOT, env=env,
+                         stderr=subprocess.PIPE, text=True)
+        for role in roles
+    ]
+    for writer in writers:
+        assert writer.wait(120) == 0, writer.stderr.read()
+    store = LocalStore(path)
+    assert len(store.outbox_items()) == 450 and len(store.transcript("ch_1")) == 150 + 450
+    store.close()
