@@ -24,6 +24,7 @@ class ReferenceBackend:
         self.token = AGENT_TOKEN
         self.url = ""
         self.process: subprocess.Popen | None = None
+        self._customer_http: httpx.Client | None = None
 
     def start(self) -> "ReferenceBackend":
         self.process = subprocess.Popen(
@@ -45,6 +46,9 @@ class ReferenceBackend:
         return self
 
     def stop(self) -> None:
+        if self._customer_http is not None:
+            self._customer_http.close()
+            self._customer_http = None
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
@@ -52,10 +56,9 @@ class ReferenceBackend:
     # --- the customer side (channel API) ----------------------------------------------------------------
 
     def _channel(self, path: str, body: dict) -> dict:
-        response = httpx.post(
-            f"{self.url}/api/v1/channel{path}", json=body,
-            headers={"Authorization": f"Bearer {CHANNEL_TOKEN}"}, timeout=10,
-        )
+        if self._customer_http is None:  # one kept-alive client: building one costs more than a request
+            self._customer_http = httpx.Client(headers={"Authorization": f"Bearer {CHANNEL_TOKEN}"}, timeout=10)
+        response = self._customer_http.post(f"{self.url}/api/v1/channel{path}", json=body)
         response.raise_for_status()
         return response.json()
 
