@@ -11,7 +11,7 @@ import pytest
 
 from tests.reference_backend import REPO_ROOT
 
-SUBCOMMANDS = ["serve", "chats", "history", "sync"]
+SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox"]
 
 
 def agent_console(*args, env=None, check=True):
@@ -100,7 +100,44 @@ def test_every_option_is_documented_in_help(command):
         ("serve",): ["--host", "--port", "--db", "--token", "--simulate", "--channel-token", "--sim-pace"],
         ("chats",): ["--json", "--offline", "--backend", "--token", "--data-dir"],
         ("history",): ["--chat", "--json", "--backend", "--token", "--data-dir"],
-        ("sync",): ["--once", "--json", "--backend", "--token", "--data-dir"],
+        ("sync",): ["--once", "--json", "--backend", "--token", "--data-dir", "Exit status"],
+        ("send",): ["--chat", "--wait", "--timeout", "TEXT", "--backend", "--data-dir", "--recover-store"],
+        ("outbox",): ["--json", "--backend", "--data-dir"],
     }[tuple(command)]
     for option in expected:
         assert option in text, f"{option} missing from {' '.join(command)} --help"
+
+
+def test_send_is_durable_at_once_and_wait_reports_delivery(connection, reference_backend, tmp_path):
+    chat_id = reference_backend.open_chat("陈静")
+    agent_console("sync", "--once", *connection)
+    offline = ["--backend", "http://127.0.0.1:9", *connection[2:]]  # nothing listens on port 9
+
+    queued = agent_console("send", "--chat", chat_id, "先存起来", *offline)
+    assert queued.returncode == 0 and "queued" in queued.stderr
+    [item] = json.loads(agent_console("outbox", "--json", *offline).stdout)
+    assert (item["state"], item["body"]) == ("queued", {"text": "先存起来"})
+
+    delivered = agent_console("send", "--chat", chat_id, "--wait", "马上为您处理", *connection)
+    assert delivered.returncode == 0, delivered.stderr
+    texts = [m["text"] for m in reference_backend.messages(chat_id)]
+    assert texts == ["先存起来", "马上为您处理"], "the earlier queued message went first"
+    items = json.loads(agent_console("outbox", "--json", *connection).stdout)
+    assert [(i["state"], i["attempts"]) for i in items] == [("sent", 1), ("sent", 1)]
+
+    refused = agent_console("send", "--chat", "ch_nonexistent", "--wait", "去哪了", *connection, check=False)
+    assert refused.returncode == 3 and "404" in refused.stderr
+    human = agent_console("outbox", *connection).stdout
+    assert "rejected" in human and "去哪了" in human
+
+
+def test_send_reads_standard_input_and_refuses_empty_text(connection, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "send", "--chat", "ch_1", "-", *connection], input="多行\n消息\n",
+        capture_output=True, text=True, cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert result.returncode == 0
+    [item] = json.loads(agent_console("outbox", "--json", *connection).stdout)
+    assert item["body"]["text"] == "多行\n消息"
+    empty = agent_console("send", "--chat", "ch_1", "   ", *connection, check=False)
+    assert empty.returncode == 2 and "empty" in empty.stderr

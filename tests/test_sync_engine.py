@@ -87,3 +87,58 @@ def test_backoff_has_full_jitter_a_cap_and_honours_retry_after():
     assert backoff_delay(50, rng=lambda: 1.0) == 30.0
     assert backoff_delay(50, rng=lambda: 0.0) == 0.0
     assert backoff_delay(1, retry_after=7, rng=lambda: 0.5) == 7
+
+
+def test_retry_after_in_seconds_or_as_an_http_date():
+    from email.utils import format_datetime
+    from datetime import datetime, timedelta, timezone
+
+    import httpx
+
+    from local_cache.reference_client import retry_after_seconds
+
+    def answer(value):
+        return httpx.Response(429, headers={"Retry-After": value} if value is not None else {})
+
+    assert retry_after_seconds(answer("7")) == 7
+    in_a_minute = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=60), usegmt=True)
+    assert 55 < retry_after_seconds(answer(in_a_minute)) <= 60
+    assert retry_after_seconds(answer("soon")) is None and retry_after_seconds(answer(None)) is None
+
+
+def test_chat_actions_go_through_the_outbox_and_show_at_once(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("赵先生", "weibo")
+    path = tmp_path / "agent.sqlite3"
+    asyncio.run(engine_for(path, reference_backend).sync_once())
+    store = LocalStore(path)
+    store.enqueue_action(chat_id, {"type": "priority", "priority": "urgent"})
+    store.enqueue_action(chat_id, {"type": "close"})
+    [summary] = store.chat_summaries()
+    assert (summary.state, summary.priority) == ("closed", "urgent"), "shown before the server knows"
+
+    report = asyncio.run(engine_for(path, reference_backend).sync_once())
+    assert (report.sent, report.waiting) == (2, 0)
+    [server_chat] = [c for c in reference_backend_chats(reference_backend) if c["id"] == chat_id]
+    assert (server_chat["state"], server_chat["priority"]) == ("closed", "urgent")
+    store.close()
+
+
+def test_a_rejected_action_gives_back_the_servers_state(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("林小雨", "app")
+    path = tmp_path / "agent.sqlite3"
+    asyncio.run(engine_for(path, reference_backend).sync_once())
+    store = LocalStore(path)
+    store.enqueue_action(chat_id, {"type": "transfer", "to": ""})  # the server refuses: no target
+    assert store.chat_summaries()[0].state == "transferred"
+
+    report = asyncio.run(engine_for(path, reference_backend).sync_once())
+    assert report.rejected == 1
+    assert store.chat_summaries()[0].state == "opened", "the optimistic effect is undone"
+    store.close()
+
+
+def reference_backend_chats(backend) -> list[dict]:
+    import httpx
+
+    response = httpx.get(f"{backend.url}/api/v1/chats", headers={"Authorization": f"Bearer {backend.token}"})
+    return response.json()["chats"]
