@@ -302,6 +302,9 @@ class SyncEngine:
             self.store.mark_retry(items, error.detail, 0.0)
             raise
         self.store.apply_deliveries(items, deliveries)
+        undelivered = items[len(deliveries):]  # the backend stopped partway: the rest waits its turn again
+        if undelivered:
+            self.store.mark_retry(undelivered, "not applied yet", backoff_delay(undelivered[0].attempts + 1))
         self._set_online(True)
         kinds = {item.idempotency_key: item.kind for item in items}
         if any(not d.accepted and kinds[d.idempotency_key] == "action" for d in deliveries):
@@ -323,15 +326,15 @@ class SyncEngine:
         self._report_status()
 
     def _report_status(self) -> None:
-        lock = self.lock
+        lock, depth = self.lock, self.store.outbox_depth()
         self._on_status(
             SyncStatus(
                 online=self._online,
                 since=self._status_since,
-                outbox_depth=self.store.outbox_depth(),
+                outbox_depth=depth,
                 agent_name=self._agent_name or self.store.get_meta("agent_name") or "",
                 detail=self._detail,
-                pushed_elsewhere=lock is not None and not lock.held and self.store.outbox_depth() > 0,
+                pushed_elsewhere=lock is not None and not lock.held and depth > 0,
                 auth_required=self._signed_in is not None and not self._signed_in.is_set(),
             )
         )

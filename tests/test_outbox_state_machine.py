@@ -156,3 +156,55 @@ class OutboxMachine(RuleBasedStateMachine):
 
 OutboxMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
 TestOutboxUnderFaults = OutboxMachine.TestCase
+
+
+class PartialBatchTransport(httpx.AsyncBaseTransport):
+    """The reference server never fails one batch item transiently; other backends may. Force it once:
+    the server applied only the first two items and answers 503 for the third (and drops the rest)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport):
+        self.inner, self.armed = inner, True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not (self.armed and request.url.path.endswith("/batch")):
+            return await self.inner.handle_async_request(request)
+        self.armed = False
+        import json as json_module
+
+        body = json_module.loads(request.content)
+        body["items"] = body["items"][:2]
+        shortened = httpx.Request(request.method, request.url, headers={
+            k: v for k, v in request.headers.items() if k.lower() != "content-length"}, json=body)
+        response = await self.inner.handle_async_request(shortened)
+        results = json_module.loads(await response.aread())["results"]
+        busy = {"error": {"code": "busy", "message": "busy"}}
+        results.append({"idempotency_key": "x", "status": 503, "body": busy})
+        return httpx.Response(200, json={"results": results})
+
+
+def test_a_batch_applied_partway_settles_the_prefix_and_retries_the_rest(tmp_path):
+    backend = BackendStore(tmp_path / "backend.sqlite3")
+    chat_id = backend.open_chat("陈静", "web")["id"]
+    app = create_app(backend, agent_token=TOKEN, agent_name="A")
+    transport = PartialBatchTransport(httpx.ASGITransport(app=app))
+    now = [1_000.0]
+    engine = SyncEngine(
+        lambda: LocalStore(tmp_path / "agent.sqlite3", clock=lambda: now[0]),
+        lambda: ReferenceApiClient("http://reference", TOKEN, transport=transport),
+    )
+
+    async def scenario():
+        async with engine.session():
+            assert engine.hold_push_lock()
+            for n in range(5):
+                engine.store.enqueue_message(chat_id, f"m{n}")
+            assert await engine.push_once() == 2
+            states = [i.state for i in engine.store.outbox_items()]
+            assert states == ["sent", "sent", "queued", "queued", "queued"]
+            assert await engine.push_once() == 0, "the rest waits for its backoff"
+            now[0] += 60
+            assert await engine.push_once() == 3
+
+    asyncio.run(scenario())
+    assert [m["text"] for m in backend.messages_after(chat_id, 0, 100)] == [f"m{n}" for n in range(5)]
+    backend.close()
