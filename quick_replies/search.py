@@ -1,0 +1,110 @@
+"""Searching replies and FAQ entries: every term must match some field; the best matches come first.
+
+Terms are separated by spaces or '+' (无法登录+安卓). A term's score is its best match over the entry's fields,
+weighted by field (an exact shortcut counts most, then title, tags and keywords, then the body). Ties go to
+entries the agent uses often and recently, then to the shorter text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from quick_replies.library import FaqEntry, Library, QuickReply
+from quick_replies.matcher import match_term
+
+FIELD_WEIGHTS = {"shortcut": 3.0, "title": 2.0, "tags": 1.5, "keywords": 1.5, "body": 1.0}
+EXACT_SHORTCUT_BONUS = 1000.0
+USAGE_WEIGHT = 12.0
+RECENCY_HALF_LIFE_DAYS = 7.0
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    kind: str  # reply | faq
+    key: str  # reply id, or the FAQ's question
+    title: str
+    body: str
+    shortcut: str
+    fields: tuple[tuple[str, str, str], ...]  # (field name, text, lower-cased text)
+    entry: QuickReply | FaqEntry = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Usage:
+    count: int
+    last_used: float
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    doc: SearchDoc
+    score: float
+    highlights: dict[str, tuple[int, ...]]  # field name -> matched character positions
+
+
+def documents(library: Library) -> list[SearchDoc]:
+    docs = []
+    for reply in library.replies.values():
+        fields = [("shortcut", reply.shortcut), ("title", reply.title), ("tags", " ".join(reply.tags)),
+                  ("body", reply.body)]
+        docs.append(make_doc("reply", reply.id, reply.title, reply.body, reply.shortcut, fields, reply))
+    for faq in library.faqs:
+        fields = [("title", faq.question), ("keywords", " ".join(faq.keywords)), ("body", faq.answer)]
+        docs.append(make_doc("faq", faq.question, faq.question, faq.answer, "", fields, faq))
+    return docs
+
+
+def make_doc(kind, key, title, body, shortcut, fields, entry) -> SearchDoc:
+    kept = tuple((name, text, text.lower()) for name, text in fields if text)
+    return SearchDoc(kind, key, title, body, shortcut, kept, entry)
+
+
+def parse_query(query: str) -> list[str]:
+    return [term for term in re.split(r"[\s+＋]+", query.strip().lower().lstrip("/")) if term]
+
+
+def score_doc(doc: SearchDoc, terms: list[str]) -> SearchHit | None:
+    total = 0.0
+    highlights: dict[str, set[int]] = {}
+    for term in terms:
+        best: tuple[float, str, tuple[int, ...]] | None = None
+        for name, text, lowered in doc.fields:
+            found = match_term(term, text, lowered)
+            if found is None:
+                continue
+            score = found[0] * FIELD_WEIGHTS[name]
+            if name == "shortcut" and lowered == term:
+                score += EXACT_SHORTCUT_BONUS
+            if best is None or score > best[0]:
+                best = (score, name, found[1])
+        if best is None:
+            return None  # every term must match
+        total += best[0]
+        highlights.setdefault(best[1], set()).update(best[2])
+    return SearchHit(doc, total, {name: tuple(sorted(p)) for name, p in highlights.items()})
+
+
+def usage_boost(usage: Usage | None, now: float) -> float:
+    if usage is None or usage.count <= 0:
+        return 0.0
+    age_days = max(0.0, now - usage.last_used) / 86400
+    return USAGE_WEIGHT * math.log1p(usage.count) * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+
+
+def search(
+    docs: list[SearchDoc], query: str, *, limit: int = 20, usage: dict[str, Usage] | None = None, now: float = 0.0
+) -> list[SearchHit]:
+    terms = parse_query(query)
+    if not terms:
+        return []
+    usage = usage or {}
+    hits = []
+    for doc in docs:
+        hit = score_doc(doc, terms)
+        if hit is not None:
+            boost = usage_boost(usage.get(doc.key), now)
+            hits.append(SearchHit(hit.doc, hit.score + boost, hit.highlights))
+    hits.sort(key=lambda hit: (-hit.score, len(hit.doc.title) + len(hit.doc.body), hit.doc.key))
+    return hits[:limit]
