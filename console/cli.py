@@ -35,7 +35,7 @@ def common_options() -> argparse.ArgumentParser:
                        help="if the profile's store file is damaged, move it aside (never delete it), carry its "
                             "unsent messages over to a fresh store, and go on")
     group.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
-                       help=f"config file (TOML; keys backend, token, agent, data_dir; default: ${CONFIG_ENV} "
+                       help=f"config file (TOML; keys backend, token, agent, data_dir, library; default: ${CONFIG_ENV} "
                             "or the platform's user config dir)")
     return parent
 
@@ -91,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
                               description="List outbox items with state (queued, sending, sent, rejected), "
                                           "attempts and last error.")
     box.add_argument("--json", action="store_true", help="print a JSON list")
+
+    find = commands.add_parser("search", parents=[common], help="search quick replies and the FAQ",
+                               description="Search the quick-reply library and FAQ (starter, the team's "
+                                           "'library' directory from the config, and DATA_DIR/library) with the "
+                                           "console's engine: Chinese, pinyin, initials, typos; terms joined by "
+                                           "spaces or '+' must all match.")
+    find.add_argument("query", metavar="QUERY", help="e.g. tk, tuikuan, 退款, 'refnd', 无法登录+安卓")
+    find.add_argument("--json", action="store_true", help="print a JSON list (title, kind, score, ...)")
+    find.add_argument("--limit", type=int, default=10, metavar="N", help="at most N results (default 10)")
     return parser
 
 
@@ -144,6 +153,10 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return outbox_commands.run_send(settings, args.chat, args.text, args.wait, args.timeout)
     if args.command == "outbox":
         return outbox_commands.run_outbox(settings, args.json)
+    if args.command == "search":
+        from console import library_commands
+
+        return library_commands.run_search(settings, args.query, args.json, args.limit)
     return headless.run_sync(settings, args.once, args.json)
 
 

@@ -13,7 +13,7 @@ APP_NAME = "agent-console"
 TOKEN_ENV = "AGENT_CONSOLE_TOKEN"
 BACKEND_ENV = "AGENT_CONSOLE_BACKEND"
 CONFIG_ENV = "AGENT_CONSOLE_CONFIG"
-CONFIG_KEYS = {"backend", "token", "agent", "data_dir"}
+CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library"}
 DEMO_PROFILE = "demo"
 
 
@@ -27,6 +27,17 @@ class Settings:
     token: str | None
     profile: str
     data_dir: Path
+    shared_library: Path | None = None  # the team's quick-reply directory, from config
+
+    @property
+    def personal_library(self) -> Path:
+        return self.data_dir / "library"
+
+    def library_dirs(self) -> list[Path]:
+        """Starter first, then the team's, then the agent's own: later entries override earlier ones by id."""
+        from quick_replies.library import STARTER_DIR
+
+        return [STARTER_DIR, *([self.shared_library] if self.shared_library else []), self.personal_library]
 
     def __repr__(self) -> str:  # never let the token reach a log or a traceback
         return f"Settings(backend_url={self.backend_url!r}, profile={self.profile!r}, data_dir={self.data_dir!r})"
@@ -80,4 +91,5 @@ def resolve_settings(
         token=token,
         profile=agent or config.get("agent") or (DEMO_PROFILE if not backend_url else "default"),
         data_dir=Path(data_dir or config.get("data_dir") or default_data_dir()).expanduser(),
+        shared_library=Path(config["library"]).expanduser() if config.get("library") else None,
     )

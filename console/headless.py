@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import sys
 from datetime import datetime, timezone
@@ -23,9 +24,14 @@ def iso_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+# JSON escapes C0 controls itself; C1 controls and bidi overrides would pass through raw and reach the
+# terminal, so they are written as \u escapes too. Everything else (Chinese) stays readable.
+UNSAFE_IN_JSON = re.compile("[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def print_json(value) -> None:
-    # ensure_ascii: customer text may hold C1 controls, which JSON would otherwise pass through raw.
-    print(json.dumps(value, ensure_ascii=True, indent=2))
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    print(UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 
 
 def make_engine(settings: Settings) -> SyncEngine:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.reference_backend import REPO_ROOT
 
-SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox"]
+SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox", "search"]
 
 
 def agent_console(*args, env=None, check=True):
@@ -103,6 +103,7 @@ def test_every_option_is_documented_in_help(command):
         ("sync",): ["--once", "--json", "--backend", "--token", "--data-dir", "Exit status"],
         ("send",): ["--chat", "--wait", "--timeout", "TEXT", "--backend", "--data-dir", "--recover-store"],
         ("outbox",): ["--json", "--backend", "--data-dir"],
+        ("search",): ["QUERY", "--json", "--limit", "--data-dir", "--config"],
     }[tuple(command)]
     for option in expected:
         assert option in text, f"{option} missing from {' '.join(command)} --help"
@@ -141,3 +142,38 @@ def test_send_reads_standard_input_and_refuses_empty_text(connection, tmp_path):
     assert item["body"]["text"] == "多行\n消息"
     empty = agent_console("send", "--chat", "ch_1", "   ", *connection, check=False)
     assert empty.returncode == 2 and "empty" in empty.stderr
+
+
+def test_search_uses_the_starter_team_and_personal_libraries(tmp_path):
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "team.toml").write_text(
+        '[[reply]]\nid = "team-refund"\ntitle = "团队退款话术"\nbody = "退款已处理"\nshortcut = "ttk"\n', encoding="utf-8")
+    personal = tmp_path / "data" / "library"
+    personal.mkdir(parents=True)
+    (personal / "mine.toml").write_text('[[reply]]\nid = "broken"\ntitle = "坏的\n', encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'library = "{team}"\n', encoding="utf-8")
+    base = ["--data-dir", str(tmp_path / "data"), "--config", str(config)]
+
+    results = json.loads(agent_console("search", "--json", "--limit", "50", "tuikuan", *base).stdout)
+    assert {"title", "kind", "score"} <= set(results[0])
+    titles = [r["title"] for r in results]
+    assert "团队退款话术" in titles and "退款申请 致歉" in titles and "退款多久到账？" in titles
+    assert {r["kind"] for r in results} == {"reply", "faq"}
+    assert results == sorted(results, key=lambda r: -r["score"])
+
+    top = json.loads(agent_console("search", "--json", "/ttk", *base).stdout)[0]
+    assert top["title"] == "团队退款话术"
+    warned = agent_console("search", "tk", *base)
+    assert "mine.toml:3" in warned.stderr, "a broken personal file is named with its line; the rest works"
+    assert "退款申请 致歉" in warned.stdout
+    assert len(json.loads(agent_console("search", "--json", "--limit", "2", "退款", *base).stdout)) == 2
+
+
+def test_json_output_keeps_chinese_readable_and_controls_escaped(connection, reference_backend):
+    chat_id = reference_backend.open_chat("林小雨")
+    reference_backend.customer_says(chat_id, "你好\x9b2J\u202e")
+    out = agent_console("history", "--chat", chat_id, "--json", *connection).stdout
+    assert "你好" in out and "\x9b" not in out and "\u202e" not in out
+    assert json.loads(out)[0]["text"] == "你好\x9b2J\u202e"
