@@ -18,8 +18,12 @@ from textual.widgets import Footer, Static
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
 from console.outbox_actions import REJECTED_ITEM_BINDINGS, OutboxActions
+from console.reply_actions import REPLY_BINDINGS, ReplyActions
+from console.reply_library import ReplyLibrary
+from quick_replies.library import STARTER_DIR
 from local_cache.models import ChatSummary, SyncStatus
 from local_cache.backend_client import BackendClient
+from local_cache.database import StoreError
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
 from widgets.chat_list import ChatList
@@ -54,7 +58,7 @@ class SyncCrashed(Message):
     error: Exception
 
 
-class AgentConsoleApp(OutboxActions, App):
+class AgentConsoleApp(ReplyActions, OutboxActions, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
     COMMANDS = App.COMMANDS | {ChatCommands}
@@ -69,6 +73,7 @@ class AgentConsoleApp(OutboxActions, App):
         *JUMP_BINDINGS,
         Binding("ctrl+r", "focus_composer", "Reply", id="focus_composer", priority=True),
         Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True),
+        *REPLY_BINDINGS,
         *REJECTED_ITEM_BINDINGS,
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -81,8 +86,10 @@ class AgentConsoleApp(OutboxActions, App):
         *,
         clock: Callable[[], float] = time.time,
         long_poll_wait: float = 20.0,
+        library_dirs: list[Path] | None = None,
     ):
         super().__init__()
+        self.replies = ReplyLibrary(library_dirs or [STARTER_DIR])
         self._store_path = Path(store_path)
         self._open_client = open_client
         self._clock = clock
@@ -119,7 +126,11 @@ class AgentConsoleApp(OutboxActions, App):
         )
         self.sync = BackgroundSync(engine, on_crash=lambda error: self.post_message(SyncCrashed(error)))
         self.sync.start()
-        self.query_one(Composer).focus()
+        composer = self.query_one(Composer)
+        composer.expand_shortcut = self.expand_shortcut_code
+        composer.focus()
+        self.report_library_problems()
+        self.set_interval(2.0, self.reload_library_if_changed)
 
     def on_unmount(self) -> None:
         if self.sync is not None:
@@ -203,12 +214,17 @@ class AgentConsoleApp(OutboxActions, App):
         if self.current_chat_id is None:
             self.notify("Pick a chat first (alt+1…9 or the chat list).", severity="warning")
             return
+        chat_id = self.current_chat_id
+        if not self.confirm_unfilled_then(event.text, lambda: self.send_text(chat_id, event.text, event.composer)):
+            self.send_text(chat_id, event.text, event.composer)
+
+    def send_text(self, chat_id: str, text: str, composer: Composer) -> None:
         try:
-            self.store.enqueue_message(self.current_chat_id, event.text)
-        except ValueError as error:
-            self.notify(str(error), severity="error", markup=False)
+            self.store.enqueue_message(chat_id, text)
+        except (ValueError, StoreError) as error:
+            self.notify(str(error), severity="error", markup=False)  # the text stays in the composer
             return
-        event.composer.clear()
+        composer.clear()
         self.refresh_chats()
         self.show_chat(self.current_chat_id)
         if self.sync_status is not None:  # show the new depth now, not after the engine's next report

@@ -191,7 +191,7 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
             return ReferenceApiClient(settings.backend_url, settings.token)
 
     try:
-        AgentConsoleApp(store_path, open_client).run()
+        AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs()).run()
     finally:
         if embedded is not None:
             embedded.stop()

@@ -49,6 +49,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_pending ON outbox (state, id);
     """,
+    # 2: how often and how recently this agent used each quick reply or FAQ entry (search ranking).
+    """
+    CREATE TABLE reply_usage (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last_used REAL NOT NULL);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

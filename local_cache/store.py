@@ -117,6 +117,20 @@ class LocalStore:
         with self._writing():
             chat_cache.mark_read(self.conn, chat_id)
 
+    # --- quick-reply usage (for ranking) -------------------------------------------------------------------
+
+    def record_reply_use(self, key: str) -> None:
+        with self._writing():
+            self.conn.execute(
+                "INSERT INTO reply_usage (key, count, last_used) VALUES (?, 1, ?) "
+                "ON CONFLICT (key) DO UPDATE SET count=count+1, last_used=excluded.last_used",
+                (key, self.clock()),
+            )
+
+    def reply_usage(self) -> dict[str, tuple[int, float]]:
+        with self._reading():
+            return {row["key"]: (row["count"], row["last_used"]) for row in self.conn.execute("SELECT * FROM reply_usage")}
+
     # --- the outbox --------------------------------------------------------------------------------------
 
     def enqueue_message(self, chat_id: str, text: str) -> OutboxItem:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Callable
 
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
+
+# A shortcut code right before the cursor, at the start of the text or after a space: "/tk", "好的 /tk".
+SHORTCUT_BEFORE_CURSOR = re.compile(r"(?:^|(?<=\s))/([A-Za-z0-9_-]{1,20})$")
 
 NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter")
 
@@ -34,15 +40,57 @@ class Composer(TextArea):
         composer: "Composer"
         text: str
 
+    @dataclass
+    class RepliesRequested(Message):
+        """'/' typed into an empty composer: open the quick-reply panel with this query."""
+
+        query: str
+
     def __init__(self, **kwargs):
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
+        # Set by the app: the text a shortcut code expands to (placeholders filled), or None if unknown.
+        self.expand_shortcut: Callable[[str], tuple[str, list[tuple[int, int]]] | None] | None = None
+
+    def insert_reply(self, text: str, unfilled: list[tuple[int, int]]) -> None:
+        """Insert at the cursor; select the first placeholder still to fill, so typing replaces it."""
+        start = self.document.get_index_from_location(self.selection.start)
+        self.replace(text, self.selection.start, self.selection.end)
+        self.focus()
+        if unfilled:
+            first_start, first_end = unfilled[0]
+            self.selection = Selection(
+                self.document.get_location_from_index(start + first_start),
+                self.document.get_location_from_index(start + first_end),
+            )
+
+    def _expand_code_before_cursor(self) -> bool:
+        if self.expand_shortcut is None or self.selection.start != self.selection.end:
+            return False
+        row, column = self.cursor_location
+        before = self.document.get_line(row)[:column]
+        code = SHORTCUT_BEFORE_CURSOR.search(before)
+        if code is None:
+            return False
+        expansion = self.expand_shortcut(code.group(1))
+        if expansion is None:
+            return False
+        self.selection = Selection((row, column - len(code.group(0))), (row, column))
+        self.insert_reply(*expansion)
+        return True
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return key not in ALT_DIGIT_KEY_NAMES and super().check_consume_key(key, character)
 
     async def _on_key(self, event: events.Key) -> None:
         # TextArea inserts a newline for Enter before bindings are consulted, so route these keys here.
-        if event.key == "enter":
+        if event.key in ("space", "tab") and self._expand_code_before_cursor():
+            event.stop()
+            event.prevent_default()
+        elif event.character == "/" and not self.text:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.RepliesRequested("/"))
+        elif event.key == "enter":
             event.stop()
             event.prevent_default()
             self.action_send()
