@@ -72,7 +72,7 @@ class AgentConsoleApp(ReplyActions, OutboxActions, App):
         ),
         *JUMP_BINDINGS,
         Binding("ctrl+r", "focus_composer", "Reply", id="focus_composer", priority=True),
-        Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True),
+        Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True, show=False),
         *REPLY_BINDINGS,
         *REJECTED_ITEM_BINDINGS,
         Binding("f1", "help", "Help", id="help"),
@@ -111,7 +111,7 @@ class AgentConsoleApp(ReplyActions, OutboxActions, App):
                 yield RejectedBar(id="rejected-bar")
                 yield Composer(id="composer")
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
 
     def on_mount(self) -> None:
         self.store = LocalStore(self._store_path, self._clock)
