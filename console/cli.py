@@ -100,6 +100,24 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("query", metavar="QUERY", help="e.g. tk, tuikuan, 退款, 'refnd', 无法登录+安卓")
     find.add_argument("--json", action="store_true", help="print a JSON list (title, kind, score, ...)")
     find.add_argument("--limit", type=int, default=10, metavar="N", help="at most N results (default 10)")
+
+    library = commands.add_parser("library", help="import or export quick replies and FAQ entries",
+                                  description="Import into the personal library of --data-dir, or export the "
+                                              "whole library. Formats by extension: .yaml/.yml, .toml, .json, "
+                                              ".csv (header row: replies title,body,shortcut,tags,folder,language; "
+                                              "FAQ question,answer,keywords,category; tags and keywords ';'-"
+                                              "separated; the kind is told by the columns).")
+    library_commands = library.add_subparsers(dest="library_command", metavar="ACTION", required=True)
+    importing = library_commands.add_parser("import", parents=[common], help="import FILE into the personal library",
+                                            description="Import FILE into DATA_DIR/library; bad entries are "
+                                                        "reported with file and line and skipped.")
+    importing.add_argument("file", metavar="FILE", type=Path)
+    exporting = library_commands.add_parser("export", parents=[common], help="export the library to FILE",
+                                            description="Export every reply and FAQ entry (starter, team, personal) "
+                                                        "to FILE. CSV holds one kind: --kind.")
+    exporting.add_argument("file", metavar="FILE", type=Path)
+    exporting.add_argument("--kind", choices=["reply", "faq"], default="reply",
+                           help="for .csv: which kind to write (default: reply)")
     return parser
 
 
@@ -153,10 +171,14 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return outbox_commands.run_send(settings, args.chat, args.text, args.wait, args.timeout)
     if args.command == "outbox":
         return outbox_commands.run_outbox(settings, args.json)
-    if args.command == "search":
+    if args.command in ("search", "library"):
         from console import library_commands
 
-        return library_commands.run_search(settings, args.query, args.json, args.limit)
+        if args.command == "search":
+            return library_commands.run_search(settings, args.query, args.json, args.limit)
+        if args.library_command == "import":
+            return library_commands.run_library_import(settings, args.file)
+        return library_commands.run_library_export(settings, args.file, args.kind)
     return headless.run_sync(settings, args.once, args.json)
 
 

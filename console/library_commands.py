@@ -1,14 +1,22 @@
-"""Headless quick-reply commands: `agent-console search`."""
+"""Headless quick-reply commands: `agent-console search`, `agent-console library import|export`."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
 
 from console.config import Settings
-from console.headless import EXIT_OK, print_json
+from console.headless import EXIT_OK, EXIT_USAGE, print_json
 from quick_replies.library import load_library
+from quick_replies.library_editing import LibraryEditError, PersonalLibrary
+from quick_replies.library_files import FORMATS, ImportError_, export_text, parse_records, read_records, write_atomically
 from quick_replies.search import documents, search
 from widgets.inert_text import inert
+
+PROGRESS_FROM = 200  # entries; smaller imports finish before a bar would be worth drawing
 
 
 def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int:
@@ -37,4 +45,46 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
         shortcut = f" /{row['shortcut']}" if row["shortcut"] else ""
         print(f"{row['score']:>8.1f}  {row['kind']:<5} {inert(row['title'])}{shortcut}")
         print(f"          {inert(' '.join(row['text'].split()))[:100]}")
+    return EXIT_OK
+
+
+def run_library_import(settings: Settings, path: Path) -> int:
+    try:
+        raw_replies, raw_faqs = read_records(path)
+    except ImportError_ as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    replies, faqs, problems = parse_records(path, raw_replies, raw_faqs, default_folder=path.stem)
+    for problem in problems:
+        print(f"warning: {problem} (skipped)", file=sys.stderr)
+    library = load_library(settings.library_dirs())
+    personal = PersonalLibrary(settings.personal_library)
+    total = len(replies) + len(faqs)
+    with Progress(console=Console(stderr=True), transient=True, disable=total < PROGRESS_FROM) as progress:
+        task = progress.add_task(f"importing {path.name}", total=total)
+        try:
+            warnings = personal.import_entries(library, replies, faqs,
+                                               progress=lambda done: progress.update(task, completed=done))
+        except LibraryEditError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"imported {len(replies)} replies and {len(faqs)} FAQ entries into {settings.personal_library}"
+          + (f"; skipped {len(problems)}" if problems else ""))
+    return EXIT_OK
+
+
+def run_library_export(settings: Settings, path: Path, kind: str) -> int:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        print(f"error: {path}: unknown format; use .yaml, .yml, .toml, .json or .csv", file=sys.stderr)
+        return EXIT_USAGE
+    library = load_library(settings.library_dirs())
+    for problem in library.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    replies, faqs = list(library.replies.values()), list(library.faqs)
+    write_atomically(path, export_text(replies, faqs, fmt, kind))
+    count = (len(faqs) if kind == "faq" else len(replies)) if fmt == "csv" else len(replies) + len(faqs)
+    print(f"exported {count} entries to {path}")
     return EXIT_OK

@@ -151,14 +151,15 @@ def list_field(table: dict, name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value if item.strip())
 
 
-def parse_reply(table: dict, folder: str, source: Source) -> QuickReply:
-    reply_id = text_field(table, "id")
+def parse_reply(table: dict, folder: str, source: Source, require_id: bool = True) -> QuickReply:
+    reply_id = text_field(table, "id", required=require_id)
     language = text_field(table, "language", required=False) or "zh"
     if language not in LANGUAGES:
-        raise EntryError(f"reply {reply_id!r}: language must be one of {', '.join(LANGUAGES)}")
+        raise EntryError(f"reply {reply_id or table.get('title')!r}: language must be one of {', '.join(LANGUAGES)}")
     shortcut = text_field(table, "shortcut", required=False).lstrip("/").lower()
     if shortcut and not SHORTCUT.match(shortcut):
-        raise EntryError(f"reply {reply_id!r}: shortcut {shortcut!r} must be 1-20 letters, digits, - or _")
+        raise EntryError(f"reply {reply_id or table.get('title')!r}: shortcut {shortcut!r} must be 1-20 letters, "
+                         "digits, - or _")
     return QuickReply(
         id=reply_id,
         title=text_field(table, "title"),
