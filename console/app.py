@@ -89,7 +89,8 @@ class AgentConsoleApp(ReplyActions, OutboxActions, App):
         library_dirs: list[Path] | None = None,
     ):
         super().__init__()
-        self.replies = ReplyLibrary(library_dirs or [STARTER_DIR])
+        # Starter, [team,] personal: the last directory is where the agent's own replies are saved.
+        self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"])
         self._store_path = Path(store_path)
         self._open_client = open_client
         self._clock = clock

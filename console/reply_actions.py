@@ -7,12 +7,24 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from quick_replies.library import QuickReply
+from quick_replies.library_editing import LibraryEditError
+from quick_replies.pinyin_readings import is_cjk
 from quick_replies.placeholders import unfilled_in
 from widgets.composer import Composer
 from widgets.prompt_screen import ConfirmScreen
+from widgets.reply_form import ReplyDraft, ReplyForm
 from widgets.reply_panel import ReplyPanel
 
-REPLY_BINDINGS = [Binding("f2,ctrl+o", "quick_replies", "Replies", id="quick_replies", priority=True)]
+REPLY_BINDINGS = [
+    Binding("f2,ctrl+o", "quick_replies", "Replies", id="quick_replies", priority=True),
+    Binding("ctrl+s", "save_as_reply", "Save as reply", id="save_as_reply", show=False),
+]
+PERSONAL_FOLDER = "我的 Mine"
+
+
+def guess_language(text: str) -> str:
+    return "zh" if any(is_cjk(character) for character in text) else "en"
 
 
 class ReplyActions:
@@ -28,12 +40,72 @@ class ReplyActions:
         return values
 
     def action_quick_replies(self, query: str = "") -> None:
-        def chosen(key: str | None) -> None:
-            if key is not None:
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is None:
+                return
+            action, key = choice
+            if action == "insert":
                 self.insert_reply(key)
+            elif action == "edit":
+                self.edit_reply(key)
+            else:
+                self.delete_reply(key)
 
         usage = self.store.reply_usage()
         self.push_screen(ReplyPanel(lambda text: self.replies.search(text, usage), query), chosen)
+
+    # --- power users: the personal library, from the keyboard -------------------------------------------------
+
+    def action_save_as_reply(self) -> None:
+        body = self.query_one(Composer).text.strip()
+        if not body:
+            self.notify("Write the reply in the composer first, then save it (ctrl+s).", severity="warning")
+            return
+        draft = ReplyDraft(title=" ".join(body.split())[:20], shortcut="", folder=PERSONAL_FOLDER, tags=(),
+                           body=body)
+        self.push_screen(ReplyForm("Save as a quick reply", draft, lambda d: self._save_reply("", d)))
+
+    def edit_reply(self, key: str) -> None:
+        reply = self.replies.library.replies.get(key)
+        if reply is None:
+            self.notify("FAQ entries are edited in their library files.", severity="warning")
+            return
+        draft = ReplyDraft(reply.title, reply.shortcut, reply.folder, reply.tags, reply.body)
+        self.push_screen(ReplyForm(f"Edit “{reply.title}”", draft, lambda d: self._save_reply(key, d)))
+
+    def _save_reply(self, key: str, draft: ReplyDraft) -> str | None:
+        if not draft.title or not draft.body:
+            return "A reply needs a title and a text."
+        previous = self.replies.library.replies.get(key)
+        reply = QuickReply(key, draft.title, draft.body, draft.folder or PERSONAL_FOLDER,
+                           previous.language if previous else guess_language(draft.body), draft.shortcut,
+                           draft.tags)
+        try:
+            saved = self.replies.personal.save_reply(self.replies.library, reply)
+        except (LibraryEditError, OSError) as error:
+            return str(error)
+        self.replies.reload()
+        code = f" as /{saved.shortcut}" if saved.shortcut else ""
+        self.notify(f"Saved “{saved.title}”{code}.", markup=False)
+        return None
+
+    def delete_reply(self, key: str) -> None:
+        reply = self.replies.library.replies.get(key)
+        if reply is None:
+            return
+
+        def decided(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.replies.personal.delete_reply(self.replies.library, key)
+            except (LibraryEditError, OSError) as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.replies.reload()
+            self.notify(f"Deleted “{reply.title}”.", markup=False)
+
+        self.push_screen(ConfirmScreen(f"Delete the quick reply “{reply.title}”?"), decided)
 
     # Named, not @on: Textual collects @on handlers only from classes it creates, not from mixins.
     def on_composer_replies_requested(self, event: Composer.RepliesRequested) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from quick_replies.library import FaqEntry, Library, load_library
+from quick_replies.library import STARTER_DIR, FaqEntry, Library, load_library
+from quick_replies.library_editing import PersonalLibrary
 from quick_replies.placeholders import Filled, fill
 from quick_replies.search import SearchDoc, SearchHit, Usage, documents, search
 from widgets.reply_panel import ReplyResult
@@ -14,6 +15,10 @@ from widgets.reply_panel import ReplyResult
 class ReplyLibrary:
     def __init__(self, directories: list[Path]):
         self.directories = directories
+        # The last directory is the agent's own: the one that saves and deletes go to.
+        if Path(directories[-1]).resolve() == STARTER_DIR.resolve():
+            raise ValueError("the last library directory must be the agent's own, not the bundled starter")
+        self.personal = PersonalLibrary(directories[-1])
         self.library = Library()
         self.docs: list[SearchDoc] = []
         self._by_key: dict[str, SearchDoc] = {}

@@ -8,13 +8,14 @@ from quick_replies.library import STARTER_DIR
 from tests.pilot_helpers import type_text, wait_until
 from widgets.composer import Composer
 from widgets.prompt_screen import ConfirmScreen
+from widgets.reply_form import ReplyForm
 from widgets.reply_panel import ReplyPanel
 
 
 def make_app(tmp_path, backend, library_dirs=None) -> AgentConsoleApp:
     return AgentConsoleApp(
         tmp_path / "agent.sqlite3", lambda: ReferenceApiClient(backend.url, backend.token), long_poll_wait=1.0,
-        library_dirs=library_dirs or [STARTER_DIR],
+        library_dirs=library_dirs or [STARTER_DIR, tmp_path / "library"],
     )
 
 
@@ -99,3 +100,44 @@ async def test_the_library_reloads_when_its_files_change(tmp_path, reference_bac
         await type_text(pilot, "/wd")
         await pilot.press("tab")
         assert app.query_one(Composer).text == "这是我自己的话术"
+
+
+async def test_power_user_saves_the_composer_as_a_reply_edits_it_and_deletes_it(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        await type_text(pilot, "{customer.name|您}好，您的包裹已到驿站，请凭取件码领取。")
+        await pilot.press("ctrl+s")
+        form = app.screen
+        assert isinstance(form, ReplyForm)
+        form.query_one("#title").value = "驿站取件"
+        form.query_one("#shortcut").value = "tk"  # taken by the starter's refund reply
+        await pilot.press("ctrl+s")
+        assert app.screen is form, "refused: the form stays open, nothing is lost"
+        assert "/tk is already used by" in str(form.query_one("#error").render())
+        form.query_one("#shortcut").value = "yz"
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, ReplyForm)
+        assert app.replies.by_shortcut("yz") is not None
+        assert (tmp_path / "library").is_dir() and list((tmp_path / "library").glob("*.toml"))
+
+        app.query_one(Composer).clear()
+        await type_text(pilot, "/yz")
+        await pilot.press("tab")
+        assert app.query_one(Composer).text == "陈静好，您的包裹已到驿站，请凭取件码领取。"
+
+        await pilot.press("f2")
+        await type_text(pilot, "yizhan")
+        await pilot.press("f3")
+        form = app.screen
+        assert isinstance(form, ReplyForm) and form.query_one("#title").value == "驿站取件"
+        form.query_one("#folder").value = "物流"
+        await pilot.press("ctrl+s")
+        key = app.replies.by_shortcut("yz").key
+        assert app.replies.library.replies[key].folder == "物流", "moved to another folder"
+
+        await pilot.press("f2")
+        await type_text(pilot, "yizhan")
+        await pilot.press("f8")
+        await pilot.press("y")
+        assert app.replies.by_shortcut("yz") is None

@@ -2,7 +2,7 @@
 
 The panel knows nothing about libraries: the app hands it a search function returning ReplyResults. Enter
 picks the highlighted result; Tab or space picks a result whose shortcut is exactly what was typed (so
-"/tk" then Tab works from an empty composer); Esc closes.
+"/tk" then Tab works from an empty composer); f3 edits and f8 deletes the highlighted reply; Esc closes.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def highlighted(text: str, positions: tuple[int, ...], style: str = "bold revers
     return line
 
 
-class ReplyPanel(ModalScreen[str | None]):
+class ReplyPanel(ModalScreen[tuple[str, str] | None]):
+    """Dismisses with (action, key): ("insert" | "edit" | "delete", the result's key), or None."""
+
     DEFAULT_CSS = """
     ReplyPanel { align: center middle; }
     ReplyPanel > Vertical { width: 90%; height: 80%; border: round $accent; background: $surface; }
@@ -56,6 +58,8 @@ class ReplyPanel(ModalScreen[str | None]):
         Binding("up", "move(-1)", "Previous", show=False),
         Binding("enter", "choose", "Insert", priority=True),
         Binding("tab", "expand_shortcut", "Expand shortcut", priority=True),
+        Binding("f3", "pick('edit')", "Edit reply"),
+        Binding("f8", "pick('delete')", "Delete reply"),
     ]
 
     def __init__(self, search: Callable[[str], list[ReplyResult]], query: str = ""):
@@ -81,7 +85,7 @@ class ReplyPanel(ModalScreen[str | None]):
     def _query_changed(self, event: Input.Changed) -> None:
         value = event.value
         if value.endswith(" ") and self._exact_shortcut(value.strip()):
-            self.dismiss(self._exact_shortcut(value.strip()).key)  # "/tk" then space expands, like Tab
+            self.dismiss(("insert", self._exact_shortcut(value.strip()).key))  # "/tk" + space, like Tab
             return
         self._refresh(value)
 
@@ -117,17 +121,20 @@ class ReplyPanel(ModalScreen[str | None]):
             options.highlighted = ((options.highlighted or 0) + step) % len(self._results)
 
     def action_choose(self) -> None:
+        self.action_pick("insert")
+
+    def action_pick(self, action: str) -> None:
         options = self.query_one(OptionList)
         if self._results and options.highlighted is not None:
-            self.dismiss(self._results[options.highlighted].key)
+            self.dismiss((action, self._results[options.highlighted].key))
 
     def action_expand_shortcut(self) -> None:
         exact = self._exact_shortcut(self.query_one(Input).value.strip())
         if exact is not None:
-            self.dismiss(exact.key)
+            self.dismiss(("insert", exact.key))
         else:
             self.action_choose()
 
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(("insert", event.option.id))

@@ -1,0 +1,81 @@
+"""A form to create or edit a quick reply: title, shortcut, folder, tags and body, all from the keyboard.
+
+The app passes `save`, which returns an error to show (the form stays open, nothing is lost) or None when
+the reply was saved (the form closes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static, TextArea
+
+
+@dataclass(frozen=True)
+class ReplyDraft:
+    title: str
+    shortcut: str
+    folder: str
+    tags: tuple[str, ...]
+    body: str
+
+
+class ReplyForm(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    ReplyForm { align: center middle; }
+    ReplyForm > Vertical { width: 80; height: auto; max-height: 95%; border: round $accent;
+                           background: $surface; padding: 0 1; }
+    ReplyForm Label { margin-top: 1; }
+    ReplyForm TextArea { height: 8; }
+    ReplyForm #error { color: $error; height: auto; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "dismiss(False)", "Cancel"),
+    ]
+
+    def __init__(self, heading: str, draft: ReplyDraft, save: Callable[[ReplyDraft], str | None]):
+        super().__init__()
+        self._heading, self._draft, self._save = heading, draft, save
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"[b]{self._heading}[/b]   ctrl+s save · Esc cancel")
+            yield Label("Title 标题", markup=False)
+            yield Input(self._draft.title, id="title")
+            yield Label("Shortcut 快捷码 (optional, typed as /code)", markup=False)
+            yield Input(self._draft.shortcut, id="shortcut", restrict=r"/?[A-Za-z0-9_-]*")
+            yield Label("Folder 文件夹", markup=False)
+            yield Input(self._draft.folder, id="folder")
+            yield Label("Tags 标签 (comma-separated)", markup=False)
+            yield Input(", ".join(self._draft.tags), id="tags")
+            yield Label("Text 正文 (placeholders: {customer.name|您}, {agent.name}, {order.id} …)", markup=False)
+            yield TextArea(self._draft.body, id="body", soft_wrap=True)
+            yield Static(id="error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def action_save(self) -> None:
+        value = lambda name: self.query_one(f"#{name}", Input).value.strip()  # noqa: E731
+        draft = ReplyDraft(
+            title=value("title"),
+            shortcut=value("shortcut").lstrip("/").lower(),
+            folder=value("folder"),
+            tags=tuple(tag.strip() for tag in value("tags").replace("，", ",").split(",") if tag.strip()),
+            body=self.query_one("#body", TextArea).text.strip(),
+        )
+        error = self._save(draft)
+        if error:
+            self.query_one("#error", Static).update(error)
+        else:
+            self.dismiss(True)
