@@ -62,8 +62,13 @@ def substring_match(term: str, text: str, lowered: str) -> TermMatch | None:
 def pinyin_match(term: str, text: str, lowered: str) -> TermMatch | None:
     """The best run of consecutive characters that spells `term` (Chinese characters by their readings)."""
     best: TermMatch | None = None
+    first = term[0]
     for start in range(len(text)):
-        if not (is_cjk(text[start]) or lowered[start] == term[0]):
+        character = lowered[start]
+        if is_cjk(character):
+            if character != first and not any(reading[0] == first for reading in readings(character)):
+                continue  # cheap rejection: most start positions cannot begin the term
+        elif character != first:
             continue
         found = _spell(term, lowered, start)
         if found is None:
