@@ -129,7 +129,8 @@ class LocalStore:
 
     def reply_usage(self) -> dict[str, tuple[int, float]]:
         with self._reading():
-            return {row["key"]: (row["count"], row["last_used"]) for row in self.conn.execute("SELECT * FROM reply_usage")}
+            rows = self.conn.execute("SELECT key, count, last_used FROM reply_usage")
+            return {row["key"]: (row["count"], row["last_used"]) for row in rows}
 
     # --- the outbox --------------------------------------------------------------------------------------
 

@@ -95,7 +95,9 @@ async def test_the_library_reloads_when_its_files_change(tmp_path, reference_bac
     async with app.run_test(size=(120, 36)) as pilot:
         await open_chat(pilot, app, reference_backend)
         (personal / "mine.toml").write_text(
-            '[[reply]]\nid = "mine"\ntitle = "我的话术"\nbody = "这是我自己的话术"\nshortcut = "wd"\n', encoding="utf-8")
+            '[[reply]]\nid = "mine"\ntitle = "我的话术"\nbody = "这是我自己的话术"\nshortcut = "wd"\n',
+            encoding="utf-8",
+        )
         await wait_until(pilot, lambda: app.replies.by_shortcut("wd") is not None, "the reload", timeout=10)
         await type_text(pilot, "/wd")
         await pilot.press("tab")

@@ -148,7 +148,9 @@ def test_search_uses_the_starter_team_and_personal_libraries(tmp_path):
     team = tmp_path / "team"
     team.mkdir()
     (team / "team.toml").write_text(
-        '[[reply]]\nid = "team-refund"\ntitle = "团队退款话术"\nbody = "退款已处理"\nshortcut = "ttk"\n', encoding="utf-8")
+        '[[reply]]\nid = "team-refund"\ntitle = "团队退款话术"\nbody = "退款已处理"\nshortcut = "ttk"\n',
+        encoding="utf-8",
+    )
     personal = tmp_path / "data" / "library"
     personal.mkdir(parents=True)
     (personal / "mine.toml").write_text('[[reply]]\nid = "broken"\ntitle = "坏的\n', encoding="utf-8")
