@@ -20,12 +20,12 @@ from console.chat_commands import ChatCommands
 from console.outbox_actions import REJECTED_ITEM_BINDINGS, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
 from console.reply_library import ReplyLibrary
-from quick_replies.library import STARTER_DIR
-from local_cache.models import ChatSummary, SyncStatus
 from local_cache.backend_client import BackendClient
 from local_cache.database import StoreError
+from local_cache.models import ChatSummary, SyncStatus
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
+from quick_replies.library import STARTER_DIR
 from widgets.chat_list import ChatList
 from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
 from widgets.help_screen import HelpScreen

@@ -13,7 +13,12 @@ from console.headless import EXIT_OK, EXIT_USAGE, print_json
 from quick_replies.library import load_library
 from quick_replies.library_editing import LibraryEditError, PersonalLibrary
 from quick_replies.library_files import (
-    FORMATS, ImportError_, export_text, parse_records, read_records, write_atomically,
+    FORMATS,
+    ImportError_,
+    export_text,
+    parse_records,
+    read_records,
+    write_atomically,
 )
 from quick_replies.search import documents, search
 from widgets.inert_text import inert

@@ -8,7 +8,14 @@ import time
 
 from console.config import Settings
 from console.headless import (
-    EXIT_AUTH, EXIT_OK, EXIT_REJECTED, EXIT_UNAVAILABLE, EXIT_USAGE, iso_time, make_engine, print_json,
+    EXIT_AUTH,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    iso_time,
+    make_engine,
+    print_json,
 )
 from local_cache.backend_client import AuthenticationRejected, BackendError
 from local_cache.store import LocalStore

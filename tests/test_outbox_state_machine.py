@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from hypothesis import settings, strategies as st
+from hypothesis import settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from backend.api import create_app

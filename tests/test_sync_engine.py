@@ -90,8 +90,8 @@ def test_backoff_has_full_jitter_a_cap_and_honours_retry_after():
 
 
 def test_retry_after_in_seconds_or_as_an_http_date():
-    from email.utils import format_datetime
     from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
 
     import httpx
 
