@@ -142,14 +142,18 @@ def subsequence_match(term: str, lowered: str) -> TermMatch | None:
             if j < 0:
                 start = i
                 break
-    if end - start + 1 > max(3 * len(term), len(term) + 8):
-        return None  # letters strewn across a sentence are not what anyone typed
     positions = []
     j = 0
     for i in range(start, end + 1):
         if j < len(term) and lowered[i] == term[j]:
             positions.append(i)
             j += 1
+    compact = end - start + 1 <= max(2 * len(term), len(term) + 3)
+    word_starts = all(
+        at_boundary(lowered, p) or (k and positions[k - 1] == p - 1) for k, p in enumerate(positions)
+    )
+    if not (compact or word_starts):
+        return None  # letters strewn across a sentence are not what anyone typed
     return score_positions(lowered, positions), tuple(positions)
 
 

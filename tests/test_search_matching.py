@@ -96,3 +96,8 @@ def test_matched_characters_are_reported_for_highlighting():
 
 def test_nothing_for_an_empty_query_or_no_match():
     assert keys("") == [] and keys("   +  ") == [] and keys("zzzzqqq") == []
+
+
+def test_letters_strewn_across_a_sentence_do_not_match_but_word_initials_do():
+    assert match_term("tuik", "choose Return, pick a reason", "choose return, pick a reason") is None
+    assert match_term("sd", "same day", "same day") is not None
