@@ -72,4 +72,5 @@ def result_view(hit: SearchHit) -> ReplyResult:
         preview=hit.doc.body,
         shortcut=hit.doc.shortcut,
         title_highlights=hit.highlights.get("title", ()),
+        preview_highlights=hit.highlights.get("body", ()),
     )

@@ -143,3 +143,15 @@ async def test_power_user_saves_the_composer_as_a_reply_edits_it_and_deletes_it(
         await pilot.press("f8")
         await pilot.press("y")
         assert app.replies.by_shortcut("yz") is None
+
+
+async def test_an_faq_entry_inserts_its_answer(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        await type_text(pilot, "/")
+        await type_text(pilot, "无法登录+安卓")
+        panel = app.screen
+        assert isinstance(panel, ReplyPanel) and panel.query_one("Input").value == "/无法登录+安卓"
+        await pilot.press("enter")
+        assert app.query_one(Composer).text.startswith("请先更新到最新版本并清除应用缓存")

@@ -30,6 +30,7 @@ class ReplyResult:
     preview: str
     shortcut: str = ""
     title_highlights: tuple[int, ...] = ()
+    preview_highlights: tuple[int, ...] = ()
 
 
 def highlighted(text: str, positions: tuple[int, ...], style: str = "bold reverse") -> Text:
@@ -70,8 +71,9 @@ class ReplyPanel(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(value=self._initial_query, placeholder="搜索快捷语和知识库 · search replies and FAQ "
-                        "(pinyin, initials, /shortcut, a+b)")
+            # select_on_focus off: the "/" typed in the composer stays, and what follows is appended to it.
+            yield Input(value=self._initial_query, select_on_focus=False,
+                        placeholder="搜索快捷语和知识库 · search replies and FAQ (pinyin, initials, /shortcut, a+b)")
             yield Static(id="count")
             with Horizontal():
                 yield OptionList(id="results")
@@ -109,7 +111,8 @@ class ReplyPanel(ModalScreen[tuple[str, str] | None]):
     def _show_preview(self, event=None) -> None:
         options = self.query_one(OptionList)
         result = self._results[options.highlighted] if self._results and options.highlighted is not None else None
-        self.query_one("#preview", Static).update(Text(inert(result.preview)) if result else "")
+        preview = highlighted(result.preview, result.preview_highlights, "bold underline") if result else ""
+        self.query_one("#preview", Static).update(preview)
 
     def _exact_shortcut(self, typed: str) -> ReplyResult | None:
         code = typed.lstrip("/").lower()
