@@ -11,7 +11,7 @@ import pytest
 
 from tests.reference_backend import REPO_ROOT
 
-SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox", "search"]
+SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox", "search", "library"]
 
 
 def agent_console(*args, env=None, check=True):
@@ -92,7 +92,7 @@ def test_clear_errors_for_bad_setup(tmp_path):
     assert corrupt.returncode == 2 and "demo.sqlite3" in corrupt.stderr
 
 
-@pytest.mark.parametrize("command", [[], *[[c] for c in SUBCOMMANDS]])
+@pytest.mark.parametrize("command", [[], *[[c] for c in SUBCOMMANDS], ["library", "import"], ["library", "export"]])
 def test_every_option_is_documented_in_help(command):
     text = agent_console(*command, "--help").stdout
     expected = {
@@ -104,6 +104,9 @@ def test_every_option_is_documented_in_help(command):
         ("send",): ["--chat", "--wait", "--timeout", "TEXT", "--backend", "--data-dir", "--recover-store"],
         ("outbox",): ["--json", "--backend", "--data-dir"],
         ("search",): ["QUERY", "--json", "--limit", "--data-dir", "--config"],
+        ("library",): ["import", "export", "csv", "title,body,shortcut,tags,folder,language"],
+        ("library", "import"): ["FILE", "--data-dir", "--config"],
+        ("library", "export"): ["FILE", "--kind", "--data-dir", "--config"],
     }[tuple(command)]
     for option in expected:
         assert option in text, f"{option} missing from {' '.join(command)} --help"
