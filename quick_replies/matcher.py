@@ -10,6 +10,8 @@ Ways to match, best first:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rapidfuzz.distance import OSA
 
 from quick_replies.pinyin_readings import is_cjk, readings
@@ -27,14 +29,44 @@ MAX_TERM = 40
 TermMatch = tuple[float, tuple[int, ...]]
 
 
-def match_term(term: str, text: str, lowered: str) -> TermMatch | None:
-    """`term` is lower-case; `lowered` is text.lower() (passed in so callers compute it once)."""
+@dataclass(frozen=True)
+class PreparedText:
+    """A field's text with what every keystroke would otherwise recompute: done once when the library loads."""
+
+    text: str
+    lowered: str
+    has_cjk: bool
+    letters: frozenset[str]  # every character a Latin term could match here, Chinese readings' letters included
+    starts: dict[str, tuple[int, ...]]  # letter -> positions where a spelling of a term beginning with it may start
+
+
+def prepare(text: str) -> PreparedText:
+    lowered = text.lower()
+    starts: dict[str, list[int]] = {}
+    letters: set[str] = set(lowered)
+    has_cjk = False
+    for position, character in enumerate(lowered):
+        if is_cjk(character):
+            has_cjk = True
+            for reading in readings(character):
+                letters.update(reading)
+                starts.setdefault(reading[0], []).append(position)
+        starts.setdefault(character, []).append(position)
+    return PreparedText(text, lowered, has_cjk, frozenset(letters),
+                        {letter: tuple(sorted(set(p))) for letter, p in starts.items()})
+
+
+def match_term(term: str, field: PreparedText) -> TermMatch | None:
+    """`term` is lower-case."""
     if not term or len(term) > MAX_TERM:
         return None
+    if not set(term) <= field.letters:
+        return typo_match(term, field.lowered) if term.isascii() and len(term) >= 4 else None
+    text, lowered = field.text, field.lowered
     candidates = [substring_match(term, text, lowered)]
     latin_in_term = any(ch.isascii() and ch.isalpha() for ch in term)
-    if latin_in_term and any(is_cjk(ch) for ch in text):
-        candidates.append(pinyin_match(term, text, lowered))
+    if latin_in_term and field.has_cjk:
+        candidates.append(pinyin_match(term, field))
     if term.isascii():
         candidates.append(subsequence_match(term, lowered))
         if all(c is None for c in candidates) and len(term) >= 4:
@@ -59,17 +91,11 @@ def substring_match(term: str, text: str, lowered: str) -> TermMatch | None:
     return score, tuple(range(position, position + len(term)))
 
 
-def pinyin_match(term: str, text: str, lowered: str) -> TermMatch | None:
+def pinyin_match(term: str, field: PreparedText) -> TermMatch | None:
     """The best run of consecutive characters that spells `term` (Chinese characters by their readings)."""
     best: TermMatch | None = None
-    first = term[0]
-    for start in range(len(text)):
-        character = lowered[start]
-        if is_cjk(character):
-            if character != first and not any(reading[0] == first for reading in readings(character)):
-                continue  # cheap rejection: most start positions cannot begin the term
-        elif character != first:
-            continue
+    lowered = field.lowered
+    for start in field.starts.get(term[0], ()):
         found = _spell(term, lowered, start)
         if found is None:
             continue

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from quick_replies.library import FaqEntry, Library, QuickReply
-from quick_replies.matcher import match_term
+from quick_replies.matcher import PreparedText, match_term, prepare
 
 FIELD_WEIGHTS = {"shortcut": 3.0, "title": 2.0, "tags": 1.5, "keywords": 1.5, "body": 1.0}
 EXACT_SHORTCUT_BONUS = 1000.0
@@ -27,7 +27,7 @@ class SearchDoc:
     title: str
     body: str
     shortcut: str
-    fields: tuple[tuple[str, str, str], ...]  # (field name, text, lower-cased text)
+    fields: tuple[tuple[str, PreparedText], ...]  # (field name, the field's text prepared for matching)
     entry: QuickReply | FaqEntry = field(compare=False)
 
 
@@ -57,7 +57,7 @@ def documents(library: Library) -> list[SearchDoc]:
 
 
 def make_doc(kind, key, title, body, shortcut, fields, entry) -> SearchDoc:
-    kept = tuple((name, text, text.lower()) for name, text in fields if text)
+    kept = tuple((name, prepare(text)) for name, text in fields if text)
     return SearchDoc(kind, key, title, body, shortcut, kept, entry)
 
 
@@ -70,12 +70,12 @@ def score_doc(doc: SearchDoc, terms: list[str]) -> SearchHit | None:
     highlights: dict[str, set[int]] = {}
     for term in terms:
         best: tuple[float, str, tuple[int, ...]] | None = None
-        for name, text, lowered in doc.fields:
-            found = match_term(term, text, lowered)
+        for name, prepared in doc.fields:
+            found = match_term(term, prepared)
             if found is None:
                 continue
             score = found[0] * FIELD_WEIGHTS[name]
-            if name == "shortcut" and lowered == term:
+            if name == "shortcut" and prepared.lowered == term:
                 score += EXACT_SHORTCUT_BONUS
             if best is None or score > best[0]:
                 best = (score, name, found[1])
