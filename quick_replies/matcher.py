@@ -52,8 +52,9 @@ def prepare(text: str) -> PreparedText:
                 letters.update(reading)
                 starts.setdefault(reading[0], []).append(position)
         starts.setdefault(character, []).append(position)
-    return PreparedText(text, lowered, has_cjk, frozenset(letters),
-                        {letter: tuple(sorted(set(p))) for letter, p in starts.items()})
+    # Only pinyin matching reads `starts`, and only in text with Chinese: don't keep it for the rest.
+    kept = {letter: tuple(sorted(set(p))) for letter, p in starts.items()} if has_cjk else {}
+    return PreparedText(text, lowered, has_cjk, frozenset(letters), kept)
 
 
 def match_term(term: str, field: PreparedText) -> TermMatch | None:
