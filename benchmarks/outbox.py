@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.percentiles import p99  # noqa: E402
 from console.background_sync import BackgroundSync  # noqa: E402
 from local_cache.database import MIGRATIONS  # noqa: E402
 from local_cache.reference_client import ReferenceApiClient  # noqa: E402
@@ -37,11 +38,6 @@ from local_cache.sync_engine import SyncEngine  # noqa: E402
 from tests.reference_backend import ReferenceBackend  # noqa: E402
 
 TEXT = "您好，已为您查询到订单，包裹预计明天送达，请注意查收。"
-
-
-def p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
 def measure_enqueue(workdir: Path, count: int) -> tuple[list[float], list[float]]:

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.percentiles import p99  # noqa: E402
 from quick_replies.library import FaqEntry, Library, QuickReply  # noqa: E402
 from quick_replies.search import documents, search  # noqa: E402
 
@@ -70,11 +71,6 @@ def generate(count: int, seed: int = 7) -> Library:
 
 def keystrokes(query: str) -> list[str]:
     return [query[: i + 1] for i in range(len(query))]
-
-
-def p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
 def main() -> None:
