@@ -55,7 +55,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
 );
 """
 
-CHAT_STATES = ("opened", "in_progress", "transferred", "closed")
 PRIORITIES = ("urgent", "important", "normal")
 
 

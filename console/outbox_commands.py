@@ -57,11 +57,11 @@ def wait_for_delivery(settings: Settings, key: str, timeout: float) -> int:
             return EXIT_AUTH
         except BackendError as error:
             print(f"warning: {error.detail}", file=sys.stderr)
-        state = item_state(settings, key)
-        if state == "sent":
+        item = find_item(settings, key)
+        if item is not None and item.state == "sent":
             return EXIT_OK
-        if state == "rejected":
-            print(f"error: the backend rejected the message: {item_last_error(settings, key)}", file=sys.stderr)
+        if item is not None and item.state == "rejected":
+            print(f"error: the backend rejected the message: {item.last_error or ''}", file=sys.stderr)
             return EXIT_REJECTED
         if time.monotonic() >= deadline:
             print(f"still queued after {timeout:g} s; it stays in the outbox and goes with the next sync",
@@ -70,22 +70,12 @@ def wait_for_delivery(settings: Settings, key: str, timeout: float) -> int:
         time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
 
 
-def _find(settings: Settings, key: str):
+def find_item(settings: Settings, key: str):
     store = LocalStore.for_profile(settings.data_dir, settings.profile)
     try:
         return next((i for i in store.outbox_items() if i.idempotency_key == key), None)
     finally:
         store.close()
-
-
-def item_state(settings: Settings, key: str) -> str | None:
-    item = _find(settings, key)
-    return item.state if item else None
-
-
-def item_last_error(settings: Settings, key: str) -> str:
-    item = _find(settings, key)
-    return item.last_error or "" if item else ""
 
 
 def run_outbox(settings: Settings, as_json: bool) -> int:

@@ -74,7 +74,6 @@ SELECT c.*,
     (SELECT COUNT(*) FROM messages m WHERE m.chat_id=c.id AND m.author='customer' AND m.seq > c.read_seq)
         AS unread,
     (SELECT text FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_text,
-    (SELECT created_at FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_at,
     u.since AS waiting_since
 FROM chats c LEFT JOIN unanswered u ON u.chat_id = c.id
 ORDER BY (c.state = 'closed'), c.created_at, c.id
@@ -93,7 +92,6 @@ def chat_summaries(conn: sqlite3.Connection) -> list[ChatSummary]:
             state=row["state"],
             priority=row["priority"],
             last_message_preview=" ".join((row["last_text"] or "").split())[:PREVIEW_CHARS],
-            last_message_at=row["last_at"],
             unread=row["unread"],
             waiting_since=row["waiting_since"] if row["state"] != "closed" else None,
         )

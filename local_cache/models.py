@@ -41,7 +41,6 @@ class ChatSummary:
     state: str
     priority: str
     last_message_preview: str
-    last_message_at: float | None
     unread: int
     waiting_since: float | None  # the customer's oldest message not yet answered by the agent
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KNOWN = ("customer.name", "customer.title", "agent.name", "order.id", "order.tracking", "chat.channel")
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z]+(?:\.[a-z_]+)+)(?:\|([^{}]*))?\}")
 
 
@@ -62,6 +61,3 @@ def unfilled_in(text: str) -> list[Unfilled]:
         if match.group(1)
     ]
 
-
-def names_in(template: str) -> list[str]:
-    return [m.group(1) for m in PLACEHOLDER.finditer(template) if m.group(1)]
