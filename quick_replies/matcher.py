@@ -1,16 +1,24 @@
 """How one search term matches one piece of text, with a score and the matched character positions.
 
+Text is read as a sequence of units: a Chinese character, or a word (a run of ASCII letters and digits).
 Ways to match, best first:
 - substring, case-insensitive (Chinese or English): 退款, refund;
-- pinyin over a run of consecutive characters, each Chinese character taking any non-empty prefix of any of
-  its readings, so full pinyin, initials and mixes all work (tuikuan, tk, tuik, 退k; 还款 as huankuan or hk);
-- fuzzy subsequence with fzf-like scoring (bonus at word starts and for consecutive letters, gap penalties);
+- a chain over consecutive units, each spelled by a non-empty prefix of one of its readings (a word reads
+  as itself; a Chinese character by any of its pinyin readings, or as itself), separators skipped: full
+  pinyin, initials and mixes (tuikuan, tk, tuik, 退k; 还款 as huankuan or hk) and word-start chains in
+  English (rp or refpol for "refund policy");
+- fuzzy subsequence inside one word with fzf-like scoring (bonus at the word start and for consecutive
+  letters, gap penalties): rfnd for refund;
 - one typo (two for long words) against a whole word: refnd, adress, recieve.
+
+Every way is confined to one unit or to a chain of adjacent units, which is what lets the search index
+(search_index.py) find every candidate without reading each entry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from functools import cached_property, lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -27,60 +35,68 @@ TYPO_PENALTY = 20
 MAX_TERM = 40
 
 TermMatch = tuple[float, tuple[int, ...]]
+WORD = re.compile(r"[a-z0-9]+")
+UNIT = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+NEXT_UNIT = re.compile(r"[a-z0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+MARK = "\ue000"  # a private-use character; one already in the text is told apart by is_cjk
+MARK_CODE = ord(MARK)
+MARKED = re.compile(MARK)
 
 
-@dataclass(frozen=True)
 class PreparedText:
-    """A field's text with what every keystroke would otherwise recompute: done once when the library loads."""
+    """A field's text; what matching derives from it is worked out on first use and kept."""
 
-    text: str
-    lowered: str
-    has_cjk: bool
-    letters: frozenset[str]  # every character a Latin term could match here, Chinese readings' letters included
-    starts: dict[str, tuple[int, ...]]  # letter -> positions where a spelling of a term beginning with it may start
+    __slots__ = ("text", "lowered", "__dict__")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lowered = text.lower()
+
+    @cached_property
+    def words(self) -> tuple[tuple[int, str], ...]:
+        # A tuple of tuples of atoms: the collector stops tracking it, which keeps its pauses short.
+        return tuple((m.start(), m.group()) for m in WORD.finditer(self.lowered))
 
 
+@lru_cache(maxsize=16384)
 def prepare(text: str) -> PreparedText:
-    lowered = text.lower()
-    starts: dict[str, list[int]] = {}
-    letters: set[str] = set(lowered)
-    has_cjk = False
-    for position, character in enumerate(lowered):
-        if is_cjk(character):
-            has_cjk = True
-            for reading in readings(character):
-                letters.update(reading)
-                starts.setdefault(reading[0], []).append(position)
-        starts.setdefault(character, []).append(position)
-    # Only pinyin matching reads `starts`, and only in text with Chinese: don't keep it for the rest.
-    kept = {letter: tuple(sorted(set(p))) for letter, p in starts.items()} if has_cjk else {}
-    return PreparedText(text, lowered, has_cjk, frozenset(letters), kept)
+    """Cached: the same entries are scored keystroke after keystroke."""
+    return PreparedText(text)
+
+
+def subsequence_bound(term: str) -> float:
+    """The most subsequence_in_word can score: the first letter on the word start, the rest consecutive."""
+    return SCORE_MATCH + 2 * BONUS_BOUNDARY + (len(term) - 1) * (SCORE_MATCH + BONUS_CONSECUTIVE)
 
 
 def match_term(term: str, field: PreparedText) -> TermMatch | None:
     """`term` is lower-case."""
     if not term or len(term) > MAX_TERM:
         return None
-    if not set(term) <= field.letters:
-        return typo_match(term, field.lowered) if term.isascii() and len(term) >= 4 else None
-    text, lowered = field.text, field.lowered
-    candidates = [substring_match(term, text, lowered)]
-    latin_in_term = any(ch.isascii() and ch.isalpha() for ch in term)
-    if latin_in_term and field.has_cjk:
-        candidates.append(pinyin_match(term, field))
-    if term.isascii():
-        candidates.append(subsequence_match(term, lowered))
+    spellable, latin_word = _term_kind(term)
+    substring = substring_match(term, field.lowered)
+    candidates = [substring]
+    if spellable:
+        candidates.append(chain_match(term, field))
+    if latin_word and (substring is None or substring[0] < subsequence_bound(term)):
+        candidates.append(word_subsequence_match(term, field))
         if all(c is None for c in candidates) and len(term) >= 4:
-            candidates.append(typo_match(term, lowered))
+            candidates.append(typo_match(term, field))
     found = [c for c in candidates if c is not None]
     return max(found, key=lambda match: match[0]) if found else None
+
+
+@lru_cache(maxsize=1024)
+def _term_kind(term: str) -> tuple[bool, bool]:
+    """(has a letter or digit a chain could spell, is one ASCII word)"""
+    return any(ch.isascii() and ch.isalnum() for ch in term), term.isascii() and term.isalnum()
 
 
 def at_boundary(lowered: str, position: int) -> bool:
     return position == 0 or not lowered[position - 1].isalnum() or is_cjk(lowered[position])
 
 
-def substring_match(term: str, text: str, lowered: str) -> TermMatch | None:
+def substring_match(term: str, lowered: str) -> TermMatch | None:
     position = lowered.find(term)
     if position < 0:
         return None
@@ -92,68 +108,121 @@ def substring_match(term: str, text: str, lowered: str) -> TermMatch | None:
     return score, tuple(range(position, position + len(term)))
 
 
-def pinyin_match(term: str, field: PreparedText) -> TermMatch | None:
-    """The best run of consecutive characters that spells `term` (Chinese characters by their readings)."""
-    best: TermMatch | None = None
+@lru_cache(maxsize=65536)
+def unit_spellings(unit: str) -> tuple[str, ...]:
+    """What a unit may be spelled by: a word by itself, a Chinese character by itself or any reading."""
+    if len(unit) == 1 and is_cjk(unit):
+        return (unit, *readings(unit))
+    return (unit,)
+
+
+class _InitialMarks(dict):
+    """A str.translate table that turns every Chinese character with a reading starting with `letter` into
+    MARK and leaves every other character as it is, filled in as characters are met (translate looks them
+    up in C, so a field is marked at C speed once its characters are known)."""
+
+    def __init__(self, letter: str):
+        super().__init__()
+        self.letter = letter
+
+    def __missing__(self, code: int) -> int:
+        character = chr(code)
+        marked = is_cjk(character) and any(reading[0] == self.letter for reading in readings(character))
+        self[code] = MARK_CODE if marked else code
+        return self[code]
+
+
+@lru_cache(maxsize=64)
+def initial_marks(letter: str) -> _InitialMarks:
+    return _InitialMarks(letter)
+
+
+@lru_cache(maxsize=64)
+def word_starts(first: str) -> re.Pattern:
+    return re.compile(f"(?<![a-z0-9]){re.escape(first)}")
+
+
+def chain_starts(first: str, field: PreparedText) -> list[int]:
+    """Where a chain spelling a term that begins with `first` may begin: a word starting with it, or a
+    Chinese character that is it or has a reading starting with it."""
     lowered = field.lowered
-    for start in field.starts.get(term[0], ()):
-        found = _spell(term, lowered, start)
+    if is_cjk(first):
+        return [found.start() for found in re.finditer(re.escape(first), lowered)]
+    starts = [found.start() for found in word_starts(first).finditer(lowered)]
+    marked = lowered.translate(initial_marks(first))
+    if MARK in marked:
+        starts += [found.start() for found in MARKED.finditer(marked) if is_cjk(lowered[found.start()])]
+        starts.sort()
+    return starts
+
+
+def chain_match(term: str, field: PreparedText) -> TermMatch | None:
+    """The best run of adjacent units whose spelling prefixes, in order, make up `term`."""
+    lowered = field.lowered
+    best: TermMatch | None = None
+    memo: dict = {}
+    for start in chain_starts(term[0], field):
+        found = _spell(term, lowered, 0, start, memo)
         if found is None:
             continue
-        positions, full_syllables = found
-        score = len(positions) * (SCORE_MATCH + BONUS_CONSECUTIVE) + full_syllables * FULL_SYLLABLE_BONUS
-        if at_boundary(lowered, start):
-            score += BONUS_BOUNDARY
-        if start == 0:
-            score += BONUS_BOUNDARY
+        positions, full_units = found
+        score = len(positions) * (SCORE_MATCH + BONUS_CONSECUTIVE) + full_units * FULL_SYLLABLE_BONUS
+        score += BONUS_BOUNDARY + (BONUS_BOUNDARY if start == 0 else 0)
         if best is None or score > best[0]:
             best = (score, positions)
     return best
 
 
-def _spell(term: str, lowered: str, start: int) -> tuple[tuple[int, ...], int] | None:
-    """Match all of term from character `start` on; prefer full syllables. Returns positions and how many
-    characters were spelled with a full reading."""
-    memo: dict[tuple[int, int], tuple[tuple[int, ...], int] | None] = {}
-
-    def spell(j: int, i: int):
-        if j == len(term):
-            return (), 0
-        if i == len(lowered):
-            return None
-        key = (j, i)
-        if key in memo:
-            return memo[key]
-        character, wanted = lowered[i], term[j]
-        result = None
-        if is_cjk(wanted) or not is_cjk(character):
-            if character == wanted:
-                rest = spell(j + 1, i + 1)
-                if rest is not None:
-                    result = ((i, *rest[0]), rest[1])
-        else:
-            for reading in readings(character):
-                common = 0
-                while common < len(reading) and j + common < len(term) and term[j + common] == reading[common]:
-                    common += 1
-                for length in range(common, 0, -1):  # the whole syllable first, then shorter prefixes
-                    rest = spell(j + length, i + 1)
-                    if rest is not None:
-                        result = ((i, *rest[0]), rest[1] + (length == len(reading)))
-                        break
-                if result is not None:
-                    break
-        memo[key] = result
-        return result
-
-    return spell(0, start)
+def _spell(term: str, lowered: str, j: int, position: int, memo: dict):
+    """Spell term[j:] from the unit at `position` on, one spelling prefix per unit, the whole spelling
+    tried first. Returns the matched positions and how many units were spelled in full, or None."""
+    if j == len(term):
+        return (), 0
+    if position < 0:
+        return None
+    key = (j, position)
+    if key in memo:
+        return memo[key]
+    unit = UNIT.match(lowered, position)
+    if unit is None:
+        return None
+    unit = unit.group()
+    following = NEXT_UNIT.search(lowered, position + len(unit))
+    after = following.start() if following else -1
+    result = None
+    for spelling in unit_spellings(unit):
+        common = 0
+        while common < len(spelling) and j + common < len(term) and term[j + common] == spelling[common]:
+            common += 1
+        for length in range(common, 0, -1):
+            rest = _spell(term, lowered, j + length, after, memo)
+            if rest is not None:
+                covered = range(position, position + (length if spelling is unit and len(unit) > 1 else 1))
+                result = ((*covered, *rest[0]), rest[1] + (length == len(spelling)))
+                break
+        if result is not None:
+            break
+    memo[key] = result
+    return result
 
 
-def subsequence_match(term: str, lowered: str) -> TermMatch | None:
-    """fzf v1: find the first place the subsequence completes, then the shortest window ending there."""
+def word_subsequence_match(term: str, field: PreparedText) -> TermMatch | None:
+    best: TermMatch | None = None
+    for start, word in field.words:
+        if len(word) < len(term) or term[0] not in word:
+            continue
+        found = subsequence_in_word(term, word)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = (found[0], tuple(start + p for p in found[1]))
+    return best
+
+
+def subsequence_in_word(term: str, word: str) -> TermMatch | None:
+    """fzf v1 inside one word: the first place the subsequence completes, then the shortest window ending
+    there; a window much longer than the term is letters strewn about, not what anyone typed."""
     j = 0
     end = -1
-    for i, character in enumerate(lowered):
+    for i, character in enumerate(word):
         if character == term[j]:
             j += 1
             if j == len(term):
@@ -164,31 +233,28 @@ def subsequence_match(term: str, lowered: str) -> TermMatch | None:
     j = len(term) - 1
     start = end
     for i in range(end, -1, -1):
-        if lowered[i] == term[j]:
+        if word[i] == term[j]:
             j -= 1
             if j < 0:
                 start = i
                 break
+    if end - start + 1 > max(2 * len(term), len(term) + 3):
+        return None
     positions = []
     j = 0
     for i in range(start, end + 1):
-        if j < len(term) and lowered[i] == term[j]:
+        if j < len(term) and word[i] == term[j]:
             positions.append(i)
             j += 1
-    compact = end - start + 1 <= max(2 * len(term), len(term) + 3)
-    word_starts = all(
-        at_boundary(lowered, p) or (k and positions[k - 1] == p - 1) for k, p in enumerate(positions)
-    )
-    if not (compact or word_starts):
-        return None  # letters strewn across a sentence are not what anyone typed
-    return score_positions(lowered, positions), tuple(positions)
+    return score_positions(positions), tuple(positions)
 
 
-def score_positions(lowered: str, positions: list[int]) -> float:
+def score_positions(positions: list[int]) -> float:
+    """Positions inside one word: its first letter is the word start."""
     score = 0.0
     previous = None
     for index, position in enumerate(positions):
-        bonus = BONUS_BOUNDARY if at_boundary(lowered, position) else 0
+        bonus = BONUS_BOUNDARY if position == 0 else 0
         if previous is not None:
             gap = position - previous - 1
             if gap == 0:
@@ -202,14 +268,15 @@ def score_positions(lowered: str, positions: list[int]) -> float:
     return score
 
 
-def typo_match(term: str, lowered: str) -> TermMatch | None:
+def typo_allowance(term: str) -> int:
+    return 2 if len(term) >= 8 else 1
+
+
+def typo_match(term: str, field: PreparedText) -> TermMatch | None:
     """One edit (two from 8 letters on), transpositions included, against a whole word."""
-    allowed = 2 if len(term) >= 8 else 1
+    allowed = typo_allowance(term)
     best: TermMatch | None = None
-    position = 0
-    for word in _words(lowered):
-        start = lowered.find(word, position)
-        position = start + len(word)
+    for start, word in field.words:
         if abs(len(word) - len(term)) > allowed:
             continue
         distance = OSA.distance(term, word, score_cutoff=allowed)
@@ -218,16 +285,3 @@ def typo_match(term: str, lowered: str) -> TermMatch | None:
             if best is None or score > best[0]:
                 best = (score, tuple(range(start, start + len(word))))
     return best
-
-
-def _words(lowered: str) -> list[str]:
-    words, current = [], []
-    for character in lowered:
-        if character.isascii() and character.isalnum():
-            current.append(character)
-        elif current:
-            words.append("".join(current))
-            current = []
-    if current:
-        words.append("".join(current))
-    return words

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import NamedTuple
 
 from quick_replies.library import FaqEntry, Library, QuickReply
-from quick_replies.matcher import PreparedText, match_term, prepare
+from quick_replies.matcher import match_term, prepare
 
 FIELD_WEIGHTS = {"shortcut": 3.0, "title": 2.0, "tags": 1.5, "keywords": 1.5, "body": 1.0}
 EXACT_SHORTCUT_BONUS = 1000.0
@@ -20,15 +22,18 @@ USAGE_WEIGHT = 12.0
 RECENCY_HALF_LIFE_DAYS = 7.0
 
 
-@dataclass(frozen=True)
-class SearchDoc:
+class SearchDoc(NamedTuple):
+    """A NamedTuple, not a dataclass: a library of 100,000 entries makes as many, and a frozen dataclass
+    takes three times as long to construct."""
+
     kind: str  # reply | faq
     key: str  # reply id, or the FAQ's question
     title: str
     body: str
     shortcut: str
-    fields: tuple[tuple[str, PreparedText], ...]  # (field name, the field's text prepared for matching)
-    entry: QuickReply | FaqEntry = field(compare=False)
+    labels: str  # a reply's tags or an FAQ entry's keywords, space-separated
+    fields: tuple[tuple[str, str], ...]  # (field name, text) for every non-empty field
+    entry: QuickReply | FaqEntry
 
 
 @dataclass(frozen=True)
@@ -47,18 +52,21 @@ class SearchHit:
 def documents(library: Library) -> list[SearchDoc]:
     docs = []
     for reply in library.replies.values():
-        fields = [("shortcut", reply.shortcut), ("title", reply.title), ("tags", " ".join(reply.tags)),
-                  ("body", reply.body)]
-        docs.append(make_doc("reply", reply.id, reply.title, reply.body, reply.shortcut, fields, reply))
+        tags = " ".join(reply.tags)
+        fields = [("shortcut", reply.shortcut), ("title", reply.title), ("tags", tags), ("body", reply.body)]
+        docs.append(make_doc("reply", reply.id, reply.title, reply.body, reply.shortcut, tags, fields, reply))
     for faq in library.faqs:
-        fields = [("title", faq.question), ("keywords", " ".join(faq.keywords)), ("body", faq.answer)]
-        docs.append(make_doc("faq", faq.question, faq.question, faq.answer, "", fields, faq))
+        keywords = " ".join(faq.keywords)
+        fields = [("title", faq.question), ("keywords", keywords), ("body", faq.answer)]
+        docs.append(make_doc("faq", faq.question, faq.question, faq.answer, "", keywords, fields, faq))
     return docs
 
 
-def make_doc(kind, key, title, body, shortcut, fields, entry) -> SearchDoc:
-    kept = tuple((name, prepare(text)) for name, text in fields if text)
-    return SearchDoc(kind, key, title, body, shortcut, kept, entry)
+def make_doc(kind, key, title, body, shortcut, labels, fields, entry) -> SearchDoc:
+    return SearchDoc(kind, key, title, body, shortcut, labels, tuple(filter(_has_text, fields)), entry)
+
+
+_has_text = itemgetter(1)
 
 
 def parse_query(query: str) -> list[str]:
@@ -70,7 +78,8 @@ def score_doc(doc: SearchDoc, terms: list[str]) -> SearchHit | None:
     highlights: dict[str, set[int]] = {}
     for term in terms:
         best: tuple[float, str, tuple[int, ...]] | None = None
-        for name, prepared in doc.fields:
+        for name, text in doc.fields:
+            prepared = prepare(text)
             found = match_term(term, prepared)
             if found is None:
                 continue
