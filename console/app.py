@@ -87,10 +87,12 @@ class AgentConsoleApp(ReplyActions, OutboxActions, App):
         clock: Callable[[], float] = time.time,
         long_poll_wait: float = 20.0,
         library_dirs: list[Path] | None = None,
+        library_cache: Path | None = None,
     ):
         super().__init__()
         # Starter, [team,] personal: the last directory is where the agent's own replies are saved.
-        self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"])
+        self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"],
+                                    cache_dir=library_cache)
         self._store_path = Path(store_path)
         self._open_client = open_client
         self._clock = clock

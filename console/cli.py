@@ -213,7 +213,8 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
             return ReferenceApiClient(settings.backend_url, settings.token)
 
     try:
-        AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs()).run()
+        AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),
+                        library_cache=settings.search_cache).run()
     finally:
         if embedded is not None:
             embedded.stop()

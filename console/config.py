@@ -33,6 +33,11 @@ class Settings:
     def personal_library(self) -> Path:
         return self.data_dir / "library"
 
+    @property
+    def search_cache(self) -> Path:
+        """Where the quick-reply search index is kept between starts."""
+        return self.data_dir / "cache"
+
     def library_dirs(self) -> list[Path]:
         """Starter first, then the team's, then the agent's own: later entries override earlier ones by id."""
         from quick_replies.library import STARTER_DIR

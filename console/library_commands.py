@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -10,6 +11,8 @@ from rich.progress import Progress
 
 from console.config import Settings
 from console.headless import EXIT_OK, EXIT_USAGE, print_json
+from local_cache.database import StoreError
+from local_cache.store import LocalStore, profile_path
 from quick_replies.library import load_library
 from quick_replies.library_editing import LibraryEditError, PersonalLibrary
 from quick_replies.library_files import (
@@ -20,17 +23,36 @@ from quick_replies.library_files import (
     read_records,
     write_atomically,
 )
-from quick_replies.search import documents, search
+from quick_replies.search import Usage, documents
+from quick_replies.search_index_cache import load_or_build
 from widgets.inert_text import inert
 
 PROGRESS_FROM = 200  # entries; smaller imports finish before a bar would be worth drawing
+
+
+def agent_usage(settings: Settings) -> dict[str, Usage]:
+    """How often and how lately this agent inserted each entry, so results rank as in the console's panel.
+    Read only if the profile's store exists: a search never creates one."""
+    path = profile_path(settings.data_dir, settings.profile)
+    if not path.exists():
+        return {}
+    try:
+        store = LocalStore(path)
+        try:
+            return {key: Usage(count, last) for key, (count, last) in store.reply_usage().items()}
+        finally:
+            store.close()
+    except StoreError as error:
+        print(f"warning: ranking without usage history: {error}", file=sys.stderr)
+        return {}
 
 
 def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int:
     library = load_library(settings.library_dirs())
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    hits = search(documents(library), query, limit=limit)
+    index = load_or_build(documents(library), settings.search_cache)
+    hits = index.search(query, limit=limit, usage=agent_usage(settings), now=time.time())
     rows = [
         {
             "kind": hit.doc.kind,

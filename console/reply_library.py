@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
 from quick_replies.library import STARTER_DIR, FaqEntry, Library, load_library
 from quick_replies.library_editing import PersonalLibrary
 from quick_replies.placeholders import Filled, fill
-from quick_replies.search import SearchDoc, SearchHit, Usage, documents, search
+from quick_replies.search import SearchDoc, SearchHit, Usage, documents
+from quick_replies.search_index import SearchIndex
+from quick_replies.search_index_cache import load_or_build
 from widgets.reply_panel import ReplyResult
+
+PANEL_RESULTS = 20  # a list refined by typing, not browsed; benchmarks/search.py times the same limit
 
 
 class ReplyLibrary:
-    def __init__(self, directories: list[Path]):
+    def __init__(self, directories: list[Path], cache_dir: Path | None = None):
         self.directories = directories
+        self.cache_dir = cache_dir
         # The last directory is the agent's own: the one that saves and deletes go to.
         if Path(directories[-1]).resolve() == STARTER_DIR.resolve():
             raise ValueError("the last library directory must be the agent's own, not the bundled starter")
         self.personal = PersonalLibrary(directories[-1])
         self.library = Library()
         self.docs: list[SearchDoc] = []
+        self.index: SearchIndex | None = None
         self._by_key: dict[str, SearchDoc] = {}
         self._fingerprint: tuple = ()
         self.reload()
@@ -38,7 +45,11 @@ class ReplyLibrary:
         self._fingerprint = self._current_fingerprint()
         self.library = load_library(self.directories)
         self.docs = documents(self.library)
+        self.index = load_or_build(self.docs, self.cache_dir, source=repr(self._fingerprint))
         self._by_key = {doc.key: doc for doc in self.docs}
+        # The library is long-lived: keep the collector from walking it again and again, which on a large
+        # library stalls a keystroke for a tenth of a second now and then.
+        gc.freeze()
 
     def reload_if_changed(self) -> bool:
         """Cheap enough to call every few seconds: one stat per library file."""
@@ -47,9 +58,10 @@ class ReplyLibrary:
         self.reload()
         return True
 
-    def search(self, query: str, usage: dict[str, tuple[int, float]], limit: int = 50) -> list[ReplyResult]:
+    def search(self, query: str, usage: dict[str, tuple[int, float]], limit: int = PANEL_RESULTS) -> list[ReplyResult]:
         counts = {key: Usage(count, last) for key, (count, last) in usage.items()}
-        return [result_view(hit) for hit in search(self.docs, query, limit=limit, usage=counts, now=time.time())]
+        hits = self.index.search(query, limit=limit, usage=counts, now=time.time())
+        return [result_view(hit) for hit in hits]
 
     def by_shortcut(self, code: str) -> SearchDoc | None:
         reply = self.library.by_shortcut(code.lower())

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from console.config import DEMO_PROFILE
+from local_cache.store import LocalStore, profile_path
 from tests.reference_backend import REPO_ROOT
 
 SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox", "search", "library"]
@@ -182,3 +184,21 @@ def test_json_output_keeps_chinese_readable_and_controls_escaped(connection, ref
     out = agent_console("history", "--chat", chat_id, "--json", *connection).stdout
     assert "你好" in out and "\x9b" not in out and "\u202e" not in out
     assert json.loads(out)[0]["text"] == "你好\x9b2J\u202e"
+
+
+def test_search_ranks_by_this_agents_usage_and_keeps_its_index_between_runs(tmp_path):
+    base = ["--data-dir", str(tmp_path / "data")]
+    plain = json.loads(agent_console("search", "--json", "--limit", "50", "退款", *base).stdout)
+    assert not (tmp_path / "data" / "profiles").exists(), "a search never creates a store"
+    index_file = tmp_path / "data" / "cache" / "search-index.npz"
+    assert index_file.exists()
+    built_at = index_file.stat().st_mtime_ns
+
+    favourite = plain[-1]["id"]
+    store = LocalStore(profile_path(tmp_path / "data", DEMO_PROFILE))  # the profile without --backend
+    for _ in range(20):
+        store.record_reply_use(favourite)
+    store.close()
+    used = json.loads(agent_console("search", "--json", "--limit", "50", "退款", *base).stdout)
+    assert [r["id"] for r in used].index(favourite) < len(plain) - 1, "the agent's habit lifts the entry"
+    assert index_file.stat().st_mtime_ns == built_at, "an unchanged library is served from the cache"
