@@ -1,0 +1,122 @@
+"""Personal data in chat text: resident ID numbers, bank cards, mainland mobile numbers, e-mail addresses.
+
+Found inside Chinese text (卡号6222021234567890128: no spaces around it), with full-width digits read as digits.
+A run of digits glued to ASCII letters or to more digits is not one of these (E2023112700012345 is an order
+number), and neither is a number right after an order or waybill label (订单号, 运单号, order no.).
+- Resident ID: 17 digits and a check character (GB 11643: weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, sum mod
+  11 -> 1 0 X 9 8 7 6 5 4 3 2) with a real birth date; anything else is not an ID.
+- Bank card: 16-19 digits, optionally in groups split by spaces or dashes. One that fails the Luhn check is still
+  reported, with low confidence: a mistyped card number is still a card number.
+- Mobile: 1[3-9] and 9 more digits, optionally +86 and grouped 3-4-4.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+FULL_WIDTH = re.compile("[０-９]")
+ORDER_LABEL = re.compile(r"(订单|单号|运单|快递单|物流单|工单|流水号|order|waybill|tracking|invoice)[^\n]{0,6}$",
+                         re.IGNORECASE)
+
+NOT_BEFORE = r"(?<![0-9A-Za-z])"
+NOT_AFTER = r"(?![0-9A-Za-z])"
+ID_NUMBER = re.compile(NOT_BEFORE + r"\d{17}[\dXx]" + NOT_AFTER)
+CARD_NUMBER = re.compile(NOT_BEFORE + r"\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?" + NOT_AFTER)
+MOBILE_NUMBER = re.compile(NOT_BEFORE + r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}" + NOT_AFTER)
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+                   r"(?![A-Za-z0-9-])")
+
+
+@dataclass(frozen=True)
+class PiiMatch:
+    kind: str  # id_card | bank_card | mobile | email
+    start: int
+    end: int
+    confident: bool  # False: a card number that fails the Luhn check
+    masked: str  # what may be shown instead
+
+
+def find_pii(text: str) -> list[PiiMatch]:
+    # Full-width digits read as digits; the same length, so positions hold for the original text.
+    digits = text.translate(FULL_WIDTH_DIGITS) if FULL_WIDTH.search(text) else text
+    found: list[PiiMatch] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        if any(start < e and s < end for s, e in taken):
+            return False
+        return not ORDER_LABEL.search(digits[max(0, start - 12):start])
+
+    for match in ID_NUMBER.finditer(digits):
+        value = match.group()
+        if valid_resident_id(value) and free(match.start(), match.end()):
+            found.append(PiiMatch("id_card", match.start(), match.end(), True, mask_keep(value, 6, 4)))
+            taken.append(match.span())
+    for match in CARD_NUMBER.finditer(digits):
+        number = re.sub(r"[ -]", "", match.group())
+        if 16 <= len(number) <= 19 and free(match.start(), match.end()):
+            found.append(PiiMatch("bank_card", match.start(), match.end(), luhn_valid(number),
+                                  mask_keep(match.group(), 6, 4)))
+            taken.append(match.span())
+    for match in MOBILE_NUMBER.finditer(digits):
+        if free(match.start(), match.end()):
+            found.append(PiiMatch("mobile", match.start(), match.end(), True, mask_mobile(match.group())))
+            taken.append(match.span())
+    for match in EMAIL.finditer(text):
+        local, _, domain = match.group().partition("@")
+        found.append(PiiMatch("email", match.start(), match.end(), True, f"{local[0]}***@{domain}"))
+    return sorted(found, key=lambda pii: pii.start)
+
+
+def valid_resident_id(value: str) -> bool:
+    value = value.upper()
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(value[:17], ID_WEIGHTS))
+    if ID_CHECK[total % 11] != value[17]:
+        return False
+    try:
+        born = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return datetime.date(1900, 1, 1) <= born <= datetime.date.today()
+
+
+def luhn_valid(number: str) -> bool:
+    total = 0
+    for index, digit in enumerate(reversed(number)):
+        value = int(digit)
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def mask_keep(value: str, head: int, tail: int) -> str:
+    """Digits beyond the first `head` and last `tail` become *; separators stay."""
+    positions = [i for i, ch in enumerate(value) if ch.isalnum()]
+    hidden = set(positions[head:len(positions) - tail])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
+
+
+def mask_mobile(value: str) -> str:
+    positions = [i for i, ch in enumerate(value) if ch.isdigit()]
+    hidden = set(positions[-8:-4])  # 138****5678, whatever the prefix or grouping
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
+
+
+def mask_all(text: str) -> str:
+    """`text` with every piece of personal data replaced by its masked form."""
+    pieces, last = [], 0
+    for pii in find_pii(text):
+        if pii.start >= last:
+            pieces += [text[last:pii.start], pii.masked]
+            last = pii.end
+    return "".join(pieces) + text[last:]

@@ -1,0 +1,70 @@
+"""Personal data found inside Chinese text, with checksums, and never in order numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from quick_replies.pii import find_pii, luhn_valid, mask_all, valid_resident_id
+
+
+@pytest.mark.parametrize("number, valid", [
+    ("11010519491231002X", True),  # X as the check character
+    ("11010519491231002x", True),
+    ("320582199003071523", True),
+    ("110105194912310021", False),  # wrong check character
+    ("110105194913310028", False),  # month 13
+    ("110105209912310025", False),  # born in the future
+    ("11010519491231002", False),  # 17 characters
+])
+def test_resident_id_checksum_and_birth_date(number, valid):
+    assert valid_resident_id(number) is valid
+
+
+@pytest.mark.parametrize("number, valid", [
+    ("6222021234567890128", True),  # 19 digits
+    ("6228480012345671", True),  # 16 digits
+    ("4111111111111111", True),
+    ("6222021234567890127", False),
+    ("4111111111111112", False),
+])
+def test_luhn(number, valid):
+    assert luhn_valid(number) is valid
+
+
+def kinds(text):
+    return [(pii.kind, text[pii.start:pii.end], pii.confident) for pii in find_pii(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("卡号6222021234567890128已绑定", [("bank_card", "6222021234567890128", True)]),
+    ("卡号6228480012345671", [("bank_card", "6228480012345671", True)]),
+    ("卡号 6222 0212 3456 7890 128 请核对", [("bank_card", "6222 0212 3456 7890 128", True)]),
+    ("卡号6222021234567890127", [("bank_card", "6222021234567890127", False)]),  # a typo is still a card
+    ("身份证11010519491231002X", [("id_card", "11010519491231002X", True)]),
+    ("手机13812345678谢谢", [("mobile", "13812345678", True)]),
+    ("电话 +86 138-1234-5678", [("mobile", "+86 138-1234-5678", True)]),
+    ("邮箱zhang.san@example.com谢谢", [("email", "zhang.san@example.com", True)]),
+    ("全角６２２２０２１２３４５６７８９０１２８", [("bank_card", "６２２２０２１２３４５６７８９０１２８", True)]),
+])
+def test_personal_data_is_found_inside_chinese_text(text, expected):
+    assert kinds(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "订单号 2023112712345678",  # 16 digits after an order label
+    "订单号：3612345678901234567",
+    "您的运单号是 13812345678901",
+    "order no. 6222021234567890128",
+    "E20231127000123456",  # letters glued to the digits
+    "SF1381234567800",
+    "1381234567812345678901",  # 22 digits: none of these
+    "金额 12345.67 元",
+])
+def test_order_numbers_and_other_numbers_do_not_fire(text):
+    assert find_pii(text) == []
+
+
+def test_masking_keeps_enough_to_recognise_and_no_more():
+    assert mask_all("身份证11010519491231002X，手机13812345678") == "身份证110105********002X，手机138****5678"
+    assert mask_all("卡号6222021234567890128") == "卡号622202*********0128"
+    assert mask_all("写信到 zhang.san@example.com") == "写信到 z***@example.com"
