@@ -53,6 +53,17 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE reply_usage (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last_used REAL NOT NULL);
     """,
+    # 3: a message sent despite error-level linter findings: who let what through, and why (audit trail).
+    """
+    CREATE TABLE lint_overrides (
+        id INTEGER PRIMARY KEY,
+        outbox_key TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        findings TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

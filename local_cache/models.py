@@ -79,3 +79,11 @@ class SyncStatus:
     detail: str = ""
     pushed_elsewhere: bool = False  # another process (e.g. `agent-console sync`) holds the push lock
     auth_required: bool = False  # the backend refused the token; sync waits for a new one
+
+
+@dataclass(frozen=True)
+class LintOverride:
+    """The agent's reason for sending despite error-level findings, and those findings (as JSON objects)."""
+
+    reason: str
+    findings: list[dict]

@@ -6,6 +6,7 @@ same file; WAL lets readers and one writer proceed together.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 from local_cache import chat_cache, outbox
 from local_cache.backend_client import Delivery
 from local_cache.database import open_database, store_error, write_transaction
-from local_cache.models import ChatSummary, OutboxItem, RemoteChat, RemoteMessage, TranscriptEntry
+from local_cache.models import ChatSummary, LintOverride, OutboxItem, RemoteChat, RemoteMessage, TranscriptEntry
 
 MAX_MESSAGE_CHARS = 5000
 
@@ -134,15 +135,30 @@ class LocalStore:
 
     # --- the outbox --------------------------------------------------------------------------------------
 
-    def enqueue_message(self, chat_id: str, text: str) -> OutboxItem:
-        """Durable once this returns: committed with its idempotency key before any network call."""
+    def enqueue_message(self, chat_id: str, text: str, override: LintOverride | None = None) -> OutboxItem:
+        """Durable once this returns: committed with its idempotency key before any network call. An override
+        of linter errors is recorded in the same transaction: no message goes out unaccounted for."""
         text = normalise_outgoing(text)
         if not text:
             raise ValueError("an empty message cannot be sent")
         if len(text) > MAX_MESSAGE_CHARS:
             raise ValueError(f"the message is {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
+        if override is not None and not override.reason.strip():
+            raise ValueError("overriding the linter needs a reason")
         with self._writing():
-            return outbox.enqueue(self.conn, chat_id, "message", {"text": text}, self.clock())
+            item = outbox.enqueue(self.conn, chat_id, "message", {"text": text}, self.clock())
+            if override is not None:
+                self.conn.execute(
+                    "INSERT INTO lint_overrides (outbox_key, chat_id, reason, findings, created_at) VALUES (?,?,?,?,?)",
+                    (item.idempotency_key, chat_id, override.reason.strip(),
+                     json.dumps(override.findings, ensure_ascii=False), self.clock()),
+                )
+            return item
+
+    def lint_overrides(self) -> list[dict]:
+        with self._reading():
+            rows = self.conn.execute("SELECT * FROM lint_overrides ORDER BY id").fetchall()
+            return [dict(row) | {"findings": json.loads(row["findings"])} for row in rows]
 
     def enqueue_action(self, chat_id: str, action: dict) -> OutboxItem:
         """Queue a chat action and show its effect at once; the server's answer (or a rejection) corrects it."""
