@@ -86,6 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--wait", action="store_true", help="also wait until the backend has accepted it")
     send.add_argument("--timeout", type=float, default=60.0, metavar="S",
                       help="with --wait: give up waiting after S seconds (the message stays queued; default 60)")
+    send.add_argument("--override-reason", metavar="TEXT",
+                      help="send despite error-level findings of the phrase linter; the reason is recorded "
+                           "with the message (without it such a message is refused with exit status 2)")
+
+    lint = commands.add_parser("lint", parents=[common], help="check a message against the phrase rules",
+                               description="Check TEXT (or standard input) against the forbidden-phrase rules "
+                                           "and personal-data detectors an outgoing message is checked "
+                                           "against. Prints line:col, level, rule, message and suggestion; "
+                                           "exit status 1 if any finding is an error.")
+    lint.add_argument("text", metavar="TEXT", nargs="?", help="the message; '-' or nothing reads standard input")
+    lint.add_argument("--json", action="store_true",
+                      help="print a JSON list of findings (level, rule, category, message, start, end, "
+                           "suggestions)")
 
     box = commands.add_parser("outbox", parents=[common], help="list outbox items",
                               description="List outbox items with state (queued, sending, sent, rejected), "
@@ -168,7 +181,12 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "history":
         return headless.run_history(settings, args.chat, args.json, args.offline)
     if args.command == "send":
-        return outbox_commands.run_send(settings, args.chat, args.text, args.wait, args.timeout)
+        return outbox_commands.run_send(settings, args.chat, args.text, args.wait, args.timeout,
+                                        args.override_reason)
+    if args.command == "lint":
+        from console import lint_commands
+
+        return lint_commands.run_lint(settings, args.text, args.json)
     if args.command == "outbox":
         return outbox_commands.run_outbox(settings, args.json)
     if args.command in ("search", "library"):

@@ -17,24 +17,38 @@ from console.headless import (
     make_engine,
     print_json,
 )
+from console.lint_commands import describe, load_linter
 from local_cache.backend_client import AuthenticationRejected, BackendError
+from local_cache.models import LintOverride
 from local_cache.store import LocalStore
+from quick_replies.linter import has_errors
 from widgets.inert_text import inert
 
 
-def run_send(settings: Settings, chat_id: str, text: str, wait: bool, timeout: float) -> int:
+def run_send(settings: Settings, chat_id: str, text: str, wait: bool, timeout: float,
+             override_reason: str | None = None) -> int:
     if text == "-":
         text = sys.stdin.read()
     if wait and not settings.backend_url:
         print("error: --wait needs a backend (--backend URL and a token)", file=sys.stderr)
         return EXIT_USAGE
+    findings = load_linter(settings).lint(text)
+    for line in describe(text, findings):
+        print(line, file=sys.stderr)
+    override = None
+    if has_errors(findings):
+        if not (override_reason or "").strip():
+            print("error: not queued: the message has error-level findings; fix them, or send with "
+                  "--override-reason TEXT", file=sys.stderr)
+            return EXIT_USAGE
+        override = LintOverride(override_reason.strip(), [f.as_json() for f in findings if f.level == "error"])
     store = LocalStore.for_profile(settings.data_dir, settings.profile)
     try:
         if not store.chat_exists(chat_id):
             print(f"warning: chat {chat_id!r} is not in {store.path}; queued anyway, the backend decides",
                   file=sys.stderr)
         try:
-            item = store.enqueue_message(chat_id, text)
+            item = store.enqueue_message(chat_id, text, override)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_USAGE

@@ -13,13 +13,13 @@ from console.config import DEMO_PROFILE
 from local_cache.store import LocalStore, profile_path
 from tests.reference_backend import REPO_ROOT
 
-SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox", "search", "library"]
+SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox", "search", "library", "lint"]
 
 
-def agent_console(*args, env=None, check=True):
+def agent_console(*args, env=None, check=True, input_text=None):
     result = subprocess.run(
         [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}, input=input_text,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}: {result.stderr}")
@@ -103,7 +103,9 @@ def test_every_option_is_documented_in_help(command):
         ("chats",): ["--json", "--offline", "--backend", "--token", "--data-dir"],
         ("history",): ["--chat", "--json", "--backend", "--token", "--data-dir"],
         ("sync",): ["--once", "--json", "--backend", "--token", "--data-dir", "Exit status"],
-        ("send",): ["--chat", "--wait", "--timeout", "TEXT", "--backend", "--data-dir", "--recover-store"],
+        ("send",): ["--chat", "--wait", "--timeout", "TEXT", "--backend", "--data-dir", "--recover-store",
+                    "--override-reason"],
+        ("lint",): ["TEXT", "--json", "--config", "exit status 1"],
         ("outbox",): ["--json", "--backend", "--data-dir"],
         ("search",): ["QUERY", "--json", "--limit", "--data-dir", "--config"],
         ("library",): ["import", "export", "csv", "title,body,shortcut,tags,folder,language"],
@@ -202,3 +204,36 @@ def test_search_ranks_by_this_agents_usage_and_keeps_its_index_between_runs(tmp_
     used = json.loads(agent_console("search", "--json", "--limit", "50", "退款", *base).stdout)
     assert [r["id"] for r in used].index(favourite) < len(plain) - 1, "the agent's habit lifts the entry"
     assert index_file.stat().st_mtime_ns == built_at, "an unchanged library is served from the cache"
+
+
+def test_lint_reports_line_column_and_suggestion_and_fails_on_errors(tmp_path):
+    base = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")]
+    blocked = agent_console("lint", "您好\n麻烦把密码告诉我", *base, check=False)
+    assert blocked.returncode == 1
+    assert "2:3 error privacy-credentials" in blocked.stdout and "请通过官方安全渠道自助重置密码" in blocked.stdout
+    warned = agent_console("lint", "-", *base, check=False, input_text="这绝对不可能")
+    assert warned.returncode == 0 and "warning absolutist" in warned.stdout
+    findings = json.loads(agent_console("lint", "--json", "卡号6222021234567890128", *base, check=False).stdout)
+    assert {"level", "rule", "category", "message", "start", "end", "suggestions"} <= set(findings[0])
+    assert (findings[0]["level"], findings[0]["start"], findings[0]["end"]) == ("error", 2, 21)
+    hostile = agent_console("lint", "绝对不可能\x1b]52;c;ZXZpbA==\x07", *base, check=False)
+    assert "\x1b" not in hostile.stdout, "the flagged wording is printed inert"
+
+
+def test_send_refuses_errors_unless_overridden_and_records_the_reason(tmp_path):
+    base = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")]
+    refused = agent_console("send", "--chat", "c1", "已为您改成13812345678", *base, check=False)
+    assert refused.returncode == 2 and "pii-mobile" in refused.stderr and "--override-reason" in refused.stderr
+    store = LocalStore(profile_path(tmp_path / "data", DEMO_PROFILE))
+    assert store.outbox_items() == [], "nothing was queued"
+    store.close()
+
+    agent_console("send", "--chat", "c1", "已为您改成13812345678", "--override-reason", "客户本人要求核对号码", *base)
+    agent_console("send", "--chat", "c1", "这绝对不可能", *base)  # a warning does not stop the shell
+    store = LocalStore(profile_path(tmp_path / "data", DEMO_PROFILE))
+    items = store.outbox_items()
+    [override] = store.lint_overrides()
+    store.close()
+    assert len(items) == 2
+    assert override["outbox_key"] == items[0].idempotency_key and override["reason"] == "客户本人要求核对号码"
+    assert [f["rule"] for f in override["findings"]] == ["pii-mobile"]
