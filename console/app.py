@@ -17,17 +17,19 @@ from textual.widgets import Footer, Static
 
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
+from console.lint_actions import LintActions
 from console.outbox_actions import REJECTED_ITEM_BINDINGS, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
 from console.reply_library import ReplyLibrary
 from local_cache.backend_client import BackendClient
 from local_cache.database import StoreError
-from local_cache.models import ChatSummary, SyncStatus
+from local_cache.models import ChatSummary, LintOverride, SyncStatus
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
 from quick_replies.library import STARTER_DIR
 from widgets.chat_list import ChatList
 from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
+from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
 from widgets.inert_text import inert_text
 from widgets.rejected_bar import RejectedBar
@@ -58,7 +60,7 @@ class SyncCrashed(Message):
     error: Exception
 
 
-class AgentConsoleApp(ReplyActions, OutboxActions, App):
+class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
     COMMANDS = App.COMMANDS | {ChatCommands}
@@ -88,8 +90,10 @@ class AgentConsoleApp(ReplyActions, OutboxActions, App):
         long_poll_wait: float = 20.0,
         library_dirs: list[Path] | None = None,
         library_cache: Path | None = None,
+        rule_dirs: list[Path] | None = None,
     ):
         super().__init__()
+        self.load_linter(rule_dirs or [])  # the bundled rules, then the team's
         # Starter, [team,] personal: the last directory is where the agent's own replies are saved.
         self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"],
                                     cache_dir=library_cache)
@@ -112,6 +116,7 @@ class AgentConsoleApp(ReplyActions, OutboxActions, App):
                 yield Static(id="chat-header")
                 yield Transcript(id="transcript")
                 yield RejectedBar(id="rejected-bar")
+                yield FindingsBar(id="findings-bar")
                 yield Composer(id="composer")
         yield StatusBar(id="status-bar")
         yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
@@ -131,8 +136,11 @@ class AgentConsoleApp(ReplyActions, OutboxActions, App):
         self.sync.start()
         composer = self.query_one(Composer)
         composer.expand_shortcut = self.expand_shortcut_code
+        composer.lint = self.linter.lint
         composer.focus()
         self.report_library_problems()
+        for problem in self.rule_problems[:3]:
+            self.notify(str(problem), severity="warning", timeout=10, markup=False)
         self.set_interval(2.0, self.reload_library_if_changed)
 
     def on_unmount(self) -> None:
@@ -217,13 +225,17 @@ class AgentConsoleApp(ReplyActions, OutboxActions, App):
         if self.current_chat_id is None:
             self.notify("Pick a chat first (alt+1…9 or the chat list).", severity="warning")
             return
-        chat_id = self.current_chat_id
-        if not self.confirm_unfilled_then(event.text, lambda: self.send_text(chat_id, event.text, event.composer)):
-            self.send_text(chat_id, event.text, event.composer)
+        chat_id, text, composer = self.current_chat_id, event.text, event.composer
 
-    def send_text(self, chat_id: str, text: str, composer: Composer) -> None:
+        def send(override: LintOverride | None) -> None:
+            if not self.confirm_unfilled_then(text, lambda: self.send_text(chat_id, text, composer, override)):
+                self.send_text(chat_id, text, composer, override)
+
+        self.check_then_send(text, send)
+
+    def send_text(self, chat_id: str, text: str, composer: Composer, override: LintOverride | None = None) -> None:
         try:
-            self.store.enqueue_message(chat_id, text)
+            self.store.enqueue_message(chat_id, text, override)
         except (ValueError, StoreError) as error:
             self.notify(str(error), severity="error", markup=False)  # the text stays in the composer
             return

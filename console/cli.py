@@ -232,7 +232,7 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
 
     try:
         AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),
-                        library_cache=settings.search_cache).run()
+                        library_cache=settings.search_cache, rule_dirs=settings.rule_dirs()).run()
     finally:
         if embedded is not None:
             embedded.stop()

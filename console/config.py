@@ -38,6 +38,10 @@ class Settings:
         """Where the quick-reply search index is kept between starts."""
         return self.data_dir / "cache"
 
+    def rule_dirs(self) -> list[Path]:
+        """The team's phrase rules, which extend and override the bundled ones."""
+        return [self.shared_library / "rules"] if self.shared_library else []
+
     def library_dirs(self) -> list[Path]:
         """Starter first, then the team's, then the agent's own: later entries override earlier ones by id."""
         from quick_replies.library import STARTER_DIR

@@ -13,8 +13,7 @@ from widgets.inert_text import inert
 
 def load_linter(settings: Settings) -> Linter:
     """The bundled rules, extended and overridden by the team's (`<shared library>/rules/*.yaml`)."""
-    team = [settings.shared_library / "rules"] if settings.shared_library else []
-    rules = load_rules(team)
+    rules = load_rules(settings.rule_dirs())
     for problem in rules.problems:
         print(f"warning: {problem}", file=sys.stderr)
     return Linter(rules)

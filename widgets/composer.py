@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
@@ -26,6 +28,14 @@ ALT_DIGIT_KEY_NAMES = (
 )
 
 
+# How the phrase linter's findings are marked as the agent types.
+FINDING_STYLES = {
+    "error": Style(color="red", bold=True, underline=True),
+    "warning": Style(color="yellow", underline=True),
+    "suggestion": Style(color="cyan", underline=True),
+}
+
+
 class Composer(TextArea):
     DEFAULT_CSS = """
     Composer { height: 5; }
@@ -33,6 +43,9 @@ class Composer(TextArea):
     BINDINGS = [
         Binding("enter", "send", "Send", id="send"),
         Binding(",".join(NEWLINE_KEYS), "newline", "Newline", id="newline"),
+        # Shown in the findings bar when there is something to apply, not in the crowded footer.
+        Binding("ctrl+t", "apply_suggestion", "Use suggestion", id="apply_suggestion", show=False),
+        Binding("ctrl+g", "mask_personal_data", "Mask personal data", id="mask_personal_data", show=False),
     ]
 
     @dataclass
@@ -46,10 +59,59 @@ class Composer(TextArea):
 
         query: str
 
+    @dataclass
+    class FindingsChanged(Message):
+        """The linter's findings for the text changed (objects with start, end, level, message, suggestions,
+        masked: character offsets into the whole text)."""
+
+        composer: "Composer"
+        findings: list
+
     def __init__(self, **kwargs):
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
         # Set by the app: the text a shortcut code expands to (placeholders filled), or None if unknown.
         self.expand_shortcut: Callable[[str], tuple[str, list[tuple[int, int]]] | None] | None = None
+        # Set by the app: the phrase linter's findings for a text.
+        self.lint: Callable[[str], list] | None = None
+        self.findings: list = []
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.relint()
+
+    def relint(self) -> None:
+        findings = self.lint(self.text) if self.lint is not None and self.text else []
+        if findings != self.findings:
+            self.findings = findings
+            self.notify_style_update()  # drop lines rendered with the old marks
+            self.post_message(self.FindingsChanged(self, findings))
+
+    def get_line(self, line_index: int) -> Text:
+        line = super().get_line(line_index)
+        if self.findings:
+            first = self.document.get_index_from_location((line_index, 0))
+            last = first + len(line.plain)
+            for finding in self.findings:
+                if finding.start < last and finding.end > first:
+                    line.stylize(FINDING_STYLES.get(finding.level, ""), max(0, finding.start - first),
+                                 min(len(line.plain), finding.end - first))
+        return line
+
+    def action_apply_suggestion(self) -> None:
+        """Put the approved wording in place of the finding under the cursor, or else the first one with any."""
+        usable = [finding for finding in self.findings if finding.masked or finding.suggestions]
+        if not usable:
+            return
+        cursor = self.document.get_index_from_location(self.cursor_location)
+        chosen = next((f for f in usable if f.start <= cursor <= f.end), usable[0])
+        self._replace_span(chosen.start, chosen.end, chosen.masked or chosen.suggestions[0])
+
+    def action_mask_personal_data(self) -> None:
+        for finding in sorted((f for f in self.findings if f.masked), key=lambda f: -f.start):
+            self._replace_span(finding.start, finding.end, finding.masked)  # last first: earlier offsets hold
+
+    def _replace_span(self, start: int, end: int, text: str) -> None:
+        location = self.document.get_location_from_index
+        self.replace(text, location(start), location(end))
 
     def insert_reply(self, text: str, unfilled: list[tuple[int, int]]) -> None:
         """Insert at the cursor; select the first placeholder still to fill, so typing replaces it."""

@@ -1,0 +1,97 @@
+"""The phrase linter in the composer, driven like an agent would (real backend on 127.0.0.1, real store)."""
+
+from __future__ import annotations
+
+from tests.pilot_helpers import type_text, wait_until
+from tests.test_app_quick_replies import make_app, open_chat
+from widgets.composer import Composer
+from widgets.findings_bar import FindingsBar
+from widgets.prompt_screen import ConfirmScreen, PromptScreen
+
+
+def agent_messages(backend, chat_id):
+    return [m["text"] for m in backend.messages(chat_id) if m["author"] == "agent"]
+
+
+async def test_findings_are_marked_as_the_agent_types(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        await type_text(pilot, "这绝对不可能")
+        composer = app.query_one(Composer)
+        await wait_until(pilot, lambda: app.query_one(FindingsBar).display, "the findings bar")
+        assert [(f.rule, f.start, f.end) for f in composer.findings] == [("absolutist", 1, 6)]
+        await pilot.pause()
+        marked = "".join(segment.text for segment in composer.render_line(0) if segment.style and
+                         segment.style.underline)
+        assert marked == "绝对不可能", "what the agent sees on screen is marked"
+        assert "经系统查询暂未发现" in str(app.query_one(FindingsBar).render())
+        for _ in range(6):
+            await pilot.press("backspace")
+        await wait_until(pilot, lambda: not app.query_one(FindingsBar).display, "the bar hidden again")
+
+
+async def test_an_error_is_refused_with_the_reason_and_nothing_is_queued(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        await type_text(pilot, "麻烦把密码告诉我")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the refusal")
+        assert "never ask for passwords" in str(app.screen.query_one("Label").render())
+        await pilot.press("escape")
+        assert app.store.outbox_items() == [] and app.query_one(Composer).text == "麻烦把密码告诉我"
+
+
+async def test_an_override_needs_a_typed_reason_which_is_recorded(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = await open_chat(pilot, app, reference_backend)
+        await type_text(pilot, "已为您改成13812345678")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the refusal")
+        await pilot.press("enter")  # an empty reason is no reason
+        assert app.store.outbox_items() == []
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the refusal again")
+        await type_text(pilot, "customer asked to confirm the number")
+        await pilot.press("enter")
+        sent = "已为您改成13812345678"
+        await wait_until(pilot, lambda: sent in agent_messages(reference_backend, chat_id), "delivery")
+        [override] = app.store.lint_overrides()
+        assert override["reason"] == "customer asked to confirm the number"
+        assert [f["rule"] for f in override["findings"]] == ["pii-mobile"]
+
+
+async def test_warnings_ask_once(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = await open_chat(pilot, app, reference_backend)
+        await type_text(pilot, "这绝对不可能")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("n")
+        assert app.store.outbox_items() == []
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "这绝对不可能" in agent_messages(reference_backend, chat_id), "delivery")
+        assert app.store.lint_overrides() == [], "a warning needs no recorded reason"
+
+
+async def test_a_suggestion_is_applied_and_personal_data_masked_in_place(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = await open_chat(pilot, app, reference_backend)
+        composer = app.query_one(Composer)
+        await type_text(pilot, "这个订单不能退款，卡号6222021234567890128")
+        await wait_until(pilot, lambda: len(composer.findings) == 2, "two findings")
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: "622202*********0128" in composer.text, "the card masked")
+        await pilot.press("home")
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: composer.findings == [], "nothing left to flag")
+        assert composer.text == "这个订单我们可以为您申请补偿券，卡号622202*********0128"
+        await pilot.press("enter")
+        sent = "这个订单我们可以为您申请补偿券，卡号622202*********0128"
+        await wait_until(pilot, lambda: sent in agent_messages(reference_backend, chat_id), "sent without a question")

@@ -1,0 +1,44 @@
+"""A strip above the composer listing what the phrase linter found in the text being typed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from widgets.inert_text import inert_text
+
+MARKS = {"error": ("✗", "bold red"), "warning": ("!", "bold yellow"), "suggestion": ("·", "cyan")}
+SHOWN = 3
+
+
+class FindingsBar(Static):
+    DEFAULT_CSS = """
+    FindingsBar { height: auto; max-height: 5; padding: 0 1; background: $warning 15%; display: none; }
+    """
+
+    def show(self, findings: list, text: str) -> None:
+        """`findings` as the composer has them; `text` the composer's text they point into."""
+        self.display = bool(findings)
+        if not findings:
+            return
+        lines = Text()
+        for finding in findings[:SHOWN]:
+            mark, style = MARKS.get(finding.level, ("?", ""))
+            lines.append(f"{mark} {finding.level} ", style=style)
+            lines.append_text(inert_text(finding.message))
+            lines.append(": ")
+            lines.append_text(inert_text(f"“{text[finding.start:finding.end]}”", "bold"))
+            replacement = finding.masked or (finding.suggestions[0] if finding.suggestions else "")
+            if replacement:
+                lines.append(" → ")
+                lines.append_text(inert_text(replacement, "green"))
+            lines.append("\n")
+        if len(findings) > SHOWN:
+            lines.append(f"… and {len(findings) - SHOWN} more\n", style="dim")
+        lines.append("ctrl+t", style="bold")
+        lines.append(" use suggestion   ")
+        lines.append("ctrl+g", style="bold")
+        lines.append(" mask personal data   ")
+        lines.append("enter", style="bold")
+        lines.append(" send (errors need a reason)")
+        self.update(lines)
