@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
-from console.lint_actions import LintActions
+from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
 from console.outbox_actions import REJECTED_ITEM_BINDINGS, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
 from console.reply_library import ReplyLibrary
@@ -27,6 +27,7 @@ from local_cache.models import ChatSummary, LintOverride, SyncStatus
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
 from quick_replies.library import STARTER_DIR
+from quick_replies.pii import mask_all
 from widgets.chat_list import ChatList
 from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
 from widgets.findings_bar import FindingsBar
@@ -77,6 +78,7 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
         Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True, show=False),
         *REPLY_BINDINGS,
         *REJECTED_ITEM_BINDINGS,
+        *LINT_BINDINGS,
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -96,7 +98,7 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
         self.load_linter(rule_dirs or [])  # the bundled rules, then the team's
         # Starter, [team,] personal: the last directory is where the agent's own replies are saved.
         self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"],
-                                    cache_dir=library_cache)
+                                    cache_dir=library_cache, linter=self.linter)
         self._store_path = Path(store_path)
         self._open_client = open_client
         self._clock = clock
@@ -124,6 +126,8 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
     def on_mount(self) -> None:
         self.store = LocalStore(self._store_path, self._clock)
         self.query_one(StatusBar).show(None)
+        self.query_one(Transcript).mask = mask_all
+        self.check_incoming([chat.id for chat in self.store.chat_summaries()])
         self.refresh_chats()
         engine = SyncEngine(
             lambda: LocalStore(self._store_path),
@@ -158,7 +162,7 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
         return (self.store.get_meta("agent_name") if self.store else None) or "You"
 
     def refresh_chats(self) -> None:
-        summaries = self.store.chat_summaries()
+        summaries = [masked_preview(chat) for chat in self.store.chat_summaries()]
         self.chats = {chat.id: chat for chat in summaries}
         self.query_one(ChatList).show(summaries, self.current_chat_id)
         if self.current_chat_id is None and summaries:
@@ -168,6 +172,8 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
         chat = self.chats.get(chat_id)
         if chat is None:
             return
+        if chat_id != self.current_chat_id:
+            self.query_one(Transcript).set_revealed(False)  # a reveal lasts while its chat stays open
         self.current_chat_id = chat_id
         self.query_one(ChatList).select(chat_id)
         if chat.unread:
@@ -194,6 +200,7 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
 
     @on(StoreChanged)
     def _store_changed(self, event: StoreChanged) -> None:
+        self.check_incoming(event.chat_ids)
         self.refresh_chats()
         if self.current_chat_id in event.chat_ids:
             self.show_chat(self.current_chat_id)

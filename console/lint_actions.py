@@ -7,14 +7,25 @@ is a mixin of the App.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Callable
 
-from local_cache.models import LintOverride
+from textual.binding import Binding
+
+from local_cache.models import ChatSummary, LintOverride
 from quick_replies.lint_rules import load_rules
 from quick_replies.linter import Finding, Linter
+from quick_replies.pii import mask_all
 from widgets.composer import Composer
 from widgets.findings_bar import FindingsBar
 from widgets.prompt_screen import ConfirmScreen, PromptScreen
+from widgets.transcript import Transcript
+
+CUT_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}$")
+LINT_BINDINGS = [
+    Binding("f9", "reveal_personal_data", "Reveal personal data", id="reveal_personal_data", show=False),
+]
 
 
 class LintActions:
@@ -24,6 +35,31 @@ class LintActions:
         rules = load_rules(rule_dirs)
         self.linter = Linter(rules)
         self.rule_problems = rules.problems
+
+    def check_incoming(self, chat_ids) -> None:
+        """Check new customer messages against the incoming rules; a high-risk one marks its chat."""
+        for chat_id in chat_ids:
+            messages = self.store.unchecked_customer_messages(chat_id)
+            if not messages:
+                continue
+            first_risk = None
+            for _, text in messages:
+                risks = [f for f in self.linter.lint(text, "incoming") if f.category == "high_risk"]
+                if risks and first_risk is None:
+                    first_risk = (risks[0].rule, mask_all(text[max(0, risks[0].start - 20):risks[0].end + 20]))
+                    self.notify(f"High-risk message: {risks[0].message}", severity="error", timeout=20,
+                                markup=False)
+            self.store.record_risk_check(chat_id, messages[-1][0], *(first_risk or (None, None)))
+
+    def action_reveal_personal_data(self) -> None:
+        """Show the open chat's personal data in clear until another chat is opened; every reveal is logged."""
+        transcript = self.query_one(Transcript)
+        if self.current_chat_id is None or transcript.revealed:
+            transcript.set_revealed(False)
+            return
+        self.store.record_pii_reveal(self.current_chat_id)
+        transcript.set_revealed(True)
+        self.notify("Personal data shown in clear for this chat (logged). f9 hides it again.", timeout=8)
 
     def on_composer_findings_changed(self, event: Composer.FindingsChanged) -> None:
         self.query_one(FindingsBar).show(event.findings, event.composer.text)
@@ -44,6 +80,14 @@ class LintActions:
                              lambda yes: send(None) if yes else None)
         else:
             send(None)
+
+
+def masked_preview(chat: ChatSummary) -> ChatSummary:
+    """The chat list shows the last message too: never its personal data in clear. The preview is cut short,
+    so a number cut off at its end is masked too (it may be the start of a card number)."""
+    preview = mask_all(chat.last_message_preview)
+    preview = CUT_NUMBER.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), preview)
+    return dataclasses.replace(chat, last_message_preview=preview)
 
 
 def summary(text: str, findings: list[Finding]) -> str:

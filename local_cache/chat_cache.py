@@ -74,8 +74,9 @@ SELECT c.*,
     (SELECT COUNT(*) FROM messages m WHERE m.chat_id=c.id AND m.author='customer' AND m.seq > c.read_seq)
         AS unread,
     (SELECT text FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_text,
-    u.since AS waiting_since
-FROM chats c LEFT JOIN unanswered u ON u.chat_id = c.id
+    u.since AS waiting_since,
+    r.rule AS high_risk
+FROM chats c LEFT JOIN unanswered u ON u.chat_id = c.id LEFT JOIN chat_risk r ON r.chat_id = c.id
 ORDER BY (c.state = 'closed'), c.created_at, c.id
 """
 
@@ -94,6 +95,7 @@ def chat_summaries(conn: sqlite3.Connection) -> list[ChatSummary]:
             last_message_preview=" ".join((row["last_text"] or "").split())[:PREVIEW_CHARS],
             unread=row["unread"],
             waiting_since=row["waiting_since"] if row["state"] != "closed" else None,
+            high_risk=row["high_risk"] or "",
         )
         for row in conn.execute(SUMMARY_QUERY)
     ]

@@ -64,6 +64,18 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     """,
+    # 4: customer messages checked against the incoming rules (up to checked_seq), the first high-risk rule a
+    # chat matched; and every time the agent revealed masked personal data (PIPL: operations are logged).
+    """
+    CREATE TABLE chat_risk (
+        chat_id TEXT PRIMARY KEY,
+        checked_seq INTEGER NOT NULL DEFAULT 0,
+        rule TEXT,
+        excerpt TEXT,
+        marked_at REAL
+    );
+    CREATE TABLE pii_reveals (id INTEGER PRIMARY KEY, chat_id TEXT NOT NULL, revealed_at REAL NOT NULL);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

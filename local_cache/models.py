@@ -43,6 +43,7 @@ class ChatSummary:
     last_message_preview: str
     unread: int
     waiting_since: float | None  # the customer's oldest message not yet answered by the agent
+    high_risk: str = ""  # the incoming rule a customer message matched (abuse, threat, self-harm), if any
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,36 @@ class LocalStore:
                 )
             return item
 
+    # --- incoming risk and personal data --------------------------------------------------------------------
+
+    def unchecked_customer_messages(self, chat_id: str) -> list[tuple[int, str]]:
+        """(seq, text) of the customer's messages not yet checked against the incoming rules."""
+        with self._reading():
+            return [(row["seq"], row["text"]) for row in self.conn.execute(
+                "SELECT seq, text FROM messages WHERE chat_id=? AND author='customer' AND seq > "
+                "COALESCE((SELECT checked_seq FROM chat_risk WHERE chat_id=?), 0) ORDER BY seq",
+                (chat_id, chat_id))]
+
+    def record_risk_check(self, chat_id: str, seq: int, rule: str | None = None, excerpt: str | None = None) -> None:
+        """Checked up to `seq`; a chat keeps the first high-risk rule it matched."""
+        with self._writing():
+            self.conn.execute(
+                "INSERT INTO chat_risk (chat_id, checked_seq, rule, excerpt, marked_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(chat_id) DO UPDATE SET checked_seq=MAX(checked_seq, excluded.checked_seq), "
+                "rule=COALESCE(rule, excluded.rule), excerpt=COALESCE(excerpt, excluded.excerpt), "
+                "marked_at=COALESCE(marked_at, excluded.marked_at)",
+                (chat_id, seq, rule, excerpt, self.clock() if rule else None),
+            )
+
+    def record_pii_reveal(self, chat_id: str) -> None:
+        with self._writing():
+            self.conn.execute("INSERT INTO pii_reveals (chat_id, revealed_at) VALUES (?, ?)", (chat_id, self.clock()))
+
+    def pii_reveals(self) -> list[tuple[str, float]]:
+        with self._reading():
+            return [(row["chat_id"], row["revealed_at"]) for row in
+                    self.conn.execute("SELECT chat_id, revealed_at FROM pii_reveals ORDER BY id")]
+
     def lint_overrides(self) -> list[dict]:
         with self._reading():
             rows = self.conn.execute("SELECT * FROM lint_overrides ORDER BY id").fetchall()

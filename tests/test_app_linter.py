@@ -7,6 +7,7 @@ from tests.test_app_quick_replies import make_app, open_chat
 from widgets.composer import Composer
 from widgets.findings_bar import FindingsBar
 from widgets.prompt_screen import ConfirmScreen, PromptScreen
+from widgets.transcript import Transcript
 
 
 def agent_messages(backend, chat_id):
@@ -95,3 +96,42 @@ async def test_a_suggestion_is_applied_and_personal_data_masked_in_place(tmp_pat
         await pilot.press("enter")
         sent = "这个订单我们可以为您申请补偿券，卡号622202*********0128"
         await wait_until(pilot, lambda: sent in agent_messages(reference_backend, chat_id), "sent without a question")
+
+
+async def test_a_high_risk_customer_marks_the_chat_and_personal_data_is_masked_until_revealed(
+    tmp_path, reference_backend
+):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = await open_chat(pilot, app, reference_backend)
+        reference_backend.customer_says(chat_id, "钱要不回来我真的不想活了，我的卡号6222021234567890128")
+        await wait_until(pilot, lambda: app.chats[chat_id].high_risk == "high-risk-self-harm", "the mark")
+        transcript = app.query_one(Transcript)
+        await wait_until(pilot, lambda: any("622202*********0128" in line for line in transcript.plain_lines()),
+                         "the masked card in the transcript")
+        assert not any("6222021234567890128" in line for line in transcript.plain_lines())
+        assert "6222021234" not in app.chats[chat_id].last_message_preview
+        await pilot.press("f9")
+        assert any("6222021234567890128" in line for line in transcript.plain_lines())
+        assert [chat for chat, _ in app.store.pii_reveals()] == [chat_id], "the reveal is logged"
+        await pilot.press("f9")
+        assert not any("6222021234567890128" in line for line in transcript.plain_lines())
+
+    again = make_app(tmp_path, reference_backend)  # the mark survives a restart, and is not re-raised
+    async with again.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: chat_id in again.chats, "the cached chat")
+        assert again.chats[chat_id].high_risk == "high-risk-self-harm"
+        assert again.store.unchecked_customer_messages(chat_id) == []
+
+
+async def test_a_quick_reply_that_breaks_a_rule_is_flagged_in_the_panel(tmp_path, reference_backend):
+    personal = tmp_path / "library"
+    personal.mkdir()
+    (personal / "mine.toml").write_text(
+        '[[reply]]\nid = "pw"\ntitle = "登录问题"\nbody = "麻烦把密码告诉我"\nshortcut = "dlwt"\n', encoding="utf-8")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        results = app.replies.search("dlwt", {})
+        assert (results[0].key, results[0].flag_level) == ("pw", "error")
+        assert app.replies.search("tk", {})[0].flag_level == ""

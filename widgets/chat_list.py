@@ -26,6 +26,7 @@ class ChatRow(Protocol):
     channel: str
     state: str
     last_message_preview: str
+    high_risk: str
     unread: int
     waiting_since: float | None
 
@@ -43,6 +44,8 @@ def chat_row_renderable(position: int, chat: ChatRow, now: float) -> Table:
     name.append_text(inert_text(chat.customer_name, "bold"))
     if chat.vip:
         name.append(" VIP", style="bold yellow")
+    if chat.high_risk:
+        name.append(" ⚠ high risk", style="bold white on red")
     name.append_text(inert_text(f" · {chat.channel}", "dim"))
     badge = Text(f" {chat.unread} ", style="bold reverse") if chat.unread else Text("")
 

@@ -7,7 +7,7 @@ Each message is wrapped once per width (by terminal cells, so CJK text wraps cor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from rich.text import Text
 from textual.geometry import Size
@@ -51,6 +51,16 @@ class Transcript(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._cache: dict[tuple[str, str | None], list[Strip]] = {}
         self._cache_width = 0
+        # Set by the app: personal data in customer messages -> its masked form. Shown in clear only while
+        # `revealed` (the app logs each reveal).
+        self.mask: Callable[[str], str] | None = None
+        self.revealed = False
+
+    def set_revealed(self, revealed: bool) -> None:
+        if revealed != self.revealed:
+            self.revealed = revealed
+            self._cache.clear()
+            self._layout_lines(follow=self.is_vertical_scroll_end)
 
     def show(self, entries: Sequence[TranscriptItem], customer_name: str, agent_name: str) -> None:
         if (customer_name, agent_name) != (self._customer_name, self._agent_name):
@@ -115,7 +125,10 @@ class Transcript(ScrollView, can_focus=True):
             header.append(f"  {label}", style=style)
             if entry.delivery == "rejected" and entry.error:
                 header.append_text(inert_text(f": {entry.error}", style))
-        body = inert_text(entry.text)
+        shown = entry.text
+        if entry.author == "customer" and self.mask is not None and not self.revealed:
+            shown = self.mask(entry.text)
+        body = inert_text(shown)
         strips = [self._strip(line, console) for line in header.wrap(console, width)]
         strips += [self._strip(Text("  ") + line, console) for line in body.wrap(console, width - 2)]
         return strips + [Strip.blank(width)]
