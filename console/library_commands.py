@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from console.config import Settings
 from console.headless import EXIT_OK, EXIT_USAGE, print_json
+from console.lint_commands import load_linter
 from local_cache.database import StoreError
 from local_cache.store import LocalStore, profile_path
 from quick_replies.library import load_library
@@ -53,6 +54,7 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
         print(f"warning: {problem}", file=sys.stderr)
     index = load_or_build(documents(library), settings.search_cache)
     hits = index.search(query, limit=limit, usage=agent_usage(settings), now=time.time())
+    linter = load_linter(settings)
     rows = [
         {
             "kind": hit.doc.kind,
@@ -62,6 +64,9 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
             "shortcut": hit.doc.shortcut,
             "text": hit.doc.body,
             "highlights": {name: list(positions) for name, positions in hit.highlights.items()},
+            # what the phrase linter says of the text it inserts (errors and warnings)
+            "lint": [{"level": f.level, "rule": f.rule, "message": f.message}
+                     for f in linter.lint(inserted_text(hit.doc)) if f.level in ("error", "warning")],
         }
         for hit in hits
     ]
@@ -74,7 +79,13 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
         shortcut = f" /{row['shortcut']}" if row["shortcut"] else ""
         print(f"{row['score']:>8.1f}  {row['kind']:<5} {inert(row['title'])}{shortcut}")
         print(f"          {inert(' '.join(row['text'].split()))[:100]}")
+        for finding in row["lint"]:
+            print(f"          {finding['level']}: {inert(finding['message'])}")
     return EXIT_OK
+
+
+def inserted_text(doc) -> str:
+    return doc.entry.answer if doc.kind == "faq" else doc.entry.body
 
 
 def run_library_import(settings: Settings, path: Path) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from quick_replies.library import STARTER_DIR, FaqEntry, Library, load_library
 from quick_replies.library_editing import PersonalLibrary
+from quick_replies.linter import LEVEL_ORDER, Linter
 from quick_replies.placeholders import Filled, fill
 from quick_replies.search import SearchDoc, SearchHit, Usage, documents
 from quick_replies.search_index import SearchIndex
@@ -18,9 +19,11 @@ PANEL_RESULTS = 20  # a list refined by typing, not browsed; benchmarks/search.p
 
 
 class ReplyLibrary:
-    def __init__(self, directories: list[Path], cache_dir: Path | None = None):
+    def __init__(self, directories: list[Path], cache_dir: Path | None = None, linter: Linter | None = None):
         self.directories = directories
         self.cache_dir = cache_dir
+        self.linter = linter
+        self._flags: dict[str, tuple[str, str]] = {}  # key -> (worst level, message), linted when first shown
         # The last directory is the agent's own: the one that saves and deletes go to.
         if Path(directories[-1]).resolve() == STARTER_DIR.resolve():
             raise ValueError("the last library directory must be the agent's own, not the bundled starter")
@@ -46,6 +49,7 @@ class ReplyLibrary:
         self.library = load_library(self.directories)
         self.docs = documents(self.library)
         self.index = load_or_build(self.docs, self.cache_dir, source=repr(self._fingerprint))
+        self._flags.clear()
         self._by_key = {doc.key: doc for doc in self.docs}
         # The library is long-lived: keep the collector from walking it again and again, which on a large
         # library stalls a keystroke for a tenth of a second now and then.
@@ -61,7 +65,19 @@ class ReplyLibrary:
     def search(self, query: str, usage: dict[str, tuple[int, float]], limit: int = PANEL_RESULTS) -> list[ReplyResult]:
         counts = {key: Usage(count, last) for key, (count, last) in usage.items()}
         hits = self.index.search(query, limit=limit, usage=counts, now=time.time())
-        return [result_view(hit) for hit in hits]
+        return [result_view(hit, *self.flag(hit.doc)) for hit in hits]
+
+    def flag(self, doc: SearchDoc) -> tuple[str, str]:
+        """The linter's worst error or warning in what the entry inserts: shown next to it in the panel.
+        Linted on first showing, not at load: a library of 100,000 entries would take seconds."""
+        if self.linter is None:
+            return "", ""
+        if doc.key not in self._flags:
+            text = doc.entry.answer if isinstance(doc.entry, FaqEntry) else doc.entry.body
+            findings = [f for f in self.linter.lint(text) if f.level in ("error", "warning")]
+            worst = min(findings, key=lambda f: LEVEL_ORDER[f.level], default=None)
+            self._flags[doc.key] = (worst.level, worst.message) if worst else ("", "")
+        return self._flags[doc.key]
 
     def by_shortcut(self, code: str) -> SearchDoc | None:
         reply = self.library.by_shortcut(code.lower())
@@ -76,7 +92,7 @@ class ReplyLibrary:
         return fill(template, values)
 
 
-def result_view(hit: SearchHit) -> ReplyResult:
+def result_view(hit: SearchHit, flag_level: str = "", flag: str = "") -> ReplyResult:
     return ReplyResult(
         key=hit.doc.key,
         kind=hit.doc.kind,
@@ -85,4 +101,6 @@ def result_view(hit: SearchHit) -> ReplyResult:
         shortcut=hit.doc.shortcut,
         title_highlights=hit.highlights.get("title", ()),
         preview_highlights=hit.highlights.get("body", ()),
+        flag_level=flag_level,
+        flag=flag,
     )

@@ -237,3 +237,16 @@ def test_send_refuses_errors_unless_overridden_and_records_the_reason(tmp_path):
     assert len(items) == 2
     assert override["outbox_key"] == items[0].idempotency_key and override["reason"] == "客户本人要求核对号码"
     assert [f["rule"] for f in override["findings"]] == ["pii-mobile"]
+
+
+def test_search_results_carry_what_the_linter_says_of_each_entry(tmp_path):
+    personal = tmp_path / "data" / "library"
+    personal.mkdir(parents=True)
+    (personal / "mine.toml").write_text(
+        '[[reply]]\nid = "pw"\ntitle = "登录问题"\nbody = "麻烦把密码告诉我，我帮您登录"\nshortcut = "dlwt"\n',
+        encoding="utf-8")
+    base = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")]
+    [flagged] = [r for r in json.loads(agent_console("search", "--json", "dlwt", *base).stdout) if r["id"] == "pw"]
+    assert [(f["level"], f["rule"]) for f in flagged["lint"]] == [("error", "privacy-credentials")]
+    clean = json.loads(agent_console("search", "--json", "tk", *base).stdout)[0]
+    assert clean["lint"] == []

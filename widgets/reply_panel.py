@@ -31,6 +31,11 @@ class ReplyResult:
     shortcut: str = ""
     title_highlights: tuple[int, ...] = ()
     preview_highlights: tuple[int, ...] = ()
+    flag_level: str = ""  # the phrase linter's worst finding in the text: error | warning | ""
+    flag: str = ""  # its message
+
+
+FLAG_STYLES = {"error": "bold red", "warning": "yellow"}
 
 
 def highlighted(text: str, positions: tuple[int, ...], style: str = "bold reverse") -> Text:
@@ -100,6 +105,8 @@ class ReplyPanel(ModalScreen[tuple[str, str] | None]):
             line.append_text(highlighted(result.title, result.title_highlights))
             if result.shortcut:
                 line.append(f"  /{result.shortcut}", style="dim")
+            if result.flag_level:
+                line.append("  ✗" if result.flag_level == "error" else "  !", style=FLAG_STYLES[result.flag_level])
             options.add_option(Option(line, id=result.key))
         if self._results:
             options.highlighted = 0
@@ -111,7 +118,11 @@ class ReplyPanel(ModalScreen[tuple[str, str] | None]):
     def _show_preview(self, event=None) -> None:
         options = self.query_one(OptionList)
         result = self._results[options.highlighted] if self._results and options.highlighted is not None else None
-        preview = highlighted(result.preview, result.preview_highlights, "bold underline") if result else ""
+        preview = highlighted(result.preview, result.preview_highlights, "bold underline") if result else Text()
+        if result and result.flag:
+            preview.append("\n\n")
+            preview.append(f"{'✗' if result.flag_level == 'error' else '!'} ", style=FLAG_STYLES[result.flag_level])
+            preview.append(inert(result.flag), style=FLAG_STYLES[result.flag_level])
         self.query_one("#preview", Static).update(preview)
 
     def _exact_shortcut(self, typed: str) -> ReplyResult | None:
