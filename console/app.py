@@ -95,7 +95,7 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
         rule_dirs: list[Path] | None = None,
     ):
         super().__init__()
-        self.load_linter(rule_dirs or [])  # the bundled rules, then the team's
+        self.load_linter(rule_dirs or [], library_cache)  # the bundled rules, then the team's
         # Starter, [team,] personal: the last directory is where the agent's own replies are saved.
         self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"],
                                     cache_dir=library_cache, linter=self.linter)

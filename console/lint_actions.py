@@ -31,8 +31,8 @@ LINT_BINDINGS = [
 class LintActions:
     linter: Linter
 
-    def load_linter(self, rule_dirs: list) -> None:
-        rules = load_rules(rule_dirs)
+    def load_linter(self, rule_dirs: list, cache_dir=None) -> None:
+        rules = load_rules(rule_dirs, cache_dir)
         self.linter = Linter(rules)
         self.rule_problems = rules.problems
 

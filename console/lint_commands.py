@@ -13,7 +13,7 @@ from widgets.inert_text import inert
 
 def load_linter(settings: Settings) -> Linter:
     """The bundled rules, extended and overridden by the team's (`<shared library>/rules/*.yaml`)."""
-    rules = load_rules(settings.rule_dirs())
+    rules = load_rules(settings.rule_dirs(), settings.search_cache)
     for problem in rules.problems:
         print(f"warning: {problem}", file=sys.stderr)
     return Linter(rules)

@@ -19,6 +19,9 @@ A broken file or rule is reported with the file and the rule id, and the other r
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,7 @@ SCOPES = ("outgoing", "incoming")
 DETECTORS = ("id_card", "bank_card", "mobile", "email")
 CATEGORIES = ("absolutist", "blame_shifting", "denying_feelings", "privacy", "negative", "cold", "hedge",
               "weak_apology", "personal_data", "high_risk")
+CACHE_FORMAT = "rules-1"
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10,000 rules load in a fraction of a second
 
 
@@ -82,17 +86,19 @@ def rule_files(directories: list[Path]) -> list[Path]:
             for path in sorted(Path(directory).glob("*.yaml"))]
 
 
-def load_rules(directories: list[Path] | None = None) -> RuleSet:
-    """The bundled rules, then each directory's *.yaml in turn."""
+def load_rules(directories: list[Path] | None = None, cache_dir: Path | None = None) -> RuleSet:
+    """The bundled rules, then each directory's *.yaml in turn. With `cache_dir`, each file's parsed form is
+    kept there as JSON until the file changes: PyYAML builds 10,000 rules in ~2 s, json reads them in ~0.1 s,
+    and `agent-console send` loads the rules on every run."""
     found = RuleSet()
     for path in rule_files([BUNDLED_RULES, *(directories or [])]):
-        load_rule_file(path, found)
+        load_rule_file(path, found, cache_dir)
     return found
 
 
-def load_rule_file(path: Path, into: RuleSet) -> None:
+def load_rule_file(path: Path, into: RuleSet, cache_dir: Path | None = None) -> None:
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+        document = read_rule_document(path, cache_dir)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         into.problems.append(RuleProblem(path, "", f"cannot be read: {error}"))
         return
@@ -108,6 +114,29 @@ def load_rule_file(path: Path, into: RuleSet) -> None:
             into.problems.append(RuleProblem(path, rule_id or f"#{number}", str(error)))
             continue
         into.rules[rule.id] = rule
+
+
+def read_rule_document(path: Path, cache_dir: Path | None):
+    if cache_dir is None:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+    stat = path.stat()
+    stamp = f"{CACHE_FORMAT}|{stat.st_mtime_ns}|{stat.st_size}"
+    cached = Path(cache_dir) / f"rules-{hashlib.blake2b(str(path.resolve()).encode(), digest_size=12).hexdigest()}.json"
+    try:
+        stored = json.loads(cached.read_text(encoding="utf-8"))
+        if stored.get("stamp") == stamp:
+            return stored["document"]
+    except (OSError, ValueError, AttributeError, KeyError):
+        pass  # missing, stale or damaged: parse the YAML
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"stamp": stamp, "document": document}, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, cached)
+    except (OSError, TypeError, ValueError):
+        pass  # not JSON-shaped (dates, ...) or not writable: parse the YAML next time too
+    return document
 
 
 def parse_rule(entry, source: str) -> Rule:

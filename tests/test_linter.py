@@ -97,3 +97,20 @@ def test_rules_without_anything_to_match_are_refused():
     with pytest.raises(ValueError, match="needs phrases"):
         parse_rule({"id": "empty", "category": "cold", "level": "warning", "message": "m"}, "test")
     assert isinstance(load_rules([]), RuleSet)
+
+
+def test_parsed_rules_are_cached_until_the_file_changes(tmp_path):
+    rules_dir, cache = tmp_path / "rules", tmp_path / "cache"
+    rules_dir.mkdir()
+    path = rules_dir / "team.yaml"
+    path.write_text("rules:\n  - id: t1\n    category: cold\n    level: warning\n    message: m\n    phrases: [亲]\n",
+                    encoding="utf-8")
+    assert "t1" in load_rules([rules_dir], cache).rules
+    assert list(cache.glob("rules-*.json")), "the parsed form is kept"
+    path.write_text("rules:\n  - id: t2\n    category: cold\n    level: warning\n    message: m\n    phrases: [亲亲]\n",
+                    encoding="utf-8")
+    reloaded = load_rules([rules_dir], cache)
+    assert "t2" in reloaded.rules and "t1" not in reloaded.rules, "a changed file is parsed again"
+    for cached in cache.glob("rules-*.json"):
+        cached.write_text("{damaged", encoding="utf-8")
+    assert "t2" in load_rules([rules_dir], cache).rules, "a damaged cache file is ignored"
