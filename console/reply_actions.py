@@ -147,6 +147,12 @@ class ReplyActions:
             self.report_library_problems(prefix="Quick replies reloaded. ")
 
     def report_library_problems(self, prefix: str = "") -> None:
+        flagged = self.replies.flagged()
+        if flagged:
+            title, level, message = flagged[0]
+            more = f" (+{len(flagged) - 1} more)" if len(flagged) > 1 else ""
+            self.notify(f"Quick reply “{title}” breaks a phrase rule ({level}): {message}{more}",
+                        severity="warning", timeout=10, markup=False)
         problems = self.replies.library.problems
         if problems:
             more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -15,6 +15,7 @@ from quick_replies.search_index import SearchIndex
 from quick_replies.search_index_cache import load_or_build
 from widgets.reply_panel import ReplyResult
 
+LINT_AT_LOAD = 5_000  # entries linted when the library loads (~0.2 s); a larger library is linted as shown
 PANEL_RESULTS = 20  # a list refined by typing, not browsed; benchmarks/search.py times the same limit
 
 
@@ -50,6 +51,9 @@ class ReplyLibrary:
         self.docs = documents(self.library)
         self.index = load_or_build(self.docs, self.cache_dir, source=repr(self._fingerprint))
         self._flags.clear()
+        if self.linter is not None and len(self.docs) <= LINT_AT_LOAD:
+            for doc in self.docs:
+                self.flag(doc)
         self._by_key = {doc.key: doc for doc in self.docs}
         # The library is long-lived: keep the collector from walking it again and again, which on a large
         # library stalls a keystroke for a tenth of a second now and then.
@@ -66,6 +70,12 @@ class ReplyLibrary:
         counts = {key: Usage(count, last) for key, (count, last) in usage.items()}
         hits = self.index.search(query, limit=limit, usage=counts, now=time.time())
         return [result_view(hit, *self.flag(hit.doc)) for hit in hits]
+
+    def flagged(self) -> list[tuple[str, str, str]]:
+        """(title, level, message) of every entry linted so far that breaks an error or warning rule."""
+        by_key = self._by_key
+        return [(by_key[key].title, level, message) for key, (level, message) in self._flags.items()
+                if level and key in by_key]
 
     def flag(self, doc: SearchDoc) -> tuple[str, str]:
         """The linter's worst error or warning in what the entry inserts: shown next to it in the panel.
