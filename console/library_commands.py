@@ -24,7 +24,7 @@ from quick_replies.library_files import (
     read_records,
     write_atomically,
 )
-from quick_replies.search import Usage, documents
+from quick_replies.search import Usage, documents, inserted_text
 from quick_replies.search_index_cache import load_or_build
 from widgets.inert_text import inert
 
@@ -82,10 +82,6 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
         for finding in row["lint"]:
             print(f"          {finding['level']}: {inert(finding['message'])}")
     return EXIT_OK
-
-
-def inserted_text(doc) -> str:
-    return doc.entry.answer if doc.kind == "faq" else doc.entry.body
 
 
 def run_library_import(settings: Settings, path: Path) -> int:

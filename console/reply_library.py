@@ -6,11 +6,11 @@ import gc
 import time
 from pathlib import Path
 
-from quick_replies.library import STARTER_DIR, FaqEntry, Library, load_library
+from quick_replies.library import STARTER_DIR, Library, load_library
 from quick_replies.library_editing import PersonalLibrary
 from quick_replies.linter import LEVEL_ORDER, Linter
 from quick_replies.placeholders import Filled, fill
-from quick_replies.search import SearchDoc, SearchHit, Usage, documents
+from quick_replies.search import SearchDoc, SearchHit, Usage, documents, inserted_text
 from quick_replies.search_index import SearchIndex
 from quick_replies.search_index_cache import load_or_build
 from widgets.reply_panel import ReplyResult
@@ -83,8 +83,7 @@ class ReplyLibrary:
         if self.linter is None:
             return "", ""
         if doc.key not in self._flags:
-            text = doc.entry.answer if isinstance(doc.entry, FaqEntry) else doc.entry.body
-            findings = [f for f in self.linter.lint(text) if f.level in ("error", "warning")]
+            findings = [f for f in self.linter.lint(inserted_text(doc)) if f.level in ("error", "warning")]
             worst = min(findings, key=lambda f: LEVEL_ORDER[f.level], default=None)
             self._flags[doc.key] = (worst.level, worst.message) if worst else ("", "")
         return self._flags[doc.key]
@@ -98,8 +97,7 @@ class ReplyLibrary:
         doc = self._by_key.get(key)
         if doc is None:
             return None
-        template = doc.entry.answer if isinstance(doc.entry, FaqEntry) else doc.entry.body
-        return fill(template, values)
+        return fill(inserted_text(doc), values)
 
 
 def result_view(hit: SearchHit, flag_level: str = "", flag: str = "") -> ReplyResult:

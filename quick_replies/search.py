@@ -62,6 +62,11 @@ def documents(library: Library) -> list[SearchDoc]:
     return docs
 
 
+def inserted_text(doc: SearchDoc) -> str:
+    """What choosing an entry puts in the composer: a reply's body, an FAQ entry's answer (placeholders unfilled)."""
+    return doc.entry.answer if doc.kind == "faq" else doc.entry.body
+
+
 def make_doc(kind, key, title, body, shortcut, labels, fields, entry) -> SearchDoc:
     return SearchDoc(kind, key, title, body, shortcut, labels, tuple(filter(_has_text, fields)), entry)
 
