@@ -101,12 +101,6 @@ class Linter:
         return spans
 
 
-def apply_suggestion(text: str, finding: Finding, choice: int = 0) -> str:
-    """`text` with the finding's span replaced by its `choice`-th suggestion (or masked form)."""
-    replacement = finding.masked or finding.suggestions[choice]
-    return text[: finding.start] + replacement + text[finding.end:]
-
-
 def has_errors(findings: list[Finding]) -> bool:
     return any(finding.level == "error" for finding in findings)
 
@@ -130,11 +124,6 @@ CELL_WIDTHS = _CellWidths()
 def cell_offsets(text: str) -> list[int]:
     """The cell each character of `text` starts at, and one more entry: the cells of the whole text."""
     return [0, *accumulate(map(CELL_WIDTHS.__getitem__, text))]
-
-
-def cells(text: str, start: int, end: int) -> int:
-    """Terminal cells taken by text[start:end]."""
-    return sum(map(CELL_WIDTHS.__getitem__, text[start:end]))
 
 
 def _automaton(rules: list[Rule], scope: str, kind: str):
