@@ -20,6 +20,7 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 FULL_WIDTH = re.compile("[０-９]")
+ANY_DIGIT = re.compile("[0-9０-９]")
 ORDER_LABEL = re.compile(r"(订单|单号|运单|快递单|物流单|工单|流水号|order|waybill|tracking|invoice)[^\n]{0,6}$",
                          re.IGNORECASE)
 
@@ -42,9 +43,19 @@ class PiiMatch:
 
 
 def find_pii(text: str) -> list[PiiMatch]:
+    found: list[PiiMatch] = []
+    if ANY_DIGIT.search(text):
+        find_numbers(text, found)
+    if "@" in text:
+        for match in EMAIL.finditer(text):
+            local, _, domain = match.group().partition("@")
+            found.append(PiiMatch("email", match.start(), match.end(), True, f"{local[0]}***@{domain}"))
+    return sorted(found, key=lambda pii: pii.start)
+
+
+def find_numbers(text: str, found: list[PiiMatch]) -> None:
     # Full-width digits read as digits; the same length, so positions hold for the original text.
     digits = text.translate(FULL_WIDTH_DIGITS) if FULL_WIDTH.search(text) else text
-    found: list[PiiMatch] = []
     taken: list[tuple[int, int]] = []
 
     def free(start: int, end: int) -> bool:
@@ -67,10 +78,6 @@ def find_pii(text: str) -> list[PiiMatch]:
         if free(match.start(), match.end()):
             found.append(PiiMatch("mobile", match.start(), match.end(), True, mask_mobile(match.group())))
             taken.append(match.span())
-    for match in EMAIL.finditer(text):
-        local, _, domain = match.group().partition("@")
-        found.append(PiiMatch("email", match.start(), match.end(), True, f"{local[0]}***@{domain}"))
-    return sorted(found, key=lambda pii: pii.start)
 
 
 def valid_resident_id(value: str) -> bool:
