@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
+from console.draft_actions import DraftActions
 from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
 from console.outbox_actions import REJECTED_ITEM_BINDINGS, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
@@ -61,7 +62,7 @@ class SyncCrashed(Message):
     error: Exception
 
 
-class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
+class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
     COMMANDS = App.COMMANDS | {ChatCommands}
@@ -151,6 +152,7 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
         if self.sync is not None:
             self.sync.stop()
         if self.store is not None:
+            self.save_current_draft()
             self.store.close()
 
     # --- showing state -------------------------------------------------------------------------------------
@@ -174,6 +176,7 @@ class AgentConsoleApp(LintActions, ReplyActions, OutboxActions, App):
             return
         if chat_id != self.current_chat_id:
             self.query_one(Transcript).set_revealed(False)  # a reveal lasts while its chat stays open
+            self.switch_draft(self.current_chat_id, chat_id)
         self.current_chat_id = chat_id
         self.query_one(ChatList).select(chat_id)
         if chat.unread:

@@ -76,6 +76,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE pii_reveals (id INTEGER PRIMARY KEY, chat_id TEXT NOT NULL, revealed_at REAL NOT NULL);
     """,
+    # 5: what the agent had typed but not sent, per chat: kept across chat switches and restarts.
+    """
+    CREATE TABLE drafts (chat_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at REAL NOT NULL);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -155,6 +155,25 @@ class LocalStore:
                 )
             return item
 
+    # --- drafts -------------------------------------------------------------------------------------------
+
+    def save_draft(self, chat_id: str, text: str) -> None:
+        """An empty text removes the draft."""
+        with self._writing():
+            if text.strip():
+                self.conn.execute(
+                    "INSERT INTO drafts (chat_id, text, updated_at) VALUES (?,?,?) "
+                    "ON CONFLICT(chat_id) DO UPDATE SET text=excluded.text, updated_at=excluded.updated_at",
+                    (chat_id, text, self.clock()),
+                )
+            else:
+                self.conn.execute("DELETE FROM drafts WHERE chat_id=?", (chat_id,))
+
+    def draft(self, chat_id: str) -> str:
+        with self._reading():
+            row = self.conn.execute("SELECT text FROM drafts WHERE chat_id=?", (chat_id,)).fetchone()
+            return row["text"] if row else ""
+
     # --- incoming risk and personal data --------------------------------------------------------------------
 
     def unchecked_customer_messages(self, chat_id: str) -> list[tuple[int, str]]:

@@ -1,0 +1,42 @@
+"""Drafts per chat: switching chats keeps each chat's unsent text, and a restart (or a crash) brings it back.
+
+The composer's text is saved to the store when the agent leaves a chat, on exit, and half a second after the last
+edit (so a killed console loses at most that). A mixin of the App; handlers use the naming convention.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+from widgets.composer import Composer
+
+DRAFT_SAVE_DELAY = 0.5  # seconds after the last keystroke: one write per pause in typing, not per key
+
+
+class DraftActions:
+    _draft_timer = None
+    _unsaved: tuple[str, str] | None = None  # (chat id, composer text) not yet in the store
+
+    def switch_draft(self, leaving: str | None, opening: str) -> None:
+        composer = self.query_one(Composer)
+        if leaving is not None:
+            self._unsaved = (leaving, composer.text)
+            self.save_current_draft()
+        composer.load_text(self.store.draft(opening))
+        composer.move_cursor(composer.document.end)
+        self._unsaved = None  # what load_text reports is already stored
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if not isinstance(event.text_area, Composer) or self.current_chat_id is None:
+            return
+        self._unsaved = (self.current_chat_id, event.text_area.text)
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_current_draft)
+
+    def save_current_draft(self) -> None:
+        """Write the text last seen in the composer (also called on exit, when the composer is gone)."""
+        if self._unsaved is not None and self.store is not None:
+            chat_id, text = self._unsaved
+            self._unsaved = None
+            self.store.save_draft(chat_id, text)

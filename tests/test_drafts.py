@@ -1,0 +1,42 @@
+"""Drafts per chat, across chat switches and restarts (real backend on 127.0.0.1, real store)."""
+
+from __future__ import annotations
+
+from tests.pilot_helpers import type_text, wait_until
+from tests.test_app_quick_replies import make_app
+from widgets.composer import Composer
+
+
+async def test_each_chat_keeps_its_unsent_text_across_switches_and_a_restart(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    second = reference_backend.open_chat("Emily Carter", "web")
+    reference_backend.customer_says(first, "在吗")
+    reference_backend.customer_says(second, "Hello?")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: {first, second} <= set(app.chats), "both chats")
+        composer = app.query_one(Composer)
+        app.show_chat(first)
+        await type_text(pilot, "您好，订单号是")
+        app.show_chat(second)
+        await pilot.pause()
+        assert composer.text == "", "the other chat has its own (empty) draft"
+        await type_text(pilot, "Let me check")
+        app.show_chat(first)
+        await pilot.pause()
+        assert composer.text == "您好，订单号是" and composer.cursor_location == (0, 7), "back where it was left"
+        assert app.store.draft(second) == "Let me check"
+        await type_text(pilot, "123")
+        await wait_until(pilot, lambda: app.store.draft(first) == "您好，订单号是123", "saved after a pause in typing")
+
+    again = make_app(tmp_path, reference_backend)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: again.current_chat_id is not None, "a chat open")
+        again.show_chat(second)
+        await pilot.pause()
+        assert again.query_one(Composer).text == "Let me check"
+        again.show_chat(first)
+        await pilot.pause()
+        assert again.query_one(Composer).text == "您好，订单号是123"
+        await pilot.press("enter")  # sent: the draft is gone
+        await wait_until(pilot, lambda: again.store.draft(first) == "", "the draft cleared after sending")
