@@ -128,8 +128,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         self.store = LocalStore(self._store_path, self._clock)
         self.query_one(StatusBar).show(None)
         self.query_one(Transcript).mask = mask_all
-        self.check_incoming([chat.id for chat in self.store.chat_summaries()])
         self.refresh_chats()
+        if self.check_incoming(list(self.chats)):  # messages cached before the incoming rules saw them
+            self.refresh_chats()
         engine = SyncEngine(
             lambda: LocalStore(self._store_path),
             self._open_client,

@@ -36,8 +36,10 @@ class LintActions:
         self.linter = Linter(rules)
         self.rule_problems = rules.problems
 
-    def check_incoming(self, chat_ids) -> None:
-        """Check new customer messages against the incoming rules; a high-risk one marks its chat."""
+    def check_incoming(self, chat_ids) -> bool:
+        """Check new customer messages against the incoming rules; a high-risk one marks its chat. True if a
+        chat was newly marked."""
+        marked = False
         for chat_id in chat_ids:
             messages = self.store.unchecked_customer_messages(chat_id)
             if not messages:
@@ -50,6 +52,8 @@ class LintActions:
                     self.notify(f"High-risk message: {risks[0].message}", severity="error", timeout=20,
                                 markup=False)
             self.store.record_risk_check(chat_id, messages[-1][0], *(first_risk or (None, None)))
+            marked = marked or first_risk is not None
+        return marked
 
     def action_reveal_personal_data(self) -> None:
         """Show the open chat's personal data in clear until another chat is opened; every reveal is logged."""
