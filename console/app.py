@@ -94,8 +94,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         library_dirs: list[Path] | None = None,
         library_cache: Path | None = None,
         rule_dirs: list[Path] | None = None,
+        alerts: str = "both",
     ):
         super().__init__()
+        self.alerts = alerts  # a new chat or a message in a background chat: bell | notify | both | off
         self.load_linter(rule_dirs or [], library_cache)  # the bundled rules, then the team's
         # Starter, [team,] personal: the last directory is where the agent's own replies are saved.
         self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"],
@@ -171,6 +173,21 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         if self.current_chat_id is None and summaries:
             self.show_chat(summaries[0].id)
 
+    def alert_background_activity(self, before: dict[str, ChatSummary]) -> None:
+        """A chat that is new, or has more unread messages than before, and is not the open one: ring or notify.
+        Not on the first fill of an empty list (a cold start would ring once per chat)."""
+        if not before or self.alerts == "off":
+            return
+        waking = [chat for chat_id, chat in self.chats.items() if chat_id != self.current_chat_id and
+                  chat.state != "closed" and chat.unread > (before[chat_id].unread if chat_id in before else 0)]
+        if not waking:
+            return
+        if self.alerts in ("bell", "both"):
+            self.bell()
+        if self.alerts in ("notify", "both"):
+            names = ", ".join(chat.customer_name for chat in waking[:3])
+            self.notify(f"New message from {names}" + (" …" if len(waking) > 3 else ""), timeout=4, markup=False)
+
     def show_chat(self, chat_id: str) -> None:
         chat = self.chats.get(chat_id)
         if chat is None:
@@ -205,7 +222,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
     @on(StoreChanged)
     def _store_changed(self, event: StoreChanged) -> None:
         self.check_incoming(event.chat_ids)
+        before = self.chats
         self.refresh_chats()
+        self.alert_background_activity(before)
         if self.current_chat_id in event.chat_ids:
             self.show_chat(self.current_chat_id)
 

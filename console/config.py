@@ -13,7 +13,7 @@ APP_NAME = "agent-console"
 TOKEN_ENV = "AGENT_CONSOLE_TOKEN"
 BACKEND_ENV = "AGENT_CONSOLE_BACKEND"
 CONFIG_ENV = "AGENT_CONSOLE_CONFIG"
-CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library"}
+CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library", "alerts"}
 DEMO_PROFILE = "demo"
 
 
@@ -28,6 +28,7 @@ class Settings:
     profile: str
     data_dir: Path
     shared_library: Path | None = None  # the team's quick-reply directory, from config
+    alerts: str = "both"  # a new chat or a message in a background chat: bell | notify | both | off
 
     @property
     def personal_library(self) -> Path:
@@ -79,6 +80,9 @@ def load_config(path: Path) -> dict:
     return data
 
 
+ALERT_CHOICES = ("bell", "notify", "both", "off")
+
+
 def resolve_settings(
     *,
     backend: str | None,
@@ -95,10 +99,14 @@ def resolve_settings(
         raise ConfigError(
             f"--backend {backend_url} needs a token: --token, ${TOKEN_ENV}, or 'token' in {config_path}"
         )
+    alerts = str(config.get("alerts", "both"))
+    if alerts not in ALERT_CHOICES:
+        raise ConfigError(f"alerts = {alerts!r} in {config_path}: use one of {', '.join(ALERT_CHOICES)}")
     return Settings(
         backend_url=backend_url,
         token=token,
         profile=agent or config.get("agent") or (DEMO_PROFILE if not backend_url else "default"),
         data_dir=Path(data_dir or config.get("data_dir") or default_data_dir()).expanduser(),
         shared_library=Path(config["library"]).expanduser() if config.get("library") else None,
+        alerts=alerts,
     )

@@ -1,0 +1,48 @@
+"""A new chat or a message in a background chat rings or notifies, as configured (real backend, real store)."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.app import AgentConsoleApp
+from console.config import ConfigError, resolve_settings
+from local_cache.reference_client import ReferenceApiClient
+from quick_replies.library import STARTER_DIR
+from tests.pilot_helpers import wait_until
+
+
+def make_app(tmp_path, backend, alerts):
+    return AgentConsoleApp(
+        tmp_path / "agent.sqlite3", lambda: ReferenceApiClient(backend.url, backend.token), long_poll_wait=1.0,
+        library_dirs=[STARTER_DIR, tmp_path / "library"], alerts=alerts,
+    )
+
+
+@pytest.mark.parametrize("alerts, rings, notifies", [("both", True, True), ("bell", True, False),
+                                                     ("notify", False, True), ("off", False, False)])
+async def test_activity_in_a_background_chat_alerts_as_configured(tmp_path, reference_backend, alerts, rings,
+                                                                   notifies):
+    open_chat = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(open_chat, "在吗")
+    app = make_app(tmp_path, reference_backend, alerts)
+    bells = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.bell = lambda: bells.append(1)  # the terminal bell itself is not observable in a test
+        await wait_until(pilot, lambda: app.current_chat_id == open_chat, "the first chat open")
+        reference_backend.customer_says(open_chat, "还有一个问题")
+        await wait_until(pilot, lambda: len(app.store.transcript(open_chat)) == 2, "the open chat's message")
+        assert bells == [], "the chat the agent is looking at does not ring"
+
+        background = reference_backend.open_chat("王建国", "wechat")
+        reference_backend.customer_says(background, "我的快递呢")
+        await wait_until(pilot, lambda: background in app.chats, "the new chat")
+        await pilot.pause(0.2)
+        assert bool(bells) is rings
+        assert any("王建国" in str(n.message) for n in app._notifications) is notifies
+
+
+def test_an_unknown_alerts_setting_is_refused_with_the_choices(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('alerts = "loud"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="bell, notify, both, off"):
+        resolve_settings(backend=None, token=None, agent=None, data_dir=tmp_path, config_path=config)
