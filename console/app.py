@@ -19,7 +19,7 @@ from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
 from console.draft_actions import DraftActions
 from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
-from console.outbox_actions import REJECTED_ITEM_BINDINGS, OutboxActions
+from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
 from console.reply_library import ReplyLibrary
 from local_cache.backend_client import BackendClient
@@ -79,6 +79,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True, show=False),
         *REPLY_BINDINGS,
         *REJECTED_ITEM_BINDINGS,
+        *CHAT_ACTION_BINDINGS,
         *LINT_BINDINGS,
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),

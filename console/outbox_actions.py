@@ -15,8 +15,15 @@ REJECTED_ITEM_BINDINGS = [
     Binding("f8", "discard_rejected", "Discard", id="discard_rejected"),
 ]
 
+SAFETY_QUEUE = "safety-team"  # where high-risk chats go (domain.md: abuse, threats, self-harm)
+
+CHAT_ACTION_BINDINGS = [
+    Binding("f12", "escalate_chat", "Escalate to safety", id="escalate_chat", show=False),
+]
+
 # Commands with no default key yet; the command palette lists them (the workflow issue gives them keys).
 PALETTE_ACTIONS = [
+    ("Escalate to the safety queue (f12)", "escalate_chat"),
     ("Close chat", "close_chat"),
     ("Transfer chat…", "transfer_chat"),
     ("Tag chat…", "tag_chat"),
@@ -104,6 +111,18 @@ class OutboxActions:
 
         self.push_screen(PromptScreen("Transfer to (agent or team), optionally ': note'",
                                       placeholder="refund-team: customer wants a callback"), chosen)
+
+    def action_escalate_chat(self) -> None:
+        """One key: the chat goes to the safety team as urgent, with why; the transcript stays with it."""
+        chat = self.chats.get(self.current_chat_id) if self.current_chat_id else None
+        if chat is None:
+            self.notify("Pick a chat first.", severity="warning")
+            return
+        reason = f"high risk ({chat.high_risk})" if chat.high_risk else "high risk (agent's judgement)"
+        self._queue_action({"type": "priority", "priority": "urgent"})
+        self._queue_action({"type": "tag", "tags": ["high-risk"]})
+        self._queue_action({"type": "transfer", "to": SAFETY_QUEUE, "note": reason})
+        self.notify(f"Escalated to {SAFETY_QUEUE}: {reason}.", markup=False)
 
     def action_tag_chat(self) -> None:
         def chosen(tags: str | None) -> None:
