@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from widgets.inert_text import inert_text
+from widgets.key_hints import key_hints
 
 MARKS = {"error": ("✗", "bold red"), "warning": ("!", "bold yellow"), "suggestion": ("·", "cyan")}
 SHOWN = 3
@@ -35,10 +36,6 @@ class FindingsBar(Static):
             lines.append("\n")
         if len(findings) > SHOWN:
             lines.append(f"… and {len(findings) - SHOWN} more\n", style="dim")
-        lines.append("ctrl+t", style="bold")
-        lines.append(" use suggestion   ")
-        lines.append("ctrl+g", style="bold")
-        lines.append(" mask personal data   ")
-        lines.append("enter", style="bold")
-        lines.append(" send (errors need a reason)")
+        lines.append_text(key_hints(("ctrl+t", "use suggestion"), ("ctrl+g", "mask personal data"),
+                                    ("enter", "send (errors need a reason)")))
         self.update(lines)

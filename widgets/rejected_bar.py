@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from widgets.inert_text import inert_text
+from widgets.key_hints import key_hints
 
 
 class RejectedBar(Static):
@@ -26,10 +27,5 @@ class RejectedBar(Static):
         if reason:
             line.append_text(inert_text(f" — {reason}", "dim"))
         line.append("\n")
-        line.append("f5", style="bold")
-        line.append(" resend   ")
-        line.append("f4", style="bold")
-        line.append(" edit and resend   ")
-        line.append("f8", style="bold")
-        line.append(" discard")
+        line.append_text(key_hints(("f5", "resend"), ("f4", "edit and resend"), ("f8", "discard")))
         self.update(line)
