@@ -86,6 +86,13 @@ def create_app(
         messages = store.messages_after(request.path_params["chat_id"], after, limit + 1)
         return JSONResponse({"messages": messages[:limit], "has_more": len(messages) > limit})
 
+    async def customer_profile(request: Request) -> JSONResponse:
+        """The only way personal numbers leave the server in clear: the agent asked to reveal them."""
+        require_token(request, agent_token)
+        chat_id = request.path_params["chat_id"]
+        existing_chat(chat_id)
+        return JSONResponse({"customer": store.customer_profile(chat_id)})
+
     async def events(request: Request) -> JSONResponse:
         require_token(request, agent_token)
         after = int_param(request, "after", 0, minimum=0)
@@ -151,6 +158,7 @@ def create_app(
             customer_title=str(customer.get("title", "")),
             vip=bool(customer.get("vip", False)),
             language=str(body.get("language", "zh")),
+            profile={k: customer[k] for k in ("phone", "id_number", "orders") if k in customer},
         )
         notifier.notify("chat.created", chat["id"], "customer")
         return JSONResponse({"chat": chat}, 201)
@@ -179,6 +187,7 @@ def create_app(
         Route("/api/v1/chats", guarded(list_chats)),
         Route("/api/v1/chats/{chat_id}/messages", guarded(list_messages), methods=["GET"]),
         Route("/api/v1/chats/{chat_id}/messages", guarded(post_agent_message), methods=["POST"]),
+        Route("/api/v1/chats/{chat_id}/customer", guarded(customer_profile), methods=["GET"]),
         Route("/api/v1/chats/{chat_id}/actions", guarded(post_action), methods=["POST"]),
         Route("/api/v1/batch", guarded(post_batch), methods=["POST"]),
         Route("/api/v1/events", guarded(events)),

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS chats (
     state TEXT NOT NULL DEFAULT 'opened',
     priority TEXT NOT NULL DEFAULT 'normal',
     tags TEXT NOT NULL DEFAULT '[]',
+    profile TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     last_seq INTEGER NOT NULL DEFAULT 0
@@ -56,6 +57,23 @@ CREATE TABLE IF NOT EXISTS idempotency (
 """
 
 PRIORITIES = ("urgent", "important", "normal")
+# Personal numbers in a profile, and how many leading digits stay visible (domain.md: 138****5678,
+# 110101********1234). They leave the server masked unless a reveal asks for them in clear.
+PROFILE_NUMBERS = {"phone": 3, "id_number": 6, "bank_card": 6}
+
+
+def mask_number(number: str, head: int) -> str:
+    digits = str(number)
+    if len(digits) <= head + 4:
+        return "*" * len(digits)
+    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
+
+
+def masked_profile(profile: dict) -> dict:
+    return {
+        key: mask_number(value, PROFILE_NUMBERS[key]) if key in PROFILE_NUMBERS and value else value
+        for key, value in profile.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,9 @@ class BackendStore:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=5000")
         self.conn.executescript(SCHEMA)
+        columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(chats)")}
+        if "profile" not in columns:  # a database made before customer profiles existed
+            self.conn.execute("ALTER TABLE chats ADD COLUMN profile TEXT NOT NULL DEFAULT '{}'")
         row = self.conn.execute("SELECT value FROM meta WHERE key='server_id'").fetchone()
         if row is None:
             self.server_id = "srv_" + secrets.token_hex(6)
@@ -108,6 +129,11 @@ class BackendStore:
     def chat(self, chat_id: str) -> dict | None:
         row = self.conn.execute("SELECT * FROM chats WHERE id=?", (chat_id,)).fetchone()
         return self._chat_json(row) if row else None
+
+    def customer_profile(self, chat_id: str) -> dict | None:
+        """The customer's profile in clear (for a logged reveal); None for an unknown chat."""
+        row = self.conn.execute("SELECT profile FROM chats WHERE id=?", (chat_id,)).fetchone()
+        return json.loads(row["profile"]) if row else None
 
     def messages_after(self, chat_id: str, after_seq: int, limit: int) -> list[dict]:
         rows = self.conn.execute(
@@ -146,15 +172,19 @@ class BackendStore:
         vip: bool = False,
         language: str = "zh",
         priority: str = "normal",
+        profile: dict | None = None,
         at: float | None = None,
     ) -> dict:
+        """`profile`: what the customer panel shows beyond the name: phone, id_number, orders [{id, item,
+        status, amount}]. Sent in clear only by customer_profile(); chat JSON carries it masked."""
         now = self.clock() if at is None else at
         chat_id = "ch_" + secrets.token_hex(4)
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO chats (id, customer_name, customer_title, vip, channel, language, priority,"
-                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (chat_id, customer_name, customer_title, int(vip), channel, language, priority, now, now),
+                " profile, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (chat_id, customer_name, customer_title, int(vip), channel, language, priority,
+                 json.dumps(profile or {}, ensure_ascii=False), now, now),
             )
             self._log_event("chat.created", chat_id)
         return self.chat(chat_id)
@@ -226,7 +256,10 @@ class BackendStore:
     def _chat_json(row: sqlite3.Row) -> dict:
         return {
             "id": row["id"],
-            "customer": {"name": row["customer_name"], "title": row["customer_title"], "vip": bool(row["vip"])},
+            "customer": {
+                "name": row["customer_name"], "title": row["customer_title"], "vip": bool(row["vip"]),
+                **masked_profile(json.loads(row["profile"])),
+            },
             "channel": row["channel"],
             "language": row["language"],
             "state": row["state"],

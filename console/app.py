@@ -13,11 +13,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Static, TextArea
 
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
 from console.draft_actions import DraftActions
+from console.keymap import effective_keys, keymap_problems
 from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
 from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
@@ -25,6 +26,7 @@ from console.reply_library import ReplyLibrary
 from local_cache.backend_client import BackendClient
 from local_cache.database import StoreError
 from local_cache.models import ChatSummary, LintOverride, SyncStatus
+from local_cache.sla import SlaPolicy, nearest_deadline, urgency_order
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
 from quick_replies.library import STARTER_DIR
@@ -34,9 +36,15 @@ from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
 from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
 from widgets.inert_text import inert_text
+from widgets.key_hints import key_hints
 from widgets.rejected_bar import RejectedBar
 from widgets.status_bar import StatusBar
 from widgets.transcript import Transcript
+
+
+def editing_keys() -> set[str]:
+    return {key for binding in TextArea.BINDINGS for key in binding.key.split(",")}
+
 
 JUMP_BINDINGS = [
     Binding(
@@ -96,9 +104,15 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         library_cache: Path | None = None,
         rule_dirs: list[Path] | None = None,
         alerts: str = "both",
+        sla: SlaPolicy | None = None,
+        keys: dict[str, str] | None = None,
     ):
         super().__init__()
+        self.key_problems = keymap_problems(
+            [*self.BINDINGS, *Composer.BINDINGS], editing_keys(), keys or {})
+        self.set_keymap(keys or {})
         self.alerts = alerts  # a new chat or a message in a background chat: bell | notify | both | off
+        self.sla = sla or SlaPolicy()
         self.load_linter(rule_dirs or [], library_cache)  # the bundled rules, then the team's
         # Starter, [team,] personal: the last directory is where the agent's own replies are saved.
         self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"],
@@ -125,12 +139,17 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
                 yield FindingsBar(id="findings-bar")
                 yield Composer(id="composer")
         yield StatusBar(id="status-bar")
+        yield Static(id="key-line")  # the chat actions' keys: the footer below has no room left for them
         yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
+
+    @property
+    def key_line_bindings(self) -> list[Binding]:
+        return [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS]
 
     def on_mount(self) -> None:
         self.store = LocalStore(self._store_path, self._clock)
         self.query_one(StatusBar).show(None)
-        self.query_one(Transcript).mask = mask_all
+        self.query_one("#transcript", Transcript).mask = mask_all
         self.refresh_chats()
         if self.check_incoming(list(self.chats)):  # messages cached before the incoming rules saw them
             self.refresh_chats()
@@ -143,11 +162,15 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         )
         self.sync = BackgroundSync(engine, on_crash=lambda error: self.post_message(SyncCrashed(error)))
         self.sync.start()
-        composer = self.query_one(Composer)
+        composer = self.query_one("#composer", Composer)
         composer.expand_shortcut = self.expand_shortcut_code
         composer.lint = self.linter.lint
         composer.focus()
         self.report_library_problems()
+        self.query_one("#key-line", Static).update(key_hints(*(
+            (self.key_display(binding), binding.description) for binding in self.key_line_bindings)))
+        for problem in self.key_problems:
+            self.notify(problem, title="Key remap", severity="warning", timeout=20, markup=False)
         for problem in self.rule_problems[:3]:
             self.notify(str(problem), severity="warning", timeout=10, markup=False)
         self.set_interval(2.0, self.reload_library_if_changed)
@@ -168,9 +191,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         return (self.store.get_meta("agent_name") if self.store else None) or "You"
 
     def refresh_chats(self) -> None:
-        summaries = [masked_preview(chat) for chat in self.store.chat_summaries()]
+        summaries = urgency_order([masked_preview(chat) for chat in self.store.chat_summaries()], self.sla)
         self.chats = {chat.id: chat for chat in summaries}
-        self.query_one(ChatList).show(summaries, self.current_chat_id)
+        deadlines = {chat.id: nearest_deadline(chat, self.sla) for chat in summaries}
+        self.query_one(ChatList).show(summaries, self.current_chat_id, deadlines)
         if self.current_chat_id is None and summaries:
             self.show_chat(summaries[0].id)
 
@@ -194,7 +218,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         if chat is None:
             return
         if chat_id != self.current_chat_id:
-            self.query_one(Transcript).set_revealed(False)  # a reveal lasts while its chat stays open
+            self.query_one("#transcript", Transcript).set_revealed(False)  # a reveal lasts while its chat stays open
             self.switch_draft(self.current_chat_id, chat_id)
         self.current_chat_id = chat_id
         self.query_one(ChatList).select(chat_id)
@@ -210,7 +234,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         details = f"  ·  {chat.channel}  ·  {chat.state.replace('_', ' ')}  ·  {chat.priority}"
         header.append_text(inert_text(details, "dim"))  # server-provided strings are data too
         self.query_one("#chat-header", Static).update(header)
-        self.query_one(Transcript).show(self.store.transcript(chat_id), chat.customer_name, self.agent_name)
+        transcript = self.query_one("#transcript", Transcript)
+        transcript.show(self.store.transcript(chat_id), chat.customer_name, self.agent_name)
         rejected = self.store.rejected_items(chat_id)
         if rejected:
             first = rejected[0]
@@ -299,7 +324,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
             self.show_chat(chat_ids[position - 1])
 
     def action_focus_composer(self) -> None:
-        self.query_one(Composer).focus()
+        self.query_one("#composer", Composer).focus()
 
     def action_focus_chat_list(self) -> None:
         self.query_one(ChatList).focus()
@@ -307,16 +332,19 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help_rows()))
 
+    def key_display(self, binding: Binding) -> str:
+        """The keys an action answers to after the agent's remaps, as the footer writes them."""
+        if binding.key_display and binding.id not in self._keymap:
+            return binding.key_display
+        return ", ".join(self.get_key_display(Binding(key, binding.action)) for key in
+                         effective_keys(binding, self._keymap))
+
     def key_help_rows(self) -> list[tuple[str, str]]:
         rows = []
         for binding in [*self.BINDINGS, *Composer.BINDINGS]:
             if binding.id and binding.id.startswith("jump_to_chat_") and binding.id != "jump_to_chat_1":
                 continue
-            keys = ", ".join(
-                self.get_key_display(Binding(key, binding.action)) for key in binding.key.split(",")
-            )
-            if binding.id and binding.id.startswith("jump_to_chat_"):
-                keys = binding.key_display
+            keys = self.key_display(binding)
             rows.append((keys, binding.description))
         rows.insert(-1, (self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")), "Command palette"))
         rows.append(("tab, shift+tab", "Move focus between chat list, transcript and composer"))

@@ -233,7 +233,7 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
     try:
         AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),
                         library_cache=settings.search_cache, rule_dirs=settings.rule_dirs(),
-                        alerts=settings.alerts).run()
+                        alerts=settings.alerts, sla=settings.sla, keys=settings.keys).run()
     finally:
         if embedded is not None:
             embedded.stop()

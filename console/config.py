@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from local_cache.sla import DEFAULT_LIMITS, SlaPolicy
 
 APP_NAME = "agent-console"
 TOKEN_ENV = "AGENT_CONSOLE_TOKEN"
 BACKEND_ENV = "AGENT_CONSOLE_BACKEND"
 CONFIG_ENV = "AGENT_CONSOLE_CONFIG"
-CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library", "alerts"}
+CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library", "alerts", "language", "sla", "keys"}
+TABLE_KEYS = {"sla", "keys"}  # [sla] limits in seconds; [keys] action = "key[,key…]"
+LANGUAGES = ("en", "zh")
 DEMO_PROFILE = "demo"
 
 
@@ -29,6 +33,9 @@ class Settings:
     data_dir: Path
     shared_library: Path | None = None  # the team's quick-reply directory, from config
     alerts: str = "both"  # a new chat or a message in a background chat: bell | notify | both | off
+    language: str = "en"  # of the interface: en | zh
+    sla: SlaPolicy = SlaPolicy()
+    keys: dict[str, str] = field(default_factory=dict)  # action id -> keys, replacing its default keys
 
     @property
     def personal_library(self) -> Path:
@@ -75,9 +82,38 @@ def load_config(path: Path) -> dict:
             f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(CONFIG_KEYS))}"
         )
     for key, value in data.items():
-        if not isinstance(value, str):
+        if key in TABLE_KEYS:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: {key} must be a table ([{key}])")
+        elif not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a string")
+    for action, keys in data.get("keys", {}).items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(f"{path}: [keys] {action} must be a key name such as \"f6\" or \"ctrl+o,f6\"")
     return data
+
+
+def sla_policy(table: dict, path: Path) -> SlaPolicy:
+    """[sla] first_response, urgent, important, normal: seconds; anything left out keeps its default."""
+    known = {"first_response", *DEFAULT_LIMITS}
+    for name, value in table.items():
+        if name not in known:
+            raise ConfigError(f"{path}: [sla] {name} is not a limit; known: {', '.join(sorted(known))}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{path}: [sla] {name} must be a positive number of seconds")
+    return SlaPolicy(
+        first_response=float(table.get("first_response", 30)),
+        limits={name: float(table.get(name, default)) for name, default in DEFAULT_LIMITS.items()},
+    )
+
+
+def locale_language() -> str:
+    """zh when the environment's locale is Chinese, else en."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 ALERT_CHOICES = ("bell", "notify", "both", "off")
@@ -102,6 +138,9 @@ def resolve_settings(
     alerts = str(config.get("alerts", "both"))
     if alerts not in ALERT_CHOICES:
         raise ConfigError(f"alerts = {alerts!r} in {config_path}: use one of {', '.join(ALERT_CHOICES)}")
+    language = str(config.get("language") or locale_language())
+    if language not in LANGUAGES:
+        raise ConfigError(f"language = {language!r} in {config_path}: use one of {', '.join(LANGUAGES)}")
     return Settings(
         backend_url=backend_url,
         token=token,
@@ -109,4 +148,7 @@ def resolve_settings(
         data_dir=Path(data_dir or config.get("data_dir") or default_data_dir()).expanduser(),
         shared_library=Path(config["library"]).expanduser() if config.get("library") else None,
         alerts=alerts,
+        language=language,
+        sla=sla_policy(config.get("sla", {}), config_path),
+        keys=dict(config.get("keys", {})),
     )

@@ -18,7 +18,7 @@ class DraftActions:
     _unsaved: tuple[str, str] | None = None  # (chat id, composer text) not yet in the store
 
     def switch_draft(self, leaving: str | None, opening: str) -> None:
-        composer = self.query_one(Composer)
+        composer = self.query_one("#composer", Composer)
         if leaving is not None:
             self._unsaved = (leaving, composer.text)
             self.save_current_draft()

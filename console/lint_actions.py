@@ -24,7 +24,7 @@ from widgets.transcript import Transcript
 
 CUT_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}$")
 LINT_BINDINGS = [
-    Binding("f9", "reveal_personal_data", "Reveal personal data", id="reveal_personal_data", show=False),
+    Binding("f9", "reveal_personal_data", "Reveal", id="reveal_personal_data", show=False),
 ]
 
 
@@ -57,7 +57,7 @@ class LintActions:
 
     def action_reveal_personal_data(self) -> None:
         """Show the open chat's personal data in clear until another chat is opened; every reveal is logged."""
-        transcript = self.query_one(Transcript)
+        transcript = self.query_one("#transcript", Transcript)
         if self.current_chat_id is None or transcript.revealed:
             transcript.set_revealed(False)
             return

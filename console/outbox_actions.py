@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from widgets.prompt_screen import ConfirmScreen, PromptScreen
+from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
 
 REJECTED_ITEM_BINDINGS = [
     Binding("f5", "resend_rejected", "Resend", id="resend_rejected"),
@@ -17,16 +17,20 @@ REJECTED_ITEM_BINDINGS = [
 
 SAFETY_QUEUE = "safety-team"  # where high-risk chats go (domain.md: abuse, threats, self-harm)
 
+# Shown on the key line above the footer (the footer itself is full); every one can be remapped by its id.
 CHAT_ACTION_BINDINGS = [
-    Binding("f12", "escalate_chat", "Escalate to safety", id="escalate_chat", show=False),
+    Binding("f3", "transfer_chat", "Transfer", id="transfer_chat", show=False),
+    Binding("f6", "tag_chat", "Tag", id="tag_chat", show=False, priority=True),  # over TextArea's select line
+    Binding("f7", "close_chat", "Close", id="close_chat", show=False, priority=True),  # over select all
+    Binding("f10", "choose_priority", "Priority", id="choose_priority", show=False),
+    Binding("f12", "escalate_chat", "Escalate", id="escalate_chat", show=False),
 ]
 
-# Commands with no default key yet; the command palette lists them (the workflow issue gives them keys).
+PRIORITY_CHOICES = [("u", "urgent", "urgent"), ("i", "important", "important"), ("n", "normal", "normal")]
+RESOLUTIONS = "resolved, refunded, replaced, no-reply, duplicate, out-of-scope"
+
+# Palette-only commands: a direct pick of each priority, and signing in again (it has no key on purpose).
 PALETTE_ACTIONS = [
-    ("Escalate to the safety queue (f12)", "escalate_chat"),
-    ("Close chat", "close_chat"),
-    ("Transfer chat…", "transfer_chat"),
-    ("Tag chat…", "tag_chat"),
     ("Priority: urgent", "set_priority('urgent')"),
     ("Priority: important", "set_priority('important')"),
     ("Priority: normal", "set_priority('normal')"),
@@ -97,8 +101,32 @@ class OutboxActions:
         self.store.enqueue_action(self.current_chat_id, action)
         self._after_outbox_change()
 
+    def _with_tags(self, *tags: str) -> dict:
+        """A tag action adding `tags` to the chat's own (the backend's tag action replaces the list)."""
+        chat = self.chats.get(self.current_chat_id)
+        current = list(chat.tags) if chat else []
+        return {"type": "tag", "tags": current + [tag for tag in tags if tag not in current]}
+
     def action_close_chat(self) -> None:
-        self._queue_action({"type": "close"})
+        """Close with a resolution tag (Enter alone: resolved)."""
+        if self.current_chat_id is None:
+            self.notify("Pick a chat first.", severity="warning")
+            return
+
+        def chosen(resolution: str | None) -> None:
+            if resolution:
+                self._queue_action(self._with_tags(resolution))
+                self._queue_action({"type": "close"})
+
+        self.push_screen(PromptScreen(f"Close this chat. Resolution tag ({RESOLUTIONS}):", placeholder="resolved",
+                                      default="resolved"), chosen)
+
+    def action_choose_priority(self) -> None:
+        def chosen(priority: str | None) -> None:
+            if priority:
+                self.action_set_priority(priority)
+
+        self.push_screen(ChoiceScreen("Priority of this chat:", PRIORITY_CHOICES), chosen)
 
     def action_set_priority(self, priority: str) -> None:
         self._queue_action({"type": "priority", "priority": priority})
@@ -120,16 +148,16 @@ class OutboxActions:
             return
         reason = f"high risk ({chat.high_risk})" if chat.high_risk else "high risk (agent's judgement)"
         self._queue_action({"type": "priority", "priority": "urgent"})
-        self._queue_action({"type": "tag", "tags": ["high-risk"]})
+        self._queue_action(self._with_tags("high-risk"))
         self._queue_action({"type": "transfer", "to": SAFETY_QUEUE, "note": reason})
         self.notify(f"Escalated to {SAFETY_QUEUE}: {reason}.", markup=False)
 
     def action_tag_chat(self) -> None:
         def chosen(tags: str | None) -> None:
             if tags:
-                self._queue_action({"type": "tag", "tags": [t.strip() for t in tags.split(",") if t.strip()]})
+                self._queue_action(self._with_tags(*(t.strip() for t in tags.split(",") if t.strip())))
 
-        self.push_screen(PromptScreen("Tags, comma-separated", placeholder="refund, vip"), chosen)
+        self.push_screen(PromptScreen("Add tags, comma-separated", placeholder="refund, vip"), chosen)
 
     # --- signing in again ----------------------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ class ReplyActions:
     # --- power users: the personal library, from the keyboard -------------------------------------------------
 
     def action_save_as_reply(self) -> None:
-        body = self.query_one(Composer).text.strip()
+        body = self.query_one("#composer", Composer).text.strip()
         if not body:
             self.notify("Write the reply in the composer first, then save it (ctrl+s).", severity="warning")
             return
@@ -115,7 +115,7 @@ class ReplyActions:
         filled = self.replies.expand(key, self.placeholder_values())
         if filled is None:
             return
-        self.query_one(Composer).insert_reply(filled.text, [(u.start, u.end) for u in filled.unfilled])
+        self.query_one("#composer", Composer).insert_reply(filled.text, [(u.start, u.end) for u in filled.unfilled])
         self.store.record_reply_use(key)
         if filled.unfilled:
             names = ", ".join("{" + u.name + "}" for u in filled.unfilled)

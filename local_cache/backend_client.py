@@ -93,6 +93,9 @@ class BackendClient(Protocol):
         the Deliveries it has; if it has none, it raises BackendUnavailable or AuthenticationRejected instead.
         """
 
+    async def customer_profile(self, chat_id: str) -> dict:
+        """The customer's profile with personal numbers in clear (the agent asked to reveal them)."""
+
     @property
     def batch_limit(self) -> int:
         """How many items one deliver() call may take."""

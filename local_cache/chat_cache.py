@@ -5,6 +5,7 @@ Functions here run inside the caller's transaction; LocalStore decides where tra
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from local_cache.models import ChatSummary, RemoteChat, RemoteMessage, TranscriptEntry
@@ -15,16 +16,21 @@ PREVIEW_CHARS = 60
 def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
     conn.execute(
         """
-        INSERT INTO chats (id, customer_name, customer_title, vip, channel, state, priority, created_at, updated_at)
-        VALUES (?,?,?,?,?,?,?,?,?)
+        INSERT INTO chats (id, customer_name, customer_title, vip, channel, state, priority, created_at, updated_at,
+                           opened_at, tags, profile)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET
             customer_name=excluded.customer_name, customer_title=excluded.customer_title, vip=excluded.vip,
             channel=excluded.channel, state=excluded.state, priority=excluded.priority,
-            updated_at=excluded.updated_at
+            updated_at=excluded.updated_at, tags=excluded.tags, profile=excluded.profile,
+            -- A closed chat the customer wrote into again starts a new handling period.
+            opened_at=CASE WHEN chats.state = 'closed' AND excluded.state != 'closed'
+                           THEN excluded.updated_at ELSE chats.opened_at END
         """,
         (
             chat.id, chat.customer_name, chat.customer_title, int(chat.vip), chat.channel,
-            chat.state, chat.priority, chat.created_at, chat.updated_at,
+            chat.state, chat.priority, chat.created_at, chat.updated_at, chat.created_at,
+            json.dumps(list(chat.tags), ensure_ascii=False), json.dumps(chat.profile, ensure_ascii=False),
         ),
     )
 
@@ -96,6 +102,9 @@ def chat_summaries(conn: sqlite3.Connection) -> list[ChatSummary]:
             unread=row["unread"],
             waiting_since=row["waiting_since"] if row["state"] != "closed" else None,
             high_risk=row["high_risk"] or "",
+            created_at=row["created_at"],
+            opened_at=row["opened_at"] or row["created_at"],
+            tags=tuple(json.loads(row["tags"])),
         )
         for row in conn.execute(SUMMARY_QUERY)
     ]

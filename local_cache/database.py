@@ -80,6 +80,14 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE drafts (chat_id TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at REAL NOT NULL);
     """,
+    # 6: SLA timers and the customer panel: when the chat was (re)opened, its tags, the customer's profile
+    # (personal numbers arrive masked; the clear form is fetched per reveal and never stored).
+    """
+    ALTER TABLE chats ADD COLUMN opened_at REAL;
+    UPDATE chats SET opened_at = created_at;
+    ALTER TABLE chats ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE chats ADD COLUMN profile TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,8 @@ class RemoteChat:
     priority: str
     created_at: float
     updated_at: float
+    tags: tuple[str, ...] = ()
+    profile: dict = field(default_factory=dict, hash=False)  # phone, id_number (masked), orders, ...
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class ChatSummary:
     unread: int
     waiting_since: float | None  # the customer's oldest message not yet answered by the agent
     high_risk: str = ""  # the incoming rule a customer message matched (abuse, threat, self-harm), if any
+    created_at: float = 0.0
+    opened_at: float = 0.0  # when the chat was opened, or last reopened: the handling limit counts from here
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,10 @@ class ReferenceApiClient:
                 return messages
             after_seq = page[-1].seq
 
+    async def customer_profile(self, chat_id: str) -> dict:
+        body = await self._request("GET", f"/chats/{chat_id}/customer")
+        return body.get("customer") or {}
+
     async def changes_after(self, cursor: int, wait: float) -> ChangeBatch:
         body = await self._request(
             "GET", "/events", params={"after": cursor, "wait": wait}, deadline=wait + self._deadline
@@ -162,6 +166,9 @@ def chat_from_json(data: dict) -> RemoteChat:
         priority=data.get("priority", "normal"),
         created_at=float(data["created_at"]),
         updated_at=float(data["updated_at"]),
+        tags=tuple(str(tag) for tag in data.get("tags") or ()),
+        # Masked by the server; kept for the customer panel (name, title and VIP have their own columns).
+        profile={k: v for k, v in customer.items() if k not in ("name", "title", "vip")},
     )
 
 

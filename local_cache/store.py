@@ -25,7 +25,7 @@ ACTION_EFFECTS = {
     "close": lambda action: ("state", "closed"),
     "transfer": lambda action: ("state", "transferred"),
     "priority": lambda action: ("priority", action.get("priority", "normal")),
-    "tag": lambda action: None,
+    "tag": lambda action: ("tags", json.dumps(action.get("tags", []), ensure_ascii=False)),
 }
 
 
@@ -110,6 +110,12 @@ class LocalStore:
     def transcript(self, chat_id: str) -> list[TranscriptEntry]:
         with self._reading():
             return chat_cache.transcript(self.conn, chat_id)
+
+    def customer_profile(self, chat_id: str) -> dict:
+        """The cached profile for the customer panel (personal numbers as the server masked them)."""
+        with self._reading():
+            row = self.conn.execute("SELECT profile FROM chats WHERE id=?", (chat_id,)).fetchone()
+        return json.loads(row["profile"]) if row else {}
 
     def chat_exists(self, chat_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM chats WHERE id=?", (chat_id,)).fetchone() is not None

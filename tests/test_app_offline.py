@@ -29,6 +29,8 @@ async def test_a_whole_session_outage_then_recovery(tmp_path, reference_backend,
     app = app_via(fault_proxy, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.sync_status and app.sync_status.online and second in app.chats, "online")
+        # The customer who is waiting for an answer is at the top of the list, so that chat opens first.
+        assert app.current_chat_id == second
 
         # The outage starts with a push the backend never answers: the engine's request hangs.
         fault_proxy.plan("stall")
@@ -54,8 +56,8 @@ async def test_a_whole_session_outage_then_recovery(tmp_path, reference_backend,
         fault_proxy.restore()
         await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the outbox to drain", timeout=40)
         await wait_until(pilot, lambda: app.sync_status.online, "online again")
-    assert agent_texts(reference_backend, first) == ["第一条", "第3条", "第5条"]
-    assert agent_texts(reference_backend, second) == ["第2条", "第4条"]
+    assert agent_texts(reference_backend, second) == ["第一条", "第3条", "第5条"]
+    assert agent_texts(reference_backend, first) == ["第2条", "第4条"]
 
 
 async def test_a_rejected_message_is_shown_with_its_reason_and_can_be_edited_and_resent(

@@ -57,3 +57,38 @@ def test_bad_config_files_name_the_file_and_the_problem(tmp_path, content, compl
     with pytest.raises(ConfigError) as error:
         resolve(path)
     assert str(path) in str(error.value) and complaint in str(error.value)
+
+
+def test_sla_limits_language_and_keys_come_from_the_config_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("AGENT_CONSOLE_BACKEND", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text('language = "zh"\n[sla]\nfirst_response = 60\nurgent = 120\n[keys]\nclose_chat = "f6"\n')
+    settings = resolve(path)
+    assert (settings.sla.first_response, settings.sla.limits["urgent"], settings.sla.limits["normal"]) == (
+        60, 120, 7200)
+    assert (settings.language, settings.keys) == ("zh", {"close_chat": "f6"})
+
+
+def test_the_language_follows_the_locale_unless_the_config_says(tmp_path, monkeypatch):
+    for name in ("LC_ALL", "LC_MESSAGES", "AGENT_CONSOLE_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert resolve(tmp_path / "missing.toml").language == "zh"
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert resolve(tmp_path / "missing.toml").language == "en"
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ('[sla]\nurgent = "soon"\n', "urgent must be a positive number"),
+    ('[sla]\nurgnet = 60\n', "urgnet is not a limit"),
+    ('sla = "fast"\n', "sla must be a table"),
+    ('[keys]\nclose_chat = 6\n', "close_chat must be a key name"),
+    ('language = "fr"\n', "use one of en, zh"),
+])
+def test_bad_sla_keys_or_language_settings_are_refused_naming_the_file(tmp_path, monkeypatch, text, complaint):
+    monkeypatch.delenv("AGENT_CONSOLE_BACKEND", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=complaint) as raised:
+        resolve(path)
+    assert str(path) in str(raised.value)

@@ -1,4 +1,7 @@
-"""One picture of the main screen: fixed scenario, terminal size, clock and time zone."""
+"""One picture of the main screen: fixed scenario, terminal size, clock and time zone.
+
+At T0 + 95 s the list holds two breached chats (the urgent VIP first: 35 s late), one warning (5 s left to
+reply), one calm (25 s left) and a closed one, in that order."""
 
 from __future__ import annotations
 
@@ -25,7 +28,9 @@ def seed_scenario(path) -> None:
     vip = store.open_chat("周海峰", "email", customer_title="周总", vip=True, priority="urgent", at=T0 + 1)
     store.add_message(vip["id"], "customer", "上周那批 200 件的批发订单什么时候发？", at=T0 + 30)
     english = store.open_chat("Emily Carter", "web", language="en", at=T0 + 2)
-    store.add_message(english["id"], "customer", "Hi! Do you ship to Canada?", at=T0 + 80)
+    store.add_message(english["id"], "customer", "Hi! Do you ship to Canada?", at=T0 + 70)
+    calm = store.open_chat("欧阳娜娜", "wechat", at=T0 + 4)
+    store.add_message(calm["id"], "customer", "请问可以开发票吗？", at=T0 + 90)
     closed = store.open_chat("陈静", "web", at=T0 + 3)
     store.add_message(closed["id"], "customer", "好的，谢谢", at=T0 + 40)
     store.update_chat(closed["id"], state="closed")
@@ -53,7 +58,7 @@ def test_main_screen(snap_compare, seeded_backend, tmp_path):
 
     async def settle(pilot) -> None:
         await wait_until(
-            pilot, lambda: len(app.chats) == 4 and app.sync_status is not None and app.sync_status.online,
+            pilot, lambda: len(app.chats) == 5 and app.sync_status is not None and app.sync_status.online,
             "the scenario to sync",
         )
         app.query_one(Composer).cursor_blink = False

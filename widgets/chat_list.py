@@ -1,4 +1,4 @@
-"""The chat list: one two-line row per chat, with unread count and time waiting."""
+"""The chat list: one two-line row per chat, with unread count and a live countdown to its nearest deadline."""
 
 from __future__ import annotations
 
@@ -13,7 +13,18 @@ from textual.widgets.option_list import Option
 
 from widgets.inert_text import inert_text
 
-FIRST_RESPONSE_SECONDS = 30  # domain standard: answer within 30 s
+DEADLINE_STYLES = {"calm": "green", "warning": "bold black on yellow", "breached": "bold white on red"}
+
+
+class DeadlineRow(Protocol):
+    """A chat's nearest running limit (local_cache.sla.Deadline fits)."""
+
+    kind: str  # reply | handle
+    label: str  # "reply" or the priority
+    due: float
+    warn_at: float
+
+    def status(self, now: float) -> str: ...
 
 
 class ChatRow(Protocol):
@@ -28,7 +39,6 @@ class ChatRow(Protocol):
     last_message_preview: str
     high_risk: str
     unread: int
-    waiting_since: float | None
 
 
 def format_waiting(seconds: float) -> str:
@@ -38,7 +48,18 @@ def format_waiting(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
 
 
-def chat_row_renderable(position: int, chat: ChatRow, now: float) -> Table:
+def countdown(chat: ChatRow, deadline: DeadlineRow | None, now: float) -> Text:
+    """`reply 0:12`: time left to answer; `urgent 4:31`: to handle at that priority; `late` once breached."""
+    if deadline is None:
+        return Text(chat.state.replace("_", " ") if chat.state != "in_progress" else "", style="dim")
+    label = deadline.label
+    status = deadline.status(now)
+    left = deadline.due - now
+    shown = f"{label} late {format_waiting(-left)}" if status == "breached" else f"{label} {format_waiting(left)}"
+    return Text(shown, style=DEADLINE_STYLES[status])
+
+
+def chat_row_renderable(position: int, chat: ChatRow, deadline: DeadlineRow | None, now: float) -> Table:
     name = Text()
     name.append(f"{position} " if position <= 9 else "  ", style="dim")
     name.append_text(inert_text(chat.customer_name, "bold"))
@@ -50,12 +71,7 @@ def chat_row_renderable(position: int, chat: ChatRow, now: float) -> Table:
     badge = Text(f" {chat.unread} ", style="bold reverse") if chat.unread else Text("")
 
     preview = inert_text(chat.last_message_preview.replace("\n", " "), "dim" if chat.state == "closed" else "")
-    if chat.waiting_since is not None:
-        waited = now - chat.waiting_since
-        style = "bold red" if waited > FIRST_RESPONSE_SECONDS else "yellow"
-        waiting = Text(format_waiting(waited), style=style)
-    else:
-        waiting = Text("closed" if chat.state == "closed" else "", style="dim")
+    waiting = countdown(chat, deadline, now)
 
     grid = Table.grid(expand=True, padding=(0, 1))
     grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
@@ -81,26 +97,30 @@ class ChatList(OptionList):
         super().__init__(**kwargs)
         self._clock = clock
         self._chats: list[ChatRow] = []
+        self._deadlines: dict[str, DeadlineRow | None] = {}
 
     def on_mount(self) -> None:
         # Waiting times are live countdowns; one repaint a second is what the agent perceives anyway.
-        self.set_interval(1.0, self._refresh_rows)
+        self.set_interval(1.0, self.refresh_countdowns)
 
     @property
     def chat_ids(self) -> list[str]:
         return [chat.id for chat in self._chats]
 
-    def show(self, chats: Sequence[ChatRow], selected_id: str | None) -> None:
-        """Redraw the rows; the app owns which chat is selected, the list only mirrors it."""
+    def show(
+        self, chats: Sequence[ChatRow], selected_id: str | None, deadlines: dict[str, DeadlineRow | None] | None = None
+    ) -> None:
+        """Redraw the rows in the order given; the app owns which chat is selected, the list only mirrors it."""
         same_order = [c.id for c in chats] == self.chat_ids
         self._chats = list(chats)
+        self._deadlines = deadlines or {}
         if same_order:
-            self._refresh_rows()
+            self.refresh_countdowns()
         else:
             now = self._clock()
             with self.prevent(OptionList.OptionHighlighted):
                 self.set_options(
-                    Option(chat_row_renderable(i, chat, now), id=chat.id) for i, chat in enumerate(self._chats, 1)
+                    Option(self._row(i, chat, now), id=chat.id) for i, chat in enumerate(self._chats, 1)
                 )
         self.select(selected_id)
 
@@ -111,10 +131,13 @@ class ChatList(OptionList):
                 with self.prevent(OptionList.OptionHighlighted):
                     self.highlighted = index
 
-    def _refresh_rows(self) -> None:
+    def refresh_countdowns(self) -> None:
         now = self._clock()
         for index, chat in enumerate(self._chats):
-            self.replace_option_prompt_at_index(index, chat_row_renderable(index + 1, chat, now))
+            self.replace_option_prompt_at_index(index, self._row(index + 1, chat, now))
+
+    def _row(self, position: int, chat: ChatRow, now: float) -> Table:
+        return chat_row_renderable(position, chat, self._deadlines.get(chat.id), now)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()

@@ -23,9 +23,10 @@ class PromptScreen(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptScreen")
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, question: str, *, placeholder: str = "", password: bool = False):
+    def __init__(self, question: str, *, placeholder: str = "", password: bool = False, default: str | None = None):
         super().__init__()
         self._question, self._placeholder, self._password = question, placeholder, password
+        self._default = default  # what an empty Enter means
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -34,7 +35,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value.strip() or None)
+        self.dismiss(event.value.strip() or self._default)
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -54,3 +55,27 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical():
             yield Label(self._question, markup=False)
             yield Label("y = yes   n / Esc = no")
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """One key picks one of a few choices: dismisses with the choice's value, or None on escape."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str, choices: list[tuple[str, str, str]]):
+        """`choices`: (key, value, label) each."""
+        super().__init__()
+        self._question, self._choices = question, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._question, markup=False)
+            yield Label("   ".join(f"{key} = {label}" for key, _, label in self._choices) + "   Esc = cancel",
+                        markup=False)
+
+    def on_key(self, event) -> None:
+        for key, value, _ in self._choices:
+            if event.key == key:
+                event.stop()
+                self.dismiss(value)

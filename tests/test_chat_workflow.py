@@ -1,0 +1,148 @@
+"""The concurrent-chat workflow driven from the keyboard: SLA countdowns and urgency order with an injectable
+clock, chat actions online and offline (real backend and proxy on 127.0.0.1), and a remapped key."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from rich.console import Console
+
+from console.app import AgentConsoleApp
+from local_cache.reference_client import ReferenceApiClient
+from tests.pilot_helpers import type_text, wait_until
+from widgets.chat_list import DEADLINE_STYLES, ChatList
+
+
+class Clock:
+    """The app's clock: real time plus however far the test has moved it on (messages carry server time)."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+def make_app(tmp_path, url, token, clock=time.time, **options) -> AgentConsoleApp:
+    return AgentConsoleApp(tmp_path / "agent.sqlite3", lambda: ReferenceApiClient(url, token),
+                           long_poll_wait=1.0, clock=clock, **options)
+
+
+def row_texts(app) -> list[str]:
+    """Each chat row as the agent reads it (40 cells wide, two lines joined)."""
+    chat_list = app.query_one(ChatList)
+    console = Console(width=38, record=True, color_system=None)
+    rows = []
+    for index in range(chat_list.option_count):
+        with console.capture() as captured:
+            console.print(chat_list.get_option_at_index(index).prompt)
+        rows.append(" | ".join(line.rstrip() for line in captured.get().splitlines()))
+    return rows
+
+
+def countdown_style(app, index) -> str:
+    row = app.query_one(ChatList).get_option_at_index(index).prompt
+    return str(row.columns[1]._cells[1].style)  # second line, right-hand column
+
+
+def server_chat(backend, chat_id) -> dict:
+    response = httpx.get(f"{backend.url}/api/v1/chats", headers={"Authorization": f"Bearer {backend.token}"})
+    return next(chat for chat in response.json()["chats"] if chat["id"] == chat_id)
+
+
+async def test_countdowns_warn_then_breach_and_the_list_follows_the_nearest_deadline(tmp_path, reference_backend):
+    clock = Clock()
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token, clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        calm = reference_backend.open_chat("Calm Carl", "web")
+        first = reference_backend.open_chat("林小雨", "app")
+        reference_backend.customer_says(first, "在吗？")
+        await wait_until(pilot, lambda: calm in app.chats and app.chats[first].waiting_since, "both chats")
+        assert app.query_one(ChatList).chat_ids == [first, calm], "the waiting customer comes first"
+        assert "reply 0:" in row_texts(app)[0] and "normal 1h5" in row_texts(app)[1]
+        assert countdown_style(app, 0) == DEADLINE_STYLES["calm"]
+
+        clock.offset = 25  # 5 s left of the 30 s first response
+        app.query_one(ChatList).refresh_countdowns()
+        assert "reply 0:0" in row_texts(app)[0]
+        assert countdown_style(app, 0) == DEADLINE_STYLES["warning"]
+
+        clock.offset = 95
+        app.query_one(ChatList).refresh_countdowns()
+        assert "reply late 1:0" in row_texts(app)[0]
+        assert countdown_style(app, 0) == DEADLINE_STYLES["breached"]
+
+        # Answering stops the reply timer: the chat drops behind the older one (both now on the 2 h limit).
+        await type_text(pilot, "您好，在的")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.query_one(ChatList).chat_ids == [calm, first], "the new order")
+        # Urgent handling (5 min) of a chat opened ~95 s ago puts it first again, with its limit shown.
+        await pilot.press("f10", "u")
+        await wait_until(pilot, lambda: app.query_one(ChatList).chat_ids == [first, calm], "urgent first")
+        assert "urgent 3:" in row_texts(app)[0]
+
+
+@pytest.mark.parametrize("online", [True, False])
+async def test_transfer_tag_priority_and_close_from_keys(tmp_path, reference_backend, fault_proxy, online):
+    chat_id = reference_backend.open_chat("王建国", "wechat")
+    reference_backend.customer_says(chat_id, "快递三天没动了")
+    app = make_app(tmp_path, fault_proxy.url, reference_backend.token)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == chat_id and app.sync_status.online, "the chat")
+        if not online:
+            fault_proxy.refuse()
+            await wait_until(pilot, lambda: app.sync_status.online is False, "offline")
+
+        await pilot.press("f10", "i")
+        assert app.chats[chat_id].priority == "important", "shown at once, before the backend answers"
+        await pilot.press("f6")
+        await type_text(pilot, "logistics, 催件")
+        await pilot.press("enter")
+        await pilot.press("f3")
+        await type_text(pilot, "logistics-team: 需要查物流")
+        await pilot.press("enter")
+        assert app.chats[chat_id].state == "transferred"
+        await pilot.press("f7", "enter")  # Enter alone: resolved
+        assert app.chats[chat_id].state == "closed"
+        assert app.chats[chat_id].tags == ("logistics", "催件", "resolved")
+        bodies = [item.body for item in app.store.outbox_items()]
+        assert bodies == [
+            {"type": "priority", "priority": "important"},
+            {"type": "tag", "tags": ["logistics", "催件"]},
+            {"type": "transfer", "to": "logistics-team", "note": "需要查物流"},
+            {"type": "tag", "tags": ["logistics", "催件", "resolved"]},
+            {"type": "close"},
+        ]
+        if not online:
+            assert all(item.state != "sent" for item in app.store.outbox_items()), "nothing reached the backend"
+            fault_proxy.restore()
+        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the outbox to drain", timeout=30)
+    chat = server_chat(reference_backend, chat_id)
+    assert (chat["state"], chat["priority"], chat["tags"]) == ("closed", "important", ["logistics", "催件", "resolved"])
+
+    # The customer writes again: the chat reopens, and its handling limit counts from then.
+    reference_backend.customer_says(chat_id, "还是没到")
+    again = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: again.chats.get(chat_id) and again.chats[chat_id].state == "opened", "reopen")
+        assert again.chats[chat_id].opened_at > again.chats[chat_id].created_at
+
+
+async def test_a_remapped_key_works_and_a_clash_is_reported(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("Emily Carter", "web")
+    reference_backend.customer_says(chat_id, "Hi!")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token,
+                   keys={"choose_priority": "ctrl+b", "tag_chat": "f3", "close_chat": "f11", "nosuch": "f1"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
+        problems = [str(n.message) for n in app._notifications]
+        assert any("f3 is claimed by transfer_chat and tag_chat" in p for p in problems)
+        assert any("nosuch: no such action" in p for p in problems)
+        assert "f11 Close" in str(app.query_one("#key-line").render())
+        assert ("f11", "Close") in app.key_help_rows()
+        await pilot.press("ctrl+b", "u")
+        assert app.chats[chat_id].priority == "urgent"
+        await pilot.press("f11", "enter")
+        assert app.chats[chat_id].state == "closed"
