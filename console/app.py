@@ -126,6 +126,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         self.current_chat_id: str | None = None
         self.sync_status: SyncStatus | None = None
         self.chats: dict[str, ChatSummary] = {}  # by id, as last read from the store
+        self._showing_rejected_keys = False
+        self._shown_header = None
 
     # --- layout and lifecycle ------------------------------------------------------------------------------
 
@@ -190,8 +192,16 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
             return self.sync_status.agent_name
         return (self.store.get_meta("agent_name") if self.store else None) or "You"
 
-    def refresh_chats(self) -> None:
-        summaries = urgency_order([masked_preview(chat) for chat in self.store.chat_summaries()], self.sla)
+    def refresh_chats(self, chat_ids: set[str] | None = None) -> None:
+        """Re-read the chat list from the store: every chat, or only `chat_ids` (what a change touched)."""
+        if chat_ids is None:
+            fresh = self.store.chat_summaries()
+            merged = {}
+        else:
+            fresh = self.store.chat_summaries(sorted(chat_ids))
+            merged = dict(self.chats)
+        merged.update((chat.id, masked_preview(chat)) for chat in fresh)
+        summaries = urgency_order(list(merged.values()), self.sla)
         self.chats = {chat.id: chat for chat in summaries}
         deadlines = {chat.id: nearest_deadline(chat, self.sla) for chat in summaries}
         self.query_one(ChatList).show(summaries, self.current_chat_id, deadlines)
@@ -224,7 +234,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         self.query_one(ChatList).select(chat_id)
         if chat.unread:
             self.store.mark_read(chat_id)
-            self.refresh_chats()
+            self.refresh_chats({chat_id})
             chat = self.chats[chat_id]
         header = inert_text(chat.customer_name, "bold")
         if chat.customer_title:
@@ -233,7 +243,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
             header.append(" VIP", style="bold yellow")
         details = f"  ·  {chat.channel}  ·  {chat.state.replace('_', ' ')}  ·  {chat.priority}"
         header.append_text(inert_text(details, "dim"))  # server-provided strings are data too
-        self.query_one("#chat-header", Static).update(header)
+        if header != self._shown_header:  # an update re-lays out the screen: only when it changed
+            self._shown_header = header
+            self.query_one("#chat-header", Static).update(header)
         transcript = self.query_one("#transcript", Transcript)
         transcript.show(self.store.transcript(chat_id), chat.customer_name, self.agent_name)
         rejected = self.store.rejected_items(chat_id)
@@ -243,13 +255,18 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
             self.query_one(RejectedBar).show(str(what), first.last_error or "", len(rejected))
         else:
             self.query_one(RejectedBar).show(None)
-        self.refresh_bindings()
+        if bool(rejected) != self._showing_rejected_keys:
+            # Only then do the footer's keys change; refreshing them re-mounts the whole footer (~2 ms).
+            self._showing_rejected_keys = bool(rejected)
+            self.refresh_bindings()
 
     @on(StoreChanged)
     def _store_changed(self, event: StoreChanged) -> None:
         self.check_incoming(event.chat_ids)
         before = self.chats
-        self.refresh_chats()
+        if self.current_chat_id in event.chat_ids:
+            self.store.mark_read(self.current_chat_id)  # read as it arrives: the agent is looking at it
+        self.refresh_chats(event.chat_ids)
         self.alert_background_activity(before)
         if self.current_chat_id in event.chat_ids:
             self.show_chat(self.current_chat_id)

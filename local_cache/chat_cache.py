@@ -64,17 +64,19 @@ def mark_read(conn: sqlite3.Connection, chat_id: str) -> None:
 
 
 SUMMARY_QUERY = """
-WITH last_agent AS (
+WITH chosen AS (SELECT id, read_seq FROM chats {where}),
+last_agent AS (
     -- The agent has answered once a reply is in the outbox, even before the server acknowledges it.
     SELECT chat_id, MAX(created_at) AS at FROM (
-        SELECT chat_id, created_at FROM messages WHERE author='agent'
+        SELECT chat_id, created_at FROM messages WHERE author='agent' AND chat_id IN (SELECT id FROM chosen)
         UNION ALL
         SELECT chat_id, created_at FROM outbox WHERE kind='message' AND state IN ('queued', 'sending')
     ) GROUP BY chat_id
 ),
 unanswered AS (
     SELECT m.chat_id, MIN(m.created_at) AS since FROM messages m LEFT JOIN last_agent a ON a.chat_id = m.chat_id
-    WHERE m.author='customer' AND (a.at IS NULL OR m.created_at > a.at) GROUP BY m.chat_id
+    WHERE m.author='customer' AND m.chat_id IN (SELECT id FROM chosen) AND (a.at IS NULL OR m.created_at > a.at)
+    GROUP BY m.chat_id
 )
 SELECT c.*,
     (SELECT COUNT(*) FROM messages m WHERE m.chat_id=c.id AND m.author='customer' AND m.seq > c.read_seq)
@@ -83,12 +85,19 @@ SELECT c.*,
     u.since AS waiting_since,
     r.rule AS high_risk
 FROM chats c LEFT JOIN unanswered u ON u.chat_id = c.id LEFT JOIN chat_risk r ON r.chat_id = c.id
+WHERE c.id IN (SELECT id FROM chosen)
 ORDER BY (c.state = 'closed'), c.created_at, c.id
 """
 
 
-def chat_summaries(conn: sqlite3.Connection) -> list[ChatSummary]:
-    """Open chats first, oldest first, so the positions behind the jump keys stay stable."""
+def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) -> list[ChatSummary]:
+    """All chats, or only `chat_ids` (what changed: a fraction of the work at thousands of messages).
+    Open chats first, oldest first; the app orders them by urgency."""
+    if chat_ids is None:
+        rows = conn.execute(SUMMARY_QUERY.format(where=""))
+    else:
+        where = f"WHERE id IN ({','.join('?' * len(chat_ids))})"
+        rows = conn.execute(SUMMARY_QUERY.format(where=where), list(chat_ids))
     return [
         ChatSummary(
             id=row["id"],
@@ -106,7 +115,7 @@ def chat_summaries(conn: sqlite3.Connection) -> list[ChatSummary]:
             opened_at=row["opened_at"] or row["created_at"],
             tags=tuple(json.loads(row["tags"])),
         )
-        for row in conn.execute(SUMMARY_QUERY)
+        for row in rows
     ]
 
 

@@ -7,7 +7,6 @@ import time
 
 import httpx
 import pytest
-from rich.console import Console
 
 from console.app import AgentConsoleApp
 from local_cache.reference_client import ReferenceApiClient
@@ -31,20 +30,13 @@ def make_app(tmp_path, url, token, clock=time.time, **options) -> AgentConsoleAp
 
 
 def row_texts(app) -> list[str]:
-    """Each chat row as the agent reads it (40 cells wide, two lines joined)."""
+    """Each chat row as the agent reads it (two lines joined)."""
     chat_list = app.query_one(ChatList)
-    console = Console(width=38, record=True, color_system=None)
-    rows = []
-    for index in range(chat_list.option_count):
-        with console.capture() as captured:
-            console.print(chat_list.get_option_at_index(index).prompt)
-        rows.append(" | ".join(line.rstrip() for line in captured.get().splitlines()))
-    return rows
+    return [chat_list.row_text(index) for index in range(len(chat_list.chat_ids))]
 
 
 def countdown_style(app, index) -> str:
-    row = app.query_one(ChatList).get_option_at_index(index).prompt
-    return str(row.columns[1]._cells[1].style)  # second line, right-hand column
+    return app.query_one(ChatList).countdown_style(index)
 
 
 def server_chat(backend, chat_id) -> dict:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
-from rich.table import Table
 from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from widgets.inert_text import inert_text
 
@@ -59,7 +60,8 @@ def countdown(chat: ChatRow, deadline: DeadlineRow | None, now: float) -> Text:
     return Text(shown, style=DEADLINE_STYLES[status])
 
 
-def chat_row_renderable(position: int, chat: ChatRow, deadline: DeadlineRow | None, now: float) -> Table:
+def chat_row_parts(position: int, chat: ChatRow, deadline: DeadlineRow | None, now: float) -> list[tuple[Text, Text]]:
+    """The row's two lines, each as (left text, right-aligned text)."""
     name = Text()
     name.append(f"{position} " if position <= 9 else "  ", style="dim")
     name.append_text(inert_text(chat.customer_name, "bold"))
@@ -71,23 +73,41 @@ def chat_row_renderable(position: int, chat: ChatRow, deadline: DeadlineRow | No
     badge = Text(f" {chat.unread} ", style="bold reverse") if chat.unread else Text("")
 
     preview = inert_text(chat.last_message_preview.replace("\n", " "), "dim" if chat.state == "closed" else "")
-    waiting = countdown(chat, deadline, now)
-
-    grid = Table.grid(expand=True, padding=(0, 1))
-    grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_row(name, badge)
-    grid.add_row(preview, waiting)
-    return grid
+    return [(name, badge), (preview, countdown(chat, deadline, now))]
 
 
-class ChatList(OptionList):
-    """Posts ChatList.Selected when the agent moves the highlight; programmatic changes post nothing."""
+def fit_line(left: Text, right: Text, width: int) -> Text:
+    """`left` cut with an ellipsis (by terminal cells: a Chinese character is two) so `right` fits at the end."""
+    room = max(0, width - right.cell_len - (1 if right.cell_len else 0))
+    line = left.copy()
+    line.truncate(room, overflow="ellipsis", pad=True)
+    if right.cell_len:
+        line.append(" ")
+        line.append_text(right)
+    line.truncate(width, pad=True)
+    return line
+
+
+class ChatList(ScrollView, can_focus=True):
+    """Two lines per chat, drawn with the Line API from rows rendered once per change: a new message or a
+    countdown tick re-renders only the rows whose text changed, not the list.
+
+    Posts ChatList.Selected when the agent moves the highlight (up/down, home/end, click); programmatic changes
+    (`select`) post nothing."""
 
     DEFAULT_CSS = """
-    ChatList { width: 40; }
-    ChatList > .option-list--option { padding: 0 1; }
+    ChatList { width: 40; padding: 0 1; }
+    ChatList > .chat-list--highlight { background: $block-cursor-blurred-background; }
+    ChatList:focus > .chat-list--highlight { background: $block-cursor-background; }
     """
+    COMPONENT_CLASSES = {"chat-list--highlight"}
+    BINDINGS = [
+        Binding("up", "move(-1)", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("home", "move_to(0)", show=False),
+        Binding("end", "move_to(-1)", show=False),
+    ]
+    ROW_HEIGHT = 2
 
     @dataclass
     class Selected(Message):
@@ -98,6 +118,8 @@ class ChatList(OptionList):
         self._clock = clock
         self._chats: list[ChatRow] = []
         self._deadlines: dict[str, DeadlineRow | None] = {}
+        self._rows: dict[str, tuple[tuple, list[Strip]]] = {}  # chat id -> (what it shows, its rendered lines)
+        self.highlighted: int | None = None
 
     def on_mount(self) -> None:
         # Waiting times are live countdowns; one repaint a second is what the agent perceives anyway.
@@ -110,36 +132,86 @@ class ChatList(OptionList):
     def show(
         self, chats: Sequence[ChatRow], selected_id: str | None, deadlines: dict[str, DeadlineRow | None] | None = None
     ) -> None:
-        """Redraw the rows in the order given; the app owns which chat is selected, the list only mirrors it."""
-        same_order = [c.id for c in chats] == self.chat_ids
+        """Redraw in the order given; the app owns which chat is selected, the list only mirrors it."""
         self._chats = list(chats)
         self._deadlines = deadlines or {}
-        if same_order:
-            self.refresh_countdowns()
-        else:
-            now = self._clock()
-            with self.prevent(OptionList.OptionHighlighted):
-                self.set_options(
-                    Option(self._row(i, chat, now), id=chat.id) for i, chat in enumerate(self._chats, 1)
-                )
+        self._rows = {chat_id: row for chat_id, row in self._rows.items() if chat_id in self._deadlines}
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._chats) * self.ROW_HEIGHT)
         self.select(selected_id)
+        self.refresh_countdowns()
 
     def select(self, chat_id: str | None) -> None:
-        if chat_id in self.chat_ids:
-            index = self.chat_ids.index(chat_id)
-            if self.highlighted != index:
-                with self.prevent(OptionList.OptionHighlighted):
-                    self.highlighted = index
+        index = self.chat_ids.index(chat_id) if chat_id in self.chat_ids else None
+        if index != self.highlighted:
+            self.highlighted = index
+            self.refresh()
+        if index is not None:
+            self.scroll_to_region(Region(0, index * self.ROW_HEIGHT, 1, self.ROW_HEIGHT), animate=False,
+                                  immediate=True)
 
     def refresh_countdowns(self) -> None:
+        """Re-render the rows whose text changed (each second, the ones with a running countdown)."""
         now = self._clock()
-        for index, chat in enumerate(self._chats):
-            self.replace_option_prompt_at_index(index, self._row(index + 1, chat, now))
+        width = max(10, self.scrollable_content_region.width)
+        for position, chat in enumerate(self._chats, 1):
+            deadline = self._deadlines.get(chat.id)
+            shown = (position, chat, width, countdown(chat, deadline, now).markup)
+            cached = self._rows.get(chat.id)
+            if cached is None or cached[0] != shown:
+                self._rows[chat.id] = (shown, self._render_row(position, chat, deadline, now, width))
+                self.refresh_lines((position - 1) * self.ROW_HEIGHT, self.ROW_HEIGHT)
 
-    def _row(self, position: int, chat: ChatRow, now: float) -> Table:
-        return chat_row_renderable(position, chat, self._deadlines.get(chat.id), now)
+    def _render_row(self, position: int, chat: ChatRow, deadline, now: float, width: int) -> list[Strip]:
+        console = self.app.console
+        strips = []
+        for left, right in chat_row_parts(position, chat, deadline, now):
+            line = fit_line(left, right, width)
+            line.end = ""
+            strips.append(Strip(list(line.render(console)), width))
+        return strips
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        if event.option.id is not None:
-            self.post_message(self.Selected(event.option.id))
+    def row_text(self, index: int) -> str:
+        """A row as the agent reads it, its two lines joined by " | " (for tests)."""
+        strips = self._rows[self._chats[index].id][1]
+        return " | ".join(strip.text.rstrip() for strip in strips)
+
+    def countdown_style(self, index: int) -> str:
+        chat = self._chats[index]
+        return str(countdown(chat, self._deadlines.get(chat.id), self._clock()).style)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        line = scroll_y + y
+        index, row_line = divmod(line, self.ROW_HEIGHT)
+        width = self.scrollable_content_region.width
+        if index >= len(self._chats) or self._chats[index].id not in self._rows:
+            return Strip.blank(width, self.rich_style)
+        strip = self._rows[self._chats[index].id][1][row_line]
+        style = self.rich_style
+        if index == self.highlighted:
+            style += self.get_component_rich_style("chat-list--highlight")
+        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+
+    def on_resize(self) -> None:
+        self._rows.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._chats) * self.ROW_HEIGHT)
+        self.refresh_countdowns()
+
+    def action_move(self, step: int) -> None:
+        if self._chats:
+            current = self.highlighted if self.highlighted is not None else (-1 if step > 0 else 0)
+            self._choose(max(0, min(len(self._chats) - 1, current + step)))
+
+    def action_move_to(self, index: int) -> None:
+        if self._chats:
+            self._choose(index % len(self._chats))
+
+    def on_click(self, event) -> None:
+        index = (event.y + self.scroll_offset.y) // self.ROW_HEIGHT
+        if 0 <= index < len(self._chats):
+            self._choose(index)
+
+    def _choose(self, index: int) -> None:
+        if index != self.highlighted:
+            self.select(self._chats[index].id)
+            self.post_message(self.Selected(self._chats[index].id))

@@ -39,17 +39,25 @@ def clock_time(timestamp: float) -> str:
 
 
 class Transcript(ScrollView, can_focus=True):
+    """Only the newest messages are laid out at first (a few screens' worth); scrolling near the top lays out
+    older ones, the way chat apps load earlier history. A new message or a delivery change lays out only the
+    messages from the first one that differs, so cost follows what changed, not the length of the chat."""
+
     DEFAULT_CSS = """
     Transcript { height: 1fr; padding: 0 1; }
     """
+    SCREENS_AHEAD = 3  # laid out beyond the viewport, so scrolling a page never waits for layout
+    CACHE_ENTRIES = 20_000  # rendered messages kept across chats (switching back costs nothing)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._entries: list[TranscriptItem] = []
         self._customer_name = ""
         self._agent_name = ""
+        self._first = 0  # index of the oldest entry laid out; entries before it are not rendered yet
+        self._blocks: list[list[Strip]] = []  # per laid-out entry: its day rule (if any) and its lines
         self._lines: list[Strip] = []
-        self._cache: dict[tuple[str, str | None], list[Strip]] = {}
+        self._cache: dict[tuple, list[Strip]] = {}
         self._cache_width = 0
         # Set by the app: personal data in customer messages -> its masked form. Shown in clear only while
         # `revealed` (the app logs each reveal).
@@ -59,48 +67,117 @@ class Transcript(ScrollView, can_focus=True):
     def set_revealed(self, revealed: bool) -> None:
         if revealed != self.revealed:
             self.revealed = revealed
-            self._cache.clear()
-            self._layout_lines(follow=self.is_vertical_scroll_end)
+            self._relayout(follow=self.is_vertical_scroll_end)
 
     def show(self, entries: Sequence[TranscriptItem], customer_name: str, agent_name: str) -> None:
-        if (customer_name, agent_name) != (self._customer_name, self._agent_name):
-            self._cache.clear()
-        self._customer_name, self._agent_name = customer_name, agent_name
-        self._entries = list(entries)
-        self._layout_lines(follow=self.is_vertical_scroll_end or not self._lines)
+        entries = list(entries)
+        same_chat = (customer_name, agent_name) == (self._customer_name, self._agent_name) and self._entries
+        follow = self.is_vertical_scroll_end or not self._lines
+        if not same_chat:
+            self._customer_name, self._agent_name = customer_name, agent_name
+            self._entries = entries
+            self._relayout(follow=True)
+            return
+        # Keep the laid-out entries up to the first one that changed (usually: all of them).
+        keep = 0
+        limit = min(len(entries), len(self._entries))
+        while keep < limit and self._same(entries[keep], self._entries[keep]):
+            keep += 1
+        if keep == 0 or keep < self._first:  # another chat, or history rewritten above what is laid out
+            self._entries = entries
+            self._relayout(follow=follow)
+            return
+        self._entries = entries
+        width = self._width()
+        del self._blocks[keep - self._first:]
+        self._blocks.extend(self._block(index, width) for index in range(keep, len(entries)))
+        self._publish(follow=follow, lines_added_above=0)
+
+    @staticmethod
+    def _same(a: TranscriptItem, b: TranscriptItem) -> bool:
+        return a.key == b.key and a.delivery == b.delivery and a.text == b.text
 
     def plain_lines(self) -> list[str]:
-        """The transcript as text, as the agent sees it (for tests and copy)."""
+        """The laid-out transcript as text, as the agent sees it (for tests and copy)."""
         return [strip.text.rstrip() for strip in self._lines]
 
     def on_resize(self) -> None:
-        self._layout_lines(follow=self.is_vertical_scroll_end)
+        self._relayout(follow=self.is_vertical_scroll_end)
 
-    def _layout_lines(self, follow: bool) -> None:
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._first > 0 and new_value < self.scrollable_content_region.height:
+            self.call_later(self._lay_out_older)
+
+    def _width(self) -> int:
         width = max(10, self.scrollable_content_region.width)
         if width != self._cache_width:
             self._cache.clear()
             self._cache_width = width
-        lines: list[Strip] = []
-        previous_day = None
-        for entry in self._entries:
-            day = datetime.fromtimestamp(entry.created_at).date()
-            if day != previous_day:
-                # A day rule before the first message of each day: message times show only HH:MM.
-                lines.append(self._day_rule(day.isoformat(), width))
-                previous_day = day
-            key = (entry.key, entry.delivery)
-            if key not in self._cache:
-                self._cache[key] = self._render_entry(entry, width)
-            lines.extend(self._cache[key])
-        self._lines = lines
-        self.virtual_size = Size(width, len(lines))
+        return width
+
+    def _relayout(self, follow: bool) -> None:
+        """Start again from the newest entries (a new chat, width, or reveal)."""
+        self._first = len(self._entries)
+        self._blocks = []
+        self._lay_out_older(follow=follow)
+
+    def _lay_out_older(self, follow: bool = False) -> None:
+        width = self._width()
+        wanted = max(1, self.scrollable_content_region.height) * self.SCREENS_AHEAD
+        older: list[list[Strip]] = []
+        added = 0
+        while self._first > 0 and (added < wanted or not older):
+            self._first -= 1
+            block = self._block(self._first, width)
+            older.append(block)
+            added += len(block)
+        if older:
+            self._blocks[:0] = older[::-1]
+        self._publish(follow=follow, lines_added_above=0 if follow else added)
+
+    def _publish(self, follow: bool, lines_added_above: int) -> None:
+        self._lines = [strip for block in self._blocks for strip in block]
+        self._set_virtual_size(Size(self._cache_width, len(self._lines)))
         self.refresh()
         if follow:
             self.scroll_end(animate=False, immediate=True)
+        elif lines_added_above:  # the lines in view stay where they were
+            self.scroll_to(y=self.scroll_y + lines_added_above, animate=False, immediate=True)
+        if len(self._cache) > self.CACHE_ENTRIES:
+            self._cache.clear()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Setting virtual_size re-lays out the whole screen (every widget repainted: ~10 ms at 160x50). A longer
+        transcript only needs that when its scrollbar appears or goes; otherwise update the scroll range and
+        the scrollbar in place."""
+        if size == self.virtual_size:
+            return
+        viewport = self.scrollable_content_region.height
+        same_bars = viewport and (size.height > viewport) == (self.virtual_size.height > viewport) and (
+            size.width == self.virtual_size.width)
+        if same_bars:
+            self.set_reactive(Transcript.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
+
+    def _block(self, index: int, width: int) -> list[Strip]:
+        entry = self._entries[index]
+        day = datetime.fromtimestamp(entry.created_at).date()
+        block = []
+        if index == 0 or datetime.fromtimestamp(self._entries[index - 1].created_at).date() != day:
+            # A day rule before the first message of each day: message times show only HH:MM.
+            block.append(self._day_rule(day.isoformat(), width))
+        masked = entry.author == "customer" and self.mask is not None and not self.revealed
+        name = self._customer_name if entry.author == "customer" else self._agent_name
+        key = (entry.key, entry.delivery, entry.text, name, masked)
+        if key not in self._cache:
+            self._cache[key] = self._render_entry(entry, width)
+        return block + self._cache[key]
 
     def _day_rule(self, day: str, width: int) -> Strip:
-        key = (f"day:{day}", None)
+        key = ("day", day)
         if key not in self._cache:
             label = f" {day} "
             side = max(0, (width - len(label)) // 2)
@@ -138,13 +215,16 @@ class Transcript(ScrollView, can_focus=True):
         line.end = ""
         return Strip(list(line.render(console)))
 
+    def render_lines(self, crop):
+        self._base_style = self.rich_style  # walks the ancestors: once per paint, not once per line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
+        style = getattr(self, "_base_style", None) or self.rich_style
         if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, style)
         # The widget's own style underlies every segment, so message lines and gaps share one background.
-        return self._lines[index].crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(
-            self.rich_style
-        )
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)

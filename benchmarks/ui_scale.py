@@ -1,0 +1,272 @@
+"""The console at scale: 30 chats x 2,000 messages (mixed Chinese and English), headless.
+
+Measures, in one run, against a real reference backend on 127.0.0.1 and a local store already holding that
+history (an agent coming back to a full day):
+  - startup_s: process launch -> first frame showing the chat list and the open chat's history (median of 3
+    launches; baseline: launch -> first frame of an empty Textual app in the same run);
+  - switch_p99_ms: alt+down -> the next chat's transcript, header and list painted (90 switches);
+  - append_p99_ms: a customer message written to the store by sync -> visible in the open chat (200 messages
+    into a 2,000-message chat; baseline: the same into a 20-message chat, same run);
+  - keystroke_p99_ms: a key -> the composer updated and painted (200 keys);
+  - rss_mb: the console process's resident memory at the end.
+"Painted": the key event was posted to the app as the driver posts it, every widget has handled its
+events, then the screen's update ran (layout, compositor, output) synchronously. Pilot's press() and pause()
+are not used for timing: they wait for the process to look idle, which adds tens of ms of sleeping.
+
+Usage: python benchmarks/ui_scale.py [--chats 30] [--messages 2000]
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from backend.store import BackendStore  # noqa: E402
+from benchmarks.percentiles import p99  # noqa: E402
+from local_cache.models import RemoteChat, RemoteMessage  # noqa: E402
+
+ZH = ["您好，请问这款羽绒服还有M码吗？", "我的快递三天没动了，能帮我查一下吗", "好的，麻烦您了",
+      "退款什么时候到账？已经申请了两天了", "这个价格可以再便宜一点吗，我买两件",
+      "收到的杯子碎了，需要拍照给你们吗？订单号是 20261127-88812"]
+EN = ["Hi, do you ship to Canada?", "My parcel hasn't moved in three days, can you check?", "Thanks a lot!",
+      "When will the refund reach my card? I asked two days ago.",
+      "Could you do a better price if I buy two? " * 3]
+AGENT = ["您好，我马上为您查询，请稍等", "已经为您催促仓库，今天会发出", "Sure, let me check that for you.",
+         "The refund was issued today; banks take 1-3 working days."]
+
+
+def seed_backend(path: Path, chats: int, messages: int) -> None:
+    rng = random.Random(7)
+    store = BackendStore(path)
+    start = time.time() - 3 * 86400
+    for number in range(chats):
+        chat = store.open_chat(f"客户{number:02d} Customer {number}", rng.choice(["web", "app", "wechat"]),
+                               vip=number % 7 == 0, priority=rng.choice(["normal", "normal", "important"]),
+                               at=start + number)
+        at = start + number
+        with store.transaction():  # one transaction per chat: seeding 60,000 rows one commit each is slow
+            for index in range(messages):
+                at += rng.uniform(1, 4)
+                author = "customer" if index % 2 == 0 or index == messages - 1 else "agent"
+                pool = (ZH if number % 2 else EN) if author == "customer" else AGENT
+                store.add_message(chat["id"], author, rng.choice(pool), at=at)
+    store.close()
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make_app(store_path: Path, url: str, token: str):
+    from console.app import AgentConsoleApp
+    from local_cache.reference_client import ReferenceApiClient
+
+    return AgentConsoleApp(store_path, lambda: ReferenceApiClient(url, token), long_poll_wait=5.0,
+                           library_cache=store_path.parent / "cache")
+
+
+async def wait_for(pilot, predicate, timeout: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark condition not reached")
+        await pilot.pause(0.01)
+
+
+def history_on_screen(app, chats: int) -> bool:
+    return len(app.chats) >= chats and len(app.query_one("#transcript").plain_lines()) > 100
+
+
+async def prime(store_path: Path, url: str, token: str, chats: int, messages: int) -> None:
+    """Run the console once until the local store holds the whole history (not timed)."""
+    app = make_app(store_path, url, token)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.store.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+                       >= chats * messages)
+
+
+def child_startup(store_path: Path, url: str, token: str, chats: int, launched: float) -> None:
+    app = make_app(store_path, url, token)
+
+    async def run() -> float:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await wait_for(pilot, lambda: history_on_screen(app, chats))
+            return time.time() - launched
+
+    elapsed = asyncio.run(run())
+    print(json.dumps({"startup_s": elapsed}), flush=True)  # after the app: Textual captures print() while it runs
+
+
+def child_empty_app(launched: float) -> None:
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Empty(App):
+        def compose(self):
+            yield Static("ready")
+
+    async def run() -> float:
+        async with Empty().run_test() as pilot:
+            await pilot.pause()
+            return time.time() - launched
+
+    print(json.dumps({"startup_s": asyncio.run(run())}), flush=True)
+
+
+def launch_child(*args: str) -> float:
+    result = subprocess.run([sys.executable, __file__, "--child", *args, str(time.time())], capture_output=True,
+                            text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"startup child failed: {result.stderr[-2000:]}")
+    return json.loads(lines[-1])["startup_s"]
+
+
+async def painted(pilot) -> None:
+    await pilot._wait_for_screen()
+    pilot.app.screen._on_timer_update()
+
+
+async def key_painted(pilot, key: str, character: str | None = None) -> float:
+    """ms from a key arriving from the terminal to the screen updated."""
+    from textual import events
+
+    started = time.perf_counter()
+    event = events.Key(key, character)
+    event.set_sender(pilot.app)
+    pilot.app.post_message(event)  # queued before _wait_for_screen's markers, so handled when it returns
+    await painted(pilot)
+    return (time.perf_counter() - started) * 1000
+
+
+async def timed_appends(app, pilot, chat_id: str, count: int) -> list[float]:
+    from console.app import StoreChanged
+
+    samples = []
+    seq = app.store.last_seq(chat_id)
+    for number in range(count):
+        seq += 1
+        text = f"append {number} 追加消息 {random.random():.6f}"
+        message = RemoteMessage(f"bench_{chat_id}_{seq}", chat_id, seq, "customer", text, time.time())
+        app.store.apply_changes([], [message])  # what the sync engine does, then it tells the UI
+        started = time.perf_counter()
+        app.post_message(StoreChanged({chat_id}))
+        await painted(pilot)
+        if not any(text in line for line in app.query_one("#transcript").plain_lines()[-6:]):
+            raise RuntimeError("the appended message is not on screen")
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def measure_in_process(store_path: Path, url: str, token: str, chats: int) -> dict:
+    app = make_app(store_path, url, token)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: history_on_screen(app, chats))
+        await pilot.pause(0.5)
+        switches = []
+        for _ in range(3 * chats):
+            before = app.current_chat_id
+            switches.append(await key_painted(pilot, "alt+down"))
+            assert app.current_chat_id != before
+        big_chat = app.current_chat_id
+        # From here the benchmark plays the sync engine: it writes to the store and tells the UI, as the
+        # engine does, so what is timed is the console's own work, not the long poll's network round trip.
+        app.sync.stop()
+        appends = await timed_appends(app, pilot, big_chat, 200)
+        keys = []
+        typed = ("hello world, your refund is on its way " * 6)[:200]
+        for character in typed:
+            keys.append(await key_painted(pilot, {" ": "space", ",": "comma"}.get(character, character), character))
+        if app.query_one("#composer").text != typed:
+            raise RuntimeError("the composer did not get every key")
+        app.query_one("#composer").clear()
+        # Baseline: the same appends into a chat with a short history, in this run.
+        small_chat, now = "bench_short_history", time.time()
+        app.store.apply_changes(
+            [RemoteChat(small_chat, "Short history", "", False, "web", "opened", "normal", now, now)],
+            [RemoteMessage(f"{small_chat}_{seq}", small_chat, seq, "customer" if seq % 2 else "agent",
+                           EN[seq % len(EN)], now) for seq in range(1, 21)])
+        app.refresh_chats()
+        app.show_chat(small_chat)
+        await pilot.pause()
+        small_appends = await timed_appends(app, pilot, small_chat, 200)
+        history = app.store.conn.execute("SELECT COUNT(*) FROM messages WHERE chat_id=?", (big_chat,)).fetchone()[0]
+        return {
+            "switch_p99_ms": p99(switches), "switch_p50_ms": statistics.median(switches),
+            "append_p99_ms": p99(appends), "append_p50_ms": statistics.median(appends),
+            "append_small_chat_p99_ms": p99(small_appends), "open_chat_messages": history,
+            "keystroke_p99_ms": p99(keys), "keystroke_p50_ms": statistics.median(keys),
+            "rss_mb": round(rss_mb(), 1),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chats", type=int, default=30)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, *rest = args.child
+        if mode == "startup":
+            child_startup(Path(rest[0]), rest[1], rest[2], int(rest[3]), float(rest[4]))
+        else:
+            child_empty_app(float(rest[0]))
+        return
+
+    from tests.reference_backend import ReferenceBackend
+
+    with tempfile.TemporaryDirectory() as directory:
+        base = Path(directory)
+        started = time.perf_counter()
+        seed_backend(base / "backend.sqlite3", args.chats, args.messages)
+        print(f"seeded {args.chats} chats x {args.messages} messages in {time.perf_counter() - started:.1f} s")
+        backend = ReferenceBackend(base / "backend.sqlite3").start()
+        try:
+            store_path = base / "agent" / "agent.sqlite3"
+            started = time.perf_counter()
+            asyncio.run(prime(store_path, backend.url, backend.token, args.chats, args.messages))
+            print(f"first sync of the whole history: {time.perf_counter() - started:.1f} s (not a target)")
+            startups = [launch_child("startup", str(store_path), backend.url, backend.token, str(args.chats))
+                        for _ in range(3)]
+            empty = [launch_child("empty") for _ in range(3)]
+            figures = asyncio.run(measure_in_process(store_path, backend.url, backend.token, args.chats))
+        finally:
+            backend.stop()
+    result = {
+        "chats": args.chats, "messages_per_chat": args.messages,
+        "switch_p99_ms": round(figures["switch_p99_ms"], 2), "append_p99_ms": round(figures["append_p99_ms"], 2),
+        "keystroke_p99_ms": round(figures["keystroke_p99_ms"], 2), "rss_mb": figures["rss_mb"],
+        "startup_s": round(statistics.median(startups), 3),
+        "baseline_empty_app_startup_s": round(statistics.median(empty), 3),
+        "append_small_chat_p99_ms": round(figures["append_small_chat_p99_ms"], 2),
+    }
+    print(f"startup (launch -> history on screen): {', '.join(f'{s:.2f}' for s in startups)} s "
+          f"(empty Textual app: {', '.join(f'{s:.2f}' for s in empty)} s)  target 1.5")
+    print(f"switch chat: p50 {figures['switch_p50_ms']:.1f} ms, p99 {figures['switch_p99_ms']:.1f} ms  target 50")
+    print(f"append (open chat holds {figures['open_chat_messages']}): p50 {figures['append_p50_ms']:.1f} ms, "
+          f"p99 {figures['append_p99_ms']:.1f} ms; into a 20-message chat p99 "
+          f"{figures['append_small_chat_p99_ms']:.1f} ms  target 5")
+    print(f"keystroke: p50 {figures['keystroke_p50_ms']:.1f} ms, p99 {figures['keystroke_p99_ms']:.1f} ms  target 16")
+    print(f"RSS: {figures['rss_mb']} MB  target 300")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
