@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from console.reply_actions import REPLY_BINDINGS, ReplyActions
 from console.reply_library import ReplyLibrary
 from local_cache.backend_client import BackendClient
 from local_cache.database import StoreError
-from local_cache.models import ChatSummary, LintOverride, SyncStatus
+from local_cache.models import ChatSummary, LintOverride, SyncStatus, TranscriptEntry
 from local_cache.sla import SlaPolicy, nearest_deadline, urgency_order
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
@@ -40,6 +41,8 @@ from widgets.key_hints import key_hints
 from widgets.rejected_bar import RejectedBar
 from widgets.status_bar import StatusBar
 from widgets.transcript import Transcript
+
+TRANSCRIPTS_KEPT = 40  # chats whose messages stay in memory (30 x 2,000 messages: ~20 MB)
 
 
 def editing_keys() -> set[str]:
@@ -128,6 +131,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         self.chats: dict[str, ChatSummary] = {}  # by id, as last read from the store
         self._showing_rejected_keys = False
         self._shown_header = None
+        self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
 
     # --- layout and lifecycle ------------------------------------------------------------------------------
 
@@ -247,7 +251,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
             self._shown_header = header
             self.query_one("#chat-header", Static).update(header)
         transcript = self.query_one("#transcript", Transcript)
-        transcript.show(self.store.transcript(chat_id), chat.customer_name, self.agent_name)
+        transcript.show(self.transcript_entries(chat_id), chat.customer_name, self.agent_name)
         rejected = self.store.rejected_items(chat_id)
         if rejected:
             first = rejected[0]
@@ -259,6 +263,23 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
             # Only then do the footer's keys change; refreshing them re-mounts the whole footer (~2 ms).
             self._showing_rejected_keys = bool(rejected)
             self.refresh_bindings()
+
+    def transcript_entries(self, chat_id: str) -> list[TranscriptEntry]:
+        """The chat's messages: read whole the first time, then only what came after the last one read (2,000
+        messages take ~5 ms to read; a new message should cost one row). Server messages do not change once
+        stored, so what was read stays true; the outbox's few pending ones are read every time."""
+        server_entries = self._transcript_reads.pop(chat_id, [])
+        last_seq = server_entries[-1].seq if server_entries else 0
+        fresh = self.store.transcript(chat_id, last_seq)
+        server_entries = server_entries + [entry for entry in fresh if entry.seq]
+        if not last_seq and len(server_entries) > 500:
+            # Thousands of long-lived objects just arrived: move them (and what start-up loaded) out of the
+            # collector's sight, or every full collection re-scans them all (100-130 ms at 30 x 2,000 messages).
+            gc.freeze()
+        self._transcript_reads[chat_id] = server_entries  # most recent last
+        while len(self._transcript_reads) > TRANSCRIPTS_KEPT:
+            del self._transcript_reads[next(iter(self._transcript_reads))]
+        return server_entries + [entry for entry in fresh if not entry.seq]
 
     @on(StoreChanged)
     def _store_changed(self, event: StoreChanged) -> None:

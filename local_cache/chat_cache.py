@@ -119,8 +119,9 @@ def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) 
     ]
 
 
-def transcript(conn: sqlite3.Connection, chat_id: str) -> list[TranscriptEntry]:
-    """Server messages in order, then the agent's messages still in the outbox, in the order they were sent."""
+def transcript(conn: sqlite3.Connection, chat_id: str, after_seq: int = 0) -> list[TranscriptEntry]:
+    """Server messages in order (those after `after_seq`), then the agent's messages still in the outbox, in the
+    order they were sent."""
     entries = [
         TranscriptEntry(
             key=row["id"],
@@ -128,9 +129,11 @@ def transcript(conn: sqlite3.Connection, chat_id: str) -> list[TranscriptEntry]:
             text=row["text"],
             created_at=row["created_at"],
             delivery="sent" if row["author"] == "agent" else None,
+            seq=row["seq"],
         )
         for row in conn.execute(
-            "SELECT id, author, text, created_at FROM messages WHERE chat_id=? ORDER BY seq", (chat_id,)
+            "SELECT id, seq, author, text, created_at FROM messages WHERE chat_id=? AND seq>? ORDER BY seq",
+            (chat_id, after_seq),
         )
     ]
     pending = conn.execute(

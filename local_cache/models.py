@@ -61,6 +61,7 @@ class TranscriptEntry:
     created_at: float
     delivery: str | None  # sending | sent | rejected for agent messages, None otherwise
     error: str = ""  # why a rejected message was refused
+    seq: int = 0  # the server's order; 0 while the message is only in the outbox
 
 
 @dataclass(frozen=True)

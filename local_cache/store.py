@@ -119,9 +119,9 @@ class LocalStore:
         with self._reading():
             return chat_cache.chat_summaries(self.conn, chat_ids)
 
-    def transcript(self, chat_id: str) -> list[TranscriptEntry]:
+    def transcript(self, chat_id: str, after_seq: int = 0) -> list[TranscriptEntry]:
         with self._reading():
-            return chat_cache.transcript(self.conn, chat_id)
+            return chat_cache.transcript(self.conn, chat_id, after_seq)
 
     def customer_profile(self, chat_id: str) -> dict:
         """The cached profile for the customer panel (personal numbers as the server masked them)."""
