@@ -71,6 +71,26 @@ def load_scenarios(path: Path = DEFAULT_SCENARIOS) -> list[Scenario]:
     return scenarios
 
 
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+ORDER_ITEMS = ("羽绒服 M", "保温杯 500ml", "Wireless earbuds", "儿童书包", "Running shoes 42", "蓝牙音箱")
+ORDER_STATES = ("paid", "shipped", "delivered", "refund requested")
+
+
+def made_up_profile(rng: random.Random) -> dict:
+    """A plausible customer for the demo: a mobile, an ID-card number with a valid GB 11643 check character
+    (so the console's masking sees real-looking data), and a few recent orders."""
+    body = f"110105{rng.randint(1960, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    check = ID_CHECK[sum(int(digit) * weight for digit, weight in zip(body, ID_WEIGHTS)) % 11]
+    orders = [
+        {"id": f"DD{rng.randint(10**11, 10**12 - 1)}", "item": rng.choice(ORDER_ITEMS),
+         "status": rng.choice(ORDER_STATES), "amount": f"¥{rng.randint(19, 1999)}"}
+        for _ in range(rng.randint(1, 3))
+    ]
+    return {"phone": f"1{rng.choice('3456789')}{rng.randint(0, 10**9 - 1):09d}", "id_number": body + check,
+            "orders": orders}
+
+
 class CustomerSimulator:
     """Plays scenarios against the backend store, one asyncio task per open chat."""
 
@@ -129,6 +149,7 @@ class CustomerSimulator:
             vip=scenario.vip,
             language=scenario.language,
             priority=scenario.priority,
+            profile=made_up_profile(self.random),
         )
         chat_id = chat["id"]
         self._replies[chat_id] = asyncio.Queue()

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static, TextArea
 
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
+from console.customer_actions import CUSTOMER_BINDINGS, CustomerActions
 from console.draft_actions import DraftActions
 from console.keymap import effective_keys, keymap_problems
 from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
@@ -34,6 +35,7 @@ from quick_replies.library import STARTER_DIR
 from quick_replies.pii import mask_all
 from widgets.chat_list import ChatList
 from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
+from widgets.customer_panel import CustomerPanel
 from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
 from widgets.inert_text import inert_text
@@ -42,6 +44,7 @@ from widgets.rejected_bar import RejectedBar
 from widgets.status_bar import StatusBar
 from widgets.transcript import Transcript
 
+WIDE_ENOUGH_FOR_PANEL = 140  # columns: below, the customer panel starts hidden (ctrl+b) to leave the transcript room
 TRANSCRIPTS_KEPT = 40  # chats whose messages stay in memory (30 x 2,000 messages: ~20 MB)
 
 
@@ -73,7 +76,7 @@ class SyncCrashed(Message):
     error: Exception
 
 
-class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, App):
+class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, CustomerActions, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
     COMMANDS = App.COMMANDS | {ChatCommands}
@@ -92,6 +95,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
         *REJECTED_ITEM_BINDINGS,
         *CHAT_ACTION_BINDINGS,
         *LINT_BINDINGS,
+        *CUSTOMER_BINDINGS,
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -144,16 +148,18 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
                 yield RejectedBar(id="rejected-bar")
                 yield FindingsBar(id="findings-bar")
                 yield Composer(id="composer")
+            yield CustomerPanel(id="customer-panel")
         yield StatusBar(id="status-bar")
         yield Static(id="key-line")  # the chat actions' keys: the footer below has no room left for them
         yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
 
     @property
     def key_line_bindings(self) -> list[Binding]:
-        return [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS]
+        return [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS, *CUSTOMER_BINDINGS]
 
     def on_mount(self) -> None:
         self.store = LocalStore(self._store_path, self._clock)
+        self.query_one(CustomerPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
         self.query_one(StatusBar).show(None)
         self.query_one("#transcript", Transcript).mask = mask_all
         self.refresh_chats()
@@ -233,6 +239,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
             return
         if chat_id != self.current_chat_id:
             self.query_one("#transcript", Transcript).set_revealed(False)  # a reveal lasts while its chat stays open
+            self.conceal_customer()
             self.switch_draft(self.current_chat_id, chat_id)
         self.current_chat_id = chat_id
         self.query_one(ChatList).select(chat_id)
@@ -252,6 +259,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Ap
             self.query_one("#chat-header", Static).update(header)
         transcript = self.query_one("#transcript", Transcript)
         transcript.show(self.transcript_entries(chat_id), chat.customer_name, self.agent_name)
+        self.show_customer(chat_id)
         rejected = self.store.rejected_items(chat_id)
         if rejected:
             first = rejected[0]

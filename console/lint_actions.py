@@ -60,9 +60,12 @@ class LintActions:
         transcript = self.query_one("#transcript", Transcript)
         if self.current_chat_id is None or transcript.revealed:
             transcript.set_revealed(False)
+            self.conceal_customer()
+            self.show_customer(self.current_chat_id)
             return
         self.store.record_pii_reveal(self.current_chat_id)
         transcript.set_revealed(True)
+        self.reveal_customer(self.current_chat_id)
         self.notify("Personal data shown in clear for this chat (logged). f9 hides it again.", timeout=8)
 
     def on_composer_findings_changed(self, event: Composer.FindingsChanged) -> None:

@@ -138,3 +138,38 @@ async def test_a_remapped_key_works_and_a_clash_is_reported(tmp_path, reference_
         assert app.chats[chat_id].priority == "urgent"
         await pilot.press("f11", "enter")
         assert app.chats[chat_id].state == "closed"
+
+
+async def test_the_customer_panel_masks_numbers_and_a_logged_reveal_fetches_them_without_storing(
+    tmp_path, reference_backend
+):
+    chat_id = reference_backend.open_chat(
+        "周海峰", "email", title="周总", vip=True, phone="13812345678", id_number="11010519491231002X",
+        orders=[{"id": "DD20261127001", "item": "羽绒服 M", "status": "shipped", "amount": "¥599"}])
+    reference_backend.customer_says(chat_id, "我的订单到哪了？")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
+        panel = app.query_one("#customer-panel")
+        await wait_until(pilot, lambda: "138****5678" in panel_text(app), "the masked phone")
+        text = panel_text(app)
+        assert "110105********002X" in text and "DD20261127001" in text and "shipped" in text and "周总" in text
+        assert "13812345678" not in text
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: "13812345678" in panel_text(app), "the clear phone")
+        assert [chat for chat, _ in app.store.pii_reveals()] == [chat_id], "the reveal is logged"
+        await pilot.press("f9")
+        assert "138****5678" in panel_text(app)
+        await pilot.press("ctrl+b")
+        assert not panel.display
+    for path in tmp_path.glob("agent.sqlite3*"):  # the clear numbers never reached the disk
+        assert b"13812345678" not in path.read_bytes() and b"11010519491231002X" not in path.read_bytes()
+
+
+def panel_text(app) -> str:
+    from rich.console import Console
+
+    console = Console(width=32, color_system=None)
+    with console.capture() as captured:
+        console.print(app.query_one("#customer-panel").content)
+    return captured.get()

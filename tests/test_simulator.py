@@ -91,3 +91,16 @@ def test_restart_closes_chats_left_open_by_the_last_run(tmp_path):
     assert states.pop(left_over["id"]) == "closed"
     assert list(states.values()) == ["opened", "opened"]
     store.close()
+
+
+def test_made_up_customers_have_valid_id_numbers_and_recent_orders():
+    import random
+
+    from backend.simulator import made_up_profile
+    from quick_replies.pii import find_pii
+
+    for seed in range(20):
+        profile = made_up_profile(random.Random(seed))
+        assert [match.kind for match in find_pii(profile["id_number"])] == ["id_card"]
+        assert [match.kind for match in find_pii(profile["phone"])] == ["mobile"]
+        assert 1 <= len(profile["orders"]) <= 3
