@@ -25,6 +25,7 @@ from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
 from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
 from console.reply_library import ReplyLibrary
+from console.split_actions import SPLIT_BINDINGS, SplitActions
 from local_cache.backend_client import BackendClient
 from local_cache.database import StoreError
 from local_cache.models import ChatSummary, LintOverride, SyncStatus, TranscriptEntry
@@ -76,7 +77,7 @@ class SyncCrashed(Message):
     error: Exception
 
 
-class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, CustomerActions, App):
+class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, CustomerActions, SplitActions, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
     COMMANDS = App.COMMANDS | {ChatCommands}
@@ -96,6 +97,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         *CHAT_ACTION_BINDINGS,
         *LINT_BINDINGS,
         *CUSTOMER_BINDINGS,
+        *SPLIT_BINDINGS,
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -148,6 +150,11 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
                 yield RejectedBar(id="rejected-bar")
                 yield FindingsBar(id="findings-bar")
                 yield Composer(id="composer")
+            with Vertical(id="side-pane"):
+                yield Static(id="side-header")
+                yield Transcript(id="side-transcript")
+                yield FindingsBar(id="side-findings")
+                yield Composer(id="side-composer")
             yield CustomerPanel(id="customer-panel")
         yield StatusBar(id="status-bar")
         yield Static(id="key-line")  # the chat actions' keys: the footer below has no room left for them
@@ -155,13 +162,14 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     @property
     def key_line_bindings(self) -> list[Binding]:
-        return [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS, *CUSTOMER_BINDINGS]
+        return [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS, *CUSTOMER_BINDINGS, *SPLIT_BINDINGS]
 
     def on_mount(self) -> None:
         self.store = LocalStore(self._store_path, self._clock)
         self.query_one(CustomerPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
         self.query_one(StatusBar).show(None)
-        self.query_one("#transcript", Transcript).mask = mask_all
+        for transcript in self.query(Transcript):
+            transcript.mask = mask_all
         self.refresh_chats()
         if self.check_incoming(list(self.chats)):  # messages cached before the incoming rules saw them
             self.refresh_chats()
@@ -174,10 +182,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         )
         self.sync = BackgroundSync(engine, on_crash=lambda error: self.post_message(SyncCrashed(error)))
         self.sync.start()
-        composer = self.query_one("#composer", Composer)
-        composer.expand_shortcut = self.expand_shortcut_code
-        composer.lint = self.linter.lint
-        composer.focus()
+        for composer in self.query(Composer):
+            composer.expand_shortcut = self.expand_shortcut_code
+            composer.lint = self.linter.lint
+        self.query_one("#composer", Composer).focus()
         self.report_library_problems()
         self.query_one("#key-line", Static).update(key_hints(*(
             (self.key_display(binding), binding.description) for binding in self.key_line_bindings)))
@@ -237,6 +245,11 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         chat = self.chats.get(chat_id)
         if chat is None:
             return
+        swapped_out = None
+        if chat_id == self.side_chat_id and self.current_chat_id not in (None, chat_id):
+            swapped_out = self.current_chat_id  # it goes to the right-hand pane in its place
+            self.save_side_draft()
+            self.side_chat_id = None
         if chat_id != self.current_chat_id:
             self.query_one("#transcript", Transcript).set_revealed(False)  # a reveal lasts while its chat stays open
             self.conceal_customer()
@@ -260,6 +273,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         transcript = self.query_one("#transcript", Transcript)
         transcript.show(self.transcript_entries(chat_id), chat.customer_name, self.agent_name)
         self.show_customer(chat_id)
+        if swapped_out is not None:
+            self.show_side_chat(swapped_out)
         rejected = self.store.rejected_items(chat_id)
         if rejected:
             first = rejected[0]
@@ -299,6 +314,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.alert_background_activity(before)
         if self.current_chat_id in event.chat_ids:
             self.show_chat(self.current_chat_id)
+        if self.side_chat_id in event.chat_ids:
+            self.show_side_chat(self.side_chat_id)
 
     @on(SyncStatusChanged)
     def _sync_status_changed(self, event: SyncStatusChanged) -> None:
@@ -324,10 +341,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     @on(Composer.SendRequested)
     def _send(self, event: Composer.SendRequested) -> None:
-        if self.current_chat_id is None:
+        chat_id, text, composer = self.chat_of_composer(event.composer), event.text, event.composer
+        if chat_id is None:
             self.notify("Pick a chat first (alt+1…9 or the chat list).", severity="warning")
             return
-        chat_id, text, composer = self.current_chat_id, event.text, event.composer
 
         def send(override: LintOverride | None) -> None:
             if not self.confirm_unfilled_then(text, lambda: self.send_text(chat_id, text, composer, override)):
@@ -344,6 +361,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         composer.clear()
         self.refresh_chats()
         self.show_chat(self.current_chat_id)
+        if self.side_chat_id is not None:
+            self.show_side_chat(self.side_chat_id)
         if self.sync_status is not None:  # show the new depth now, not after the engine's next report
             self._sync_status_changed(
                 SyncStatusChanged(dataclasses.replace(self.sync_status, outbox_depth=self.store.outbox_depth()))
@@ -370,7 +389,12 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             self.show_chat(chat_ids[position - 1])
 
     def action_focus_composer(self) -> None:
-        self.query_one("#composer", Composer).focus()
+        """To the left-hand composer; in split view, pressed again, to the right-hand one."""
+        main = self.query_one("#composer", Composer)
+        if self.side_chat_id is not None and self.focused is main:
+            self.query_one("#side-composer", Composer).focus()
+        else:
+            main.focus()
 
     def action_focus_chat_list(self) -> None:
         self.query_one(ChatList).focus()

@@ -15,28 +15,34 @@ DRAFT_SAVE_DELAY = 0.5  # seconds after the last keystroke: one write per pause 
 
 class DraftActions:
     _draft_timer = None
-    _unsaved: tuple[str, str] | None = None  # (chat id, composer text) not yet in the store
+
+    @property
+    def _unsaved(self) -> dict[str, str]:
+        """Chat id -> composer text not yet in the store (either pane's composer)."""
+        if "_unsaved_drafts" not in self.__dict__:
+            self._unsaved_drafts = {}
+        return self._unsaved_drafts
 
     def switch_draft(self, leaving: str | None, opening: str) -> None:
         composer = self.query_one("#composer", Composer)
         if leaving is not None:
-            self._unsaved = (leaving, composer.text)
+            self._unsaved[leaving] = composer.text
             self.save_current_draft()
         composer.load_text(self.store.draft(opening))
         composer.move_cursor(composer.document.end)
-        self._unsaved = None  # what load_text reports is already stored
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if not isinstance(event.text_area, Composer) or self.current_chat_id is None:
+        chat_id = self.chat_of_composer(event.text_area) if isinstance(event.text_area, Composer) else None
+        if chat_id is None:
             return
-        self._unsaved = (self.current_chat_id, event.text_area.text)
+        self._unsaved[chat_id] = event.text_area.text
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_current_draft)
 
     def save_current_draft(self) -> None:
-        """Write the text last seen in the composer (also called on exit, when the composer is gone)."""
-        if self._unsaved is not None and self.store is not None:
-            chat_id, text = self._unsaved
-            self._unsaved = None
-            self.store.save_draft(chat_id, text)
+        """Write the texts last seen in the composers (also called on exit, when the composers are gone)."""
+        if self.store is not None:
+            while self._unsaved:
+                chat_id, text = self._unsaved.popitem()
+                self.store.save_draft(chat_id, text)

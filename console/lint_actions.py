@@ -69,7 +69,8 @@ class LintActions:
         self.notify("Personal data shown in clear for this chat (logged). f9 hides it again.", timeout=8)
 
     def on_composer_findings_changed(self, event: Composer.FindingsChanged) -> None:
-        self.query_one(FindingsBar).show(event.findings, event.composer.text)
+        bar = "#side-findings" if event.composer.id == "side-composer" else "#findings-bar"
+        self.query_one(bar, FindingsBar).show(event.findings, event.composer.text)
 
     def check_then_send(self, text: str, send: Callable[[LintOverride | None], None]) -> None:
         """Call `send` once the agent has cleared what the linter found: at once if nothing blocks."""

@@ -54,6 +54,8 @@ class OutboxActions:
         self.refresh_chats()
         if self.current_chat_id:
             self.show_chat(self.current_chat_id)
+        if self.side_chat_id:
+            self.show_side_chat(self.side_chat_id)
         self.refresh_bindings()
         self.sync.wake()
 
@@ -94,37 +96,46 @@ class OutboxActions:
 
     # --- chat actions through the outbox ----------------------------------------------------------------------
 
-    def _queue_action(self, action: dict) -> None:
-        if self.current_chat_id is None:
+    def _queue_action(self, action: dict, chat_id: str | None = None) -> None:
+        chat_id = chat_id or self.active_chat_id
+        if chat_id is None:
             self.notify("Pick a chat first.", severity="warning")
             return
-        self.store.enqueue_action(self.current_chat_id, action)
+        self.store.enqueue_action(chat_id, action)
         self._after_outbox_change()
 
-    def _with_tags(self, *tags: str) -> dict:
+    def _with_tags(self, chat_id: str, *tags: str) -> dict:
         """A tag action adding `tags` to the chat's own (the backend's tag action replaces the list)."""
-        chat = self.chats.get(self.current_chat_id)
+        chat = self.chats.get(chat_id)
         current = list(chat.tags) if chat else []
         return {"type": "tag", "tags": current + [tag for tag in tags if tag not in current]}
 
+    def _target_chat(self) -> str | None:
+        """The chat an action applies to, fixed when its key is pressed (a dialog takes the focus after)."""
+        if self.active_chat_id is None:
+            self.notify("Pick a chat first.", severity="warning")
+        return self.active_chat_id
+
     def action_close_chat(self) -> None:
         """Close with a resolution tag (Enter alone: resolved)."""
-        if self.current_chat_id is None:
-            self.notify("Pick a chat first.", severity="warning")
+        if (chat_id := self._target_chat()) is None:
             return
 
         def chosen(resolution: str | None) -> None:
             if resolution:
-                self._queue_action(self._with_tags(resolution))
-                self._queue_action({"type": "close"})
+                self._queue_action(self._with_tags(chat_id, resolution), chat_id)
+                self._queue_action({"type": "close"}, chat_id)
 
         self.push_screen(PromptScreen(f"Close this chat. Resolution tag ({RESOLUTIONS}):", placeholder="resolved",
                                       default="resolved"), chosen)
 
     def action_choose_priority(self) -> None:
+        if (chat_id := self._target_chat()) is None:
+            return
+
         def chosen(priority: str | None) -> None:
             if priority:
-                self.action_set_priority(priority)
+                self._queue_action({"type": "priority", "priority": priority}, chat_id)
 
         self.push_screen(ChoiceScreen("Priority of this chat:", PRIORITY_CHOICES), chosen)
 
@@ -132,30 +143,37 @@ class OutboxActions:
         self._queue_action({"type": "priority", "priority": priority})
 
     def action_transfer_chat(self) -> None:
+        if (chat_id := self._target_chat()) is None:
+            return
+
         def chosen(target: str | None) -> None:
             if target:
                 to, _, note = target.partition(":")
-                self._queue_action({"type": "transfer", "to": to.strip(), "note": note.strip()})
+                self._queue_action({"type": "transfer", "to": to.strip(), "note": note.strip()}, chat_id)
 
         self.push_screen(PromptScreen("Transfer to (agent or team), optionally ': note'",
                                       placeholder="refund-team: customer wants a callback"), chosen)
 
     def action_escalate_chat(self) -> None:
         """One key: the chat goes to the safety team as urgent, with why; the transcript stays with it."""
-        chat = self.chats.get(self.current_chat_id) if self.current_chat_id else None
+        chat = self.chats.get(self.active_chat_id) if self.active_chat_id else None
         if chat is None:
             self.notify("Pick a chat first.", severity="warning")
             return
         reason = f"high risk ({chat.high_risk})" if chat.high_risk else "high risk (agent's judgement)"
-        self._queue_action({"type": "priority", "priority": "urgent"})
-        self._queue_action(self._with_tags("high-risk"))
-        self._queue_action({"type": "transfer", "to": SAFETY_QUEUE, "note": reason})
+        self._queue_action({"type": "priority", "priority": "urgent"}, chat.id)
+        self._queue_action(self._with_tags(chat.id, "high-risk"), chat.id)
+        self._queue_action({"type": "transfer", "to": SAFETY_QUEUE, "note": reason}, chat.id)
         self.notify(f"Escalated to {SAFETY_QUEUE}: {reason}.", markup=False)
 
     def action_tag_chat(self) -> None:
+        if (chat_id := self._target_chat()) is None:
+            return
+
         def chosen(tags: str | None) -> None:
             if tags:
-                self._queue_action(self._with_tags(*(t.strip() for t in tags.split(",") if t.strip())))
+                new_tags = (t.strip() for t in tags.split(",") if t.strip())
+                self._queue_action(self._with_tags(chat_id, *new_tags), chat_id)
 
         self.push_screen(PromptScreen("Add tags, comma-separated", placeholder="refund, vip"), chosen)
 

@@ -28,8 +28,11 @@ def guess_language(text: str) -> str:
 
 
 class ReplyActions:
+    _reply_target = None  # the composer the open quick-reply panel will insert into
+
     def placeholder_values(self) -> dict[str, str]:
-        chat = self.chats.get(self.current_chat_id) if self.current_chat_id else None
+        target = self.chat_of_composer(self._reply_target) if self._reply_target else self.active_chat_id
+        chat = self.chats.get(target) if target else None
         values = {"agent.name": self.agent_name if self.agent_name != "You" else ""}
         if chat is not None:
             values.update({
@@ -52,6 +55,7 @@ class ReplyActions:
                 self.delete_reply(key)
 
         usage = self.store.reply_usage()
+        self._reply_target = self.active_composer()
         self.push_screen(ReplyPanel(lambda text: self.replies.search(text, usage), query), chosen)
 
     # --- power users: the personal library, from the keyboard -------------------------------------------------
@@ -115,7 +119,8 @@ class ReplyActions:
         filled = self.replies.expand(key, self.placeholder_values())
         if filled is None:
             return
-        self.query_one("#composer", Composer).insert_reply(filled.text, [(u.start, u.end) for u in filled.unfilled])
+        composer = self._reply_target or self.query_one("#composer", Composer)
+        composer.insert_reply(filled.text, [(u.start, u.end) for u in filled.unfilled])
         self.store.record_reply_use(key)
         if filled.unfilled:
             names = ", ".join("{" + u.name + "}" for u in filled.unfilled)

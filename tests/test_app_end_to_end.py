@@ -83,7 +83,7 @@ async def test_markup_and_escape_sequences_show_as_plain_text(tmp_path, referenc
     chat_id = reference_backend.open_chat("[blink]Mallory[/blink]\x1b[5m")
     reference_backend.customer_says(chat_id, hostile)
     app = make_app(tmp_path, reference_backend)
-    async with app.run_test(size=(160, 36)) as pilot:
+    async with app.run_test(size=(200, 36)) as pilot:
         await wait_until(pilot, lambda: "FREE" in transcript_text(app), "the hostile message")
         text = transcript_text(app)
         assert "[bold red]FREE[/] [link=http://evil.example]click[/link]" in text

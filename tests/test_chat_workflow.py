@@ -173,3 +173,36 @@ def panel_text(app) -> str:
     with console.capture() as captured:
         console.print(app.query_one("#customer-panel").content)
     return captured.get()
+
+
+async def test_split_view_two_chats_each_with_its_own_composer(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(first, "M码有货吗？")
+    second = reference_backend.open_chat("王建国", "wechat")
+    reference_backend.customer_says(second, "快递到哪了？")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == first and second in app.chats, "both chats")
+        await pilot.press("ctrl+backslash")
+        assert (app.side_chat_id, app.current_chat_id) == (first, second), "the open chat moves right"
+        assert app.focused.id == "side-composer"
+        assert any("M码有货吗" in line for line in app.query_one("#side-transcript").plain_lines())
+        assert any("快递到哪了" in line for line in app.query_one("#transcript").plain_lines())
+        await type_text(pilot, "有的")
+        await pilot.press("ctrl+r")  # to the left-hand composer; the right one keeps its draft
+        await type_text(pilot, "正在查询")
+        await pilot.press("f6")  # an action follows the focused pane
+        await type_text(pilot, "logistics")
+        await pilot.press("enter")
+        assert app.chats[second].tags == ("logistics",) and app.chats[first].tags == ()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "delivery")
+        app.query_one("#side-composer").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "delivery")
+        await pilot.press("alt+down")  # the list drives the left pane; opening the right-hand chat swaps them
+        assert (app.current_chat_id, app.side_chat_id) == (first, second)
+        await pilot.press("ctrl+backslash")
+        assert app.side_chat_id is None and not app.query_one("#side-pane").display
+    assert [m["text"] for m in reference_backend.messages(first) if m["author"] == "agent"] == ["有的"]
+    assert [m["text"] for m in reference_backend.messages(second) if m["author"] == "agent"] == ["正在查询"]
