@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -41,6 +42,7 @@ from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
 from widgets.inert_text import inert_text
 from widgets.key_hints import key_hints
+from widgets.metrics_screen import MetricsScreen
 from widgets.rejected_bar import RejectedBar
 from widgets.status_bar import StatusBar
 from widgets.transcript import Transcript
@@ -98,6 +100,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         *LINT_BINDINGS,
         *CUSTOMER_BINDINGS,
         *SPLIT_BINDINGS,
+        Binding("ctrl+n", "show_metrics", "Metrics", id="show_metrics", show=False),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -162,7 +165,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     @property
     def key_line_bindings(self) -> list[Binding]:
-        return [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS, *CUSTOMER_BINDINGS, *SPLIT_BINDINGS]
+        metrics = [binding for binding in self.BINDINGS if binding.id == "show_metrics"]
+        return [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS, *CUSTOMER_BINDINGS, *SPLIT_BINDINGS, *metrics]
 
     def on_mount(self) -> None:
         self.store = LocalStore(self._store_path, self._clock)
@@ -398,6 +402,11 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def action_focus_chat_list(self) -> None:
         self.query_one(ChatList).focus()
+
+    def action_show_metrics(self) -> None:
+        midnight = datetime.fromtimestamp(self._clock()).replace(hour=0, minute=0, second=0, microsecond=0)
+        figures = self.store.day_metrics(midnight.timestamp(), self.sla, self.chats)
+        self.push_screen(MetricsScreen(figures, self.sla.first_response))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help_rows()))

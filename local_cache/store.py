@@ -16,6 +16,7 @@ from pathlib import Path
 from local_cache import chat_cache, outbox
 from local_cache.backend_client import Delivery
 from local_cache.database import open_database, store_error, write_transaction
+from local_cache.metrics import DayMetrics, day_metrics
 from local_cache.models import ChatSummary, LintOverride, OutboxItem, RemoteChat, RemoteMessage, TranscriptEntry
 
 MAX_MESSAGE_CHARS = 5000
@@ -122,6 +123,10 @@ class LocalStore:
     def transcript(self, chat_id: str, after_seq: int = 0) -> list[TranscriptEntry]:
         with self._reading():
             return chat_cache.transcript(self.conn, chat_id, after_seq)
+
+    def day_metrics(self, day_start: float, policy, chats: dict) -> DayMetrics:
+        with self._reading():
+            return day_metrics(self.conn, day_start, self.clock(), policy, chats)
 
     def customer_profile(self, chat_id: str) -> dict:
         """The cached profile for the customer panel (personal numbers as the server masked them)."""

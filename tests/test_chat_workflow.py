@@ -12,6 +12,7 @@ from console.app import AgentConsoleApp
 from local_cache.reference_client import ReferenceApiClient
 from tests.pilot_helpers import type_text, wait_until
 from widgets.chat_list import DEADLINE_STYLES, ChatList
+from widgets.metrics_screen import MetricsScreen
 
 
 class Clock:
@@ -206,3 +207,20 @@ async def test_split_view_two_chats_each_with_its_own_composer(tmp_path, referen
         assert app.side_chat_id is None and not app.query_one("#side-pane").display
     assert [m["text"] for m in reference_backend.messages(first) if m["author"] == "agent"] == ["有的"]
     assert [m["text"] for m in reference_backend.messages(second) if m["author"] == "agent"] == ["正在查询"]
+
+
+async def test_the_metrics_screen_shows_today(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("Emily Carter", "web")
+    reference_backend.customer_says(chat_id, "Hi!")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
+        await type_text(pilot, "Hello Emily")
+        await pilot.press("enter")
+        await pilot.press("ctrl+n")
+        screen = app.screen
+        assert isinstance(screen, MetricsScreen)
+        assert screen.figures.chats == 1 and screen.figures.median_first_response is not None
+        assert len(screen.query_one("#chats-sparkline").data) == 24
+        await pilot.press("escape")
+        assert not isinstance(app.screen, MetricsScreen)

@@ -1,0 +1,53 @@
+"""Chinese text is two terminal cells per character: rows and lines are fitted and wrapped by cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from widgets.chat_list import fit_line
+from widgets.transcript import Transcript
+
+
+@dataclass
+class Entry:
+    key: str
+    author: str
+    text: str
+    created_at: float
+    delivery: str | None = None
+    error: str = ""
+
+
+def test_a_long_chinese_name_is_cut_by_cells_and_the_badge_stays_whole():
+    for width in range(12, 41):
+        line = fit_line(Text("1 欧阳娜娜娜娜娜娜娜娜娜娜娜娜娜娜 · wechat"), Text(" 12 "), width)
+        assert line.cell_len == width
+        assert line.plain.endswith(" 12 ")
+        assert "…" in line.plain
+
+
+def test_short_rows_are_padded_to_the_width():
+    assert fit_line(Text("陈静"), Text("reply 0:05"), 30).plain == "陈静" + " " * 15 + " reply 0:05"
+
+
+class TranscriptApp(App):
+    def compose(self) -> ComposeResult:
+        yield Transcript()
+
+
+async def test_long_chinese_lines_wrap_by_cells_without_splitting_a_character():
+    text = "您好请问这款羽绒服还有M码吗我身高一百六十五公分体重五十公斤" * 6
+    app = TranscriptApp()
+    async with app.run_test(size=(41, 30)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.show([Entry("m1", "customer", text, 1_795_000_000.0)], "林小雨", "Agent")
+        await pilot.pause()
+        width = transcript.scrollable_content_region.width
+        body = [line for line in transcript.plain_lines() if line.startswith("  ")]
+        assert len(body) > 5
+        assert all(cell_len(line) <= width for line in body)
+        assert "".join(line.strip() for line in body) == text, "nothing lost or broken at a line end"
