@@ -40,6 +40,7 @@ from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
 from widgets.customer_panel import CustomerPanel
 from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
+from widgets.i18n import set_language, tr, translate_bindings
 from widgets.inert_text import inert_text
 from widgets.key_hints import key_hints
 from widgets.metrics_screen import MetricsScreen
@@ -118,11 +119,14 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         alerts: str = "both",
         sla: SlaPolicy | None = None,
         keys: dict[str, str] | None = None,
+        language: str = "en",
     ):
+        set_language(language)  # before any widget is made: labels are translated as they are built
         super().__init__()
         self.key_problems = keymap_problems(
             [*self.BINDINGS, *Composer.BINDINGS], editing_keys(), keys or {})
         self.set_keymap(keys or {})
+        translate_bindings(self)
         self.alerts = alerts  # a new chat or a message in a background chat: bell | notify | both | off
         self.sla = sla or SlaPolicy()
         self.load_linter(rule_dirs or [], library_cache)  # the bundled rules, then the team's
@@ -192,9 +196,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.query_one("#composer", Composer).focus()
         self.report_library_problems()
         self.query_one("#key-line", Static).update(key_hints(*(
-            (self.key_display(binding), binding.description) for binding in self.key_line_bindings)))
+            (self.key_display(binding), tr(binding.description)) for binding in self.key_line_bindings)))
         for problem in self.key_problems:
-            self.notify(problem, title="Key remap", severity="warning", timeout=20, markup=False)
+            self.notify(problem, title=tr("Key remap"), severity="warning", timeout=20, markup=False)
         for problem in self.rule_problems[:3]:
             self.notify(str(problem), severity="warning", timeout=10, markup=False)
         self.set_interval(2.0, self.reload_library_if_changed)
@@ -212,7 +216,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     def agent_name(self) -> str:
         if self.sync_status and self.sync_status.agent_name:
             return self.sync_status.agent_name
-        return (self.store.get_meta("agent_name") if self.store else None) or "You"
+        return (self.store.get_meta("agent_name") if self.store else None) or tr("You")
 
     def refresh_chats(self, chat_ids: set[str] | None = None) -> None:
         """Re-read the chat list from the store: every chat, or only `chat_ids` (what a change touched)."""
@@ -243,7 +247,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             self.bell()
         if self.alerts in ("notify", "both"):
             names = ", ".join(chat.customer_name for chat in waking[:3])
-            self.notify(f"New message from {names}" + (" …" if len(waking) > 3 else ""), timeout=4, markup=False)
+            more = " …" if len(waking) > 3 else ""
+            self.notify(tr("New message from {names}", names=names) + more, timeout=4, markup=False)
 
     def show_chat(self, chat_id: str) -> None:
         chat = self.chats.get(chat_id)
@@ -269,7 +274,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             header.append_text(inert_text(f" ({chat.customer_title})"))
         if chat.vip:
             header.append(" VIP", style="bold yellow")
-        details = f"  ·  {chat.channel}  ·  {chat.state.replace('_', ' ')}  ·  {chat.priority}"
+        details = f"  ·  {chat.channel}  ·  {tr(chat.state.replace('_', ' '))}  ·  {tr(chat.priority)}"
         header.append_text(inert_text(details, "dim"))  # server-provided strings are data too
         if header != self._shown_header:  # an update re-lays out the screen: only when it changed
             self._shown_header = header
@@ -282,7 +287,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         rejected = self.store.rejected_items(chat_id)
         if rejected:
             first = rejected[0]
-            what = first.body.get("text") if first.kind == "message" else f"[{first.body.get('type')} action]"
+            what = first.body.get("text") if first.kind == "message" else tr("[{action} action]",
+                                                                             action=first.body.get("type"))
             self.query_one(RejectedBar).show(str(what), first.last_error or "", len(rejected))
         else:
             self.query_one(RejectedBar).show(None)
@@ -327,14 +333,15 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.sync_status = event.status
         self.query_one(StatusBar).show(event.status)
         if newly_refused:
-            self.notify("The backend refused the token. Nothing is lost: messages wait in the outbox.",
+            self.notify(tr("The backend refused the token. Nothing is lost: messages wait in the outbox."),
                         severity="error", timeout=15)
             self.action_sign_in()
 
     @on(SyncCrashed)
     def _sync_crashed(self, event: SyncCrashed) -> None:
         self.notify(
-            f"Sync stopped: {event.error}. Messages stay in the outbox.", severity="error", timeout=30, markup=False
+            tr("Sync stopped: {error}. Messages stay in the outbox.", error=event.error), severity="error", timeout=30,
+            markup=False,
         )
 
     @on(ChatList.Selected)
@@ -347,7 +354,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     def _send(self, event: Composer.SendRequested) -> None:
         chat_id, text, composer = self.chat_of_composer(event.composer), event.text, event.composer
         if chat_id is None:
-            self.notify("Pick a chat first (alt+1…9 or the chat list).", severity="warning")
+            self.notify(tr("Pick a chat first (alt+1…9 or the chat list)."), severity="warning")
             return
 
         def send(override: LintOverride | None) -> None:
@@ -424,7 +431,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             if binding.id and binding.id.startswith("jump_to_chat_") and binding.id != "jump_to_chat_1":
                 continue
             keys = self.key_display(binding)
-            rows.append((keys, binding.description))
-        rows.insert(-1, (self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")), "Command palette"))
-        rows.append(("tab, shift+tab", "Move focus between chat list, transcript and composer"))
+            rows.append((keys, tr(binding.description)))
+        rows.insert(-1, (self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")), tr("Command palette")))
+        rows.append(("tab, shift+tab", tr("Move focus between chat list, transcript and composer")))
         return rows

@@ -8,6 +8,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from console.outbox_actions import PALETTE_ACTIONS
+from widgets.i18n import tr
 from widgets.inert_text import inert
 
 
@@ -20,17 +21,19 @@ class ChatCommands(Provider):
             if chat is not None:
                 # The palette parses command names as markup: a customer's name must stay plain text.
                 commands.append(
-                    (escape(inert(f"Open chat {position}: {chat.customer_name} ({chat.channel})")),
-                     partial(app.show_chat, chat_id), "Switch the transcript and composer to this chat")
+                    (escape(inert(tr("Open chat {position}: {name} ({channel})", position=position,
+                                     name=chat.customer_name, channel=chat.channel))),
+                     partial(app.show_chat, chat_id), tr("Switch the transcript and composer to this chat"))
                 )
         for binding in app.BINDINGS:
             if binding.description and not binding.action.startswith("jump_to_chat"):
                 if app.check_action(binding.action, ()):
                     commands.append(
-                        (binding.description, partial(app.run_action, binding.action), f"key: {binding.key}")
+                        (tr(binding.description), partial(app.run_action, binding.action),
+                         tr("key: {key}", key=binding.key))
                     )
         for description, action in PALETTE_ACTIONS:
-            commands.append((description, partial(app.run_action, action), "applies to the open chat"))
+            commands.append((tr(description), partial(app.run_action, action), tr("applies to the open chat")))
         return commands
 
     async def discover(self) -> Hits:

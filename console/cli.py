@@ -35,7 +35,8 @@ def common_options() -> argparse.ArgumentParser:
                        help="if the profile's store file is damaged, move it aside (never delete it), carry its "
                             "unsent messages over to a fresh store, and go on")
     group.add_argument("--config", metavar="FILE", type=Path, default=argparse.SUPPRESS,
-                       help=f"config file (TOML; keys backend, token, agent, data_dir, library, alerts; default: "
+                       help=f"config file (TOML; keys backend, token, agent, data_dir, library, alerts, language, "
+                            f"[sla], [keys]; default: "
                             f"${CONFIG_ENV} or the platform's user config dir)")
     return parent
 
@@ -233,7 +234,8 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
     try:
         AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),
                         library_cache=settings.search_cache, rule_dirs=settings.rule_dirs(),
-                        alerts=settings.alerts, sla=settings.sla, keys=settings.keys).run()
+                        alerts=settings.alerts, sla=settings.sla, keys=settings.keys,
+                        language=settings.language).run()
     finally:
         if embedded is not None:
             embedded.stop()

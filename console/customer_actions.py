@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from local_cache.backend_client import BackendError
 from widgets.customer_panel import CustomerPanel
+from widgets.i18n import tr
 
 CUSTOMER_BINDINGS = [
     Binding("ctrl+b", "toggle_customer_panel", "Customer", id="toggle_customer_panel", show=False),
@@ -48,11 +49,11 @@ class CustomerActions:
         try:
             profile = await client.customer_profile(chat_id)
         except BackendError as error:
-            self._profile_note = f"Clear numbers need the backend ({error}); still masked."
+            self._profile_note = tr("Clear numbers need the backend ({error}); still masked.", error=error)
             profile = None
         finally:
             await client.aclose()
         if chat_id == self.current_chat_id and self.query_one("#transcript").revealed:
             if profile is not None:
-                self._clear_profile, self._profile_note = (chat_id, profile), "Shown in clear (logged)"
+                self._clear_profile, self._profile_note = (chat_id, profile), tr("Shown in clear (logged)")
             self.show_customer(chat_id)

@@ -19,6 +19,7 @@ from quick_replies.linter import Finding, Linter
 from quick_replies.pii import mask_all
 from widgets.composer import Composer
 from widgets.findings_bar import FindingsBar
+from widgets.i18n import tr
 from widgets.prompt_screen import ConfirmScreen, PromptScreen
 from widgets.transcript import Transcript
 
@@ -49,8 +50,8 @@ class LintActions:
                 risks = [f for f in self.linter.lint(text, "incoming") if f.category == "high_risk"]
                 if risks and first_risk is None:
                     first_risk = (risks[0].rule, mask_all(text[max(0, risks[0].start - 20):risks[0].end + 20]))
-                    self.notify(f"High-risk message: {risks[0].message}", severity="error", timeout=20,
-                                markup=False)
+                    self.notify(tr("High-risk message: {message}", message=risks[0].message), severity="error",
+                                timeout=20, markup=False)
             self.store.record_risk_check(chat_id, messages[-1][0], *(first_risk or (None, None)))
             marked = marked or first_risk is not None
         return marked
@@ -66,7 +67,7 @@ class LintActions:
         self.store.record_pii_reveal(self.current_chat_id)
         transcript.set_revealed(True)
         self.reveal_customer(self.current_chat_id)
-        self.notify("Personal data shown in clear for this chat (logged). f9 hides it again.", timeout=8)
+        self.notify(tr("Personal data shown in clear for this chat (logged). f9 hides it again."), timeout=8)
 
     def on_composer_findings_changed(self, event: Composer.FindingsChanged) -> None:
         bar = "#side-findings" if event.composer.id == "side-composer" else "#findings-bar"
@@ -79,12 +80,13 @@ class LintActions:
         warnings = [finding for finding in findings if finding.level == "warning"]
         if errors:
             self.push_screen(
-                PromptScreen(f"Not sent: {summary(text, errors)}. Fix it (ctrl+t, ctrl+g), or type why it must go "
-                             "as it is — the reason is recorded with the message.", placeholder="reason"),
+                PromptScreen(tr("Not sent: {summary}. Fix it (ctrl+t, ctrl+g), or type why it must go as it is — "
+                                "the reason is recorded with the message.", summary=summary(text, errors)),
+                             placeholder=tr("reason")),
                 lambda reason: send(LintOverride(reason, [f.as_json() for f in errors])) if reason else None,
             )
         elif warnings:
-            self.push_screen(ConfirmScreen(f"Send with {summary(text, warnings)}?"),
+            self.push_screen(ConfirmScreen(tr("Send with {summary}?", summary=summary(text, warnings))),
                              lambda yes: send(None) if yes else None)
         else:
             send(None)
@@ -100,5 +102,5 @@ def masked_preview(chat: ChatSummary) -> ChatSummary:
 
 def summary(text: str, findings: list[Finding]) -> str:
     first = findings[0]
-    more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    more = tr(" (and {count} more)", count=len(findings) - 1) if len(findings) > 1 else ""
     return f"{first.message} — “{text[first.start:first.end]}”{more}"

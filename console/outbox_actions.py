@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from widgets.i18n import tr
 from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
 
 REJECTED_ITEM_BINDINGS = [
@@ -73,7 +74,7 @@ class OutboxActions:
             return
         composer = self.query_one("#composer")
         if composer.text.strip():
-            self.notify("The composer has text: send or clear it first, then edit.", severity="warning")
+            self.notify(tr("The composer has text: send or clear it first, then edit."), severity="warning")
             return
         composer.text = item.body["text"]
         composer.move_cursor(composer.document.end)  # ready to add to it
@@ -91,15 +92,17 @@ class OutboxActions:
                 self.store.discard(item.id)
                 self._after_outbox_change()
 
-        what = item.body.get("text") if item.kind == "message" else f"the {item.body.get('type')} action"
-        self.push_screen(ConfirmScreen(f"Discard “{' '.join(str(what).split())[:60]}” for good?"), decided)
+        what = item.body.get("text") if item.kind == "message" else tr("the {action} action",
+                                                                          action=item.body.get("type"))
+        self.push_screen(ConfirmScreen(tr("Discard “{what}” for good?", what=" ".join(str(what).split())[:60])),
+                         decided)
 
     # --- chat actions through the outbox ----------------------------------------------------------------------
 
     def _queue_action(self, action: dict, chat_id: str | None = None) -> None:
         chat_id = chat_id or self.active_chat_id
         if chat_id is None:
-            self.notify("Pick a chat first.", severity="warning")
+            self.notify(tr("Pick a chat first."), severity="warning")
             return
         self.store.enqueue_action(chat_id, action)
         self._after_outbox_change()
@@ -113,7 +116,7 @@ class OutboxActions:
     def _target_chat(self) -> str | None:
         """The chat an action applies to, fixed when its key is pressed (a dialog takes the focus after)."""
         if self.active_chat_id is None:
-            self.notify("Pick a chat first.", severity="warning")
+            self.notify(tr("Pick a chat first."), severity="warning")
         return self.active_chat_id
 
     def action_close_chat(self) -> None:
@@ -126,7 +129,8 @@ class OutboxActions:
                 self._queue_action(self._with_tags(chat_id, resolution), chat_id)
                 self._queue_action({"type": "close"}, chat_id)
 
-        self.push_screen(PromptScreen(f"Close this chat. Resolution tag ({RESOLUTIONS}):", placeholder="resolved",
+        self.push_screen(PromptScreen(tr("Close this chat. Resolution tag ({choices}):", choices=RESOLUTIONS),
+                                      placeholder="resolved",
                                       default="resolved"), chosen)
 
     def action_choose_priority(self) -> None:
@@ -137,7 +141,8 @@ class OutboxActions:
             if priority:
                 self._queue_action({"type": "priority", "priority": priority}, chat_id)
 
-        self.push_screen(ChoiceScreen("Priority of this chat:", PRIORITY_CHOICES), chosen)
+        choices = [(key, value, tr(label)) for key, value, label in PRIORITY_CHOICES]
+        self.push_screen(ChoiceScreen(tr("Priority of this chat:"), choices), chosen)
 
     def action_set_priority(self, priority: str) -> None:
         self._queue_action({"type": "priority", "priority": priority})
@@ -151,20 +156,20 @@ class OutboxActions:
                 to, _, note = target.partition(":")
                 self._queue_action({"type": "transfer", "to": to.strip(), "note": note.strip()}, chat_id)
 
-        self.push_screen(PromptScreen("Transfer to (agent or team), optionally ': note'",
+        self.push_screen(PromptScreen(tr("Transfer to (agent or team), optionally ': note'"),
                                       placeholder="refund-team: customer wants a callback"), chosen)
 
     def action_escalate_chat(self) -> None:
         """One key: the chat goes to the safety team as urgent, with why; the transcript stays with it."""
         chat = self.chats.get(self.active_chat_id) if self.active_chat_id else None
         if chat is None:
-            self.notify("Pick a chat first.", severity="warning")
+            self.notify(tr("Pick a chat first."), severity="warning")
             return
-        reason = f"high risk ({chat.high_risk})" if chat.high_risk else "high risk (agent's judgement)"
+        reason = f"high risk ({chat.high_risk})" if chat.high_risk else "high risk (agent's judgement)"  # for the team
         self._queue_action({"type": "priority", "priority": "urgent"}, chat.id)
         self._queue_action(self._with_tags(chat.id, "high-risk"), chat.id)
         self._queue_action({"type": "transfer", "to": SAFETY_QUEUE, "note": reason}, chat.id)
-        self.notify(f"Escalated to {SAFETY_QUEUE}: {reason}.", markup=False)
+        self.notify(tr("Escalated to {queue}: {reason}.", queue=SAFETY_QUEUE, reason=reason), markup=False)
 
     def action_tag_chat(self) -> None:
         if (chat_id := self._target_chat()) is None:
@@ -175,7 +180,7 @@ class OutboxActions:
                 new_tags = (t.strip() for t in tags.split(",") if t.strip())
                 self._queue_action(self._with_tags(chat_id, *new_tags), chat_id)
 
-        self.push_screen(PromptScreen("Add tags, comma-separated", placeholder="refund, vip"), chosen)
+        self.push_screen(PromptScreen(tr("Add tags, comma-separated"), placeholder="refund, vip"), chosen)
 
     # --- signing in again ----------------------------------------------------------------------------------------
 
@@ -183,6 +188,6 @@ class OutboxActions:
         def chosen(token: str | None) -> None:
             if token:
                 self.sync.engine.replace_token(token)
-                self.notify("New token in use; sync resumes.")
+                self.notify(tr("New token in use; sync resumes."))
 
-        self.push_screen(PromptScreen("The backend refused the token. Paste a new one:", password=True), chosen)
+        self.push_screen(PromptScreen(tr("The backend refused the token. Paste a new one:"), password=True), chosen)

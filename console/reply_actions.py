@@ -12,6 +12,7 @@ from quick_replies.library_editing import LibraryEditError
 from quick_replies.pinyin_readings import is_cjk
 from quick_replies.placeholders import unfilled_in
 from widgets.composer import Composer
+from widgets.i18n import tr
 from widgets.prompt_screen import ConfirmScreen
 from widgets.reply_form import ReplyDraft, ReplyForm
 from widgets.reply_panel import ReplyPanel
@@ -33,7 +34,7 @@ class ReplyActions:
     def placeholder_values(self) -> dict[str, str]:
         target = self.chat_of_composer(self._reply_target) if self._reply_target else self.active_chat_id
         chat = self.chats.get(target) if target else None
-        values = {"agent.name": self.agent_name if self.agent_name != "You" else ""}
+        values = {"agent.name": self.agent_name if self.agent_name != tr("You") else ""}
         if chat is not None:
             values.update({
                 "customer.name": chat.customer_name,
@@ -63,19 +64,19 @@ class ReplyActions:
     def action_save_as_reply(self) -> None:
         body = self.query_one("#composer", Composer).text.strip()
         if not body:
-            self.notify("Write the reply in the composer first, then save it (ctrl+s).", severity="warning")
+            self.notify(tr("Write the reply in the composer first, then save it (ctrl+s)."), severity="warning")
             return
         draft = ReplyDraft(title=" ".join(body.split())[:20], shortcut="", folder=PERSONAL_FOLDER, tags=(),
                            body=body)
-        self.push_screen(ReplyForm("Save as a quick reply", draft, lambda d: self._save_reply("", d)))
+        self.push_screen(ReplyForm(tr("Save as a quick reply"), draft, lambda d: self._save_reply("", d)))
 
     def edit_reply(self, key: str) -> None:
         reply = self.replies.library.replies.get(key)
         if reply is None:
-            self.notify("FAQ entries are edited in their library files.", severity="warning")
+            self.notify(tr("FAQ entries are edited in their library files."), severity="warning")
             return
         draft = ReplyDraft(reply.title, reply.shortcut, reply.folder, reply.tags, reply.body)
-        self.push_screen(ReplyForm(f"Edit “{reply.title}”", draft, lambda d: self._save_reply(key, d)))
+        self.push_screen(ReplyForm(tr("Edit “{title}”", title=reply.title), draft, lambda d: self._save_reply(key, d)))
 
     def _save_reply(self, key: str, draft: ReplyDraft) -> str | None:
         if not draft.title or not draft.body:
@@ -89,8 +90,8 @@ class ReplyActions:
         except (LibraryEditError, OSError) as error:
             return str(error)
         self.replies.reload()
-        code = f" as /{saved.shortcut}" if saved.shortcut else ""
-        self.notify(f"Saved “{saved.title}”{code}.", markup=False)
+        code = tr(" as /{code}", code=saved.shortcut) if saved.shortcut else ""
+        self.notify(tr("Saved “{title}”{code}.", title=saved.title, code=code), markup=False)
         return None
 
     def delete_reply(self, key: str) -> None:
@@ -107,9 +108,9 @@ class ReplyActions:
                 self.notify(str(error), severity="error", markup=False)
                 return
             self.replies.reload()
-            self.notify(f"Deleted “{reply.title}”.", markup=False)
+            self.notify(tr("Deleted “{title}”.", title=reply.title), markup=False)
 
-        self.push_screen(ConfirmScreen(f"Delete the quick reply “{reply.title}”?"), decided)
+        self.push_screen(ConfirmScreen(tr("Delete the quick reply “{title}”?", title=reply.title)), decided)
 
     # Named, not @on: Textual collects @on handlers only from classes it creates, not from mixins.
     def on_composer_replies_requested(self, event: Composer.RepliesRequested) -> None:
@@ -124,8 +125,8 @@ class ReplyActions:
         self.store.record_reply_use(key)
         if filled.unfilled:
             names = ", ".join("{" + u.name + "}" for u in filled.unfilled)
-            self.notify(f"Fill in {names} before sending (selected in the composer).", severity="warning",
-                        markup=False)
+            self.notify(tr("Fill in {names} before sending (selected in the composer).", names=names),
+                        severity="warning", markup=False)
 
     def expand_shortcut_code(self, code: str) -> tuple[str, list[tuple[int, int]]] | None:
         doc = self.replies.by_shortcut(code)
@@ -142,25 +143,26 @@ class ReplyActions:
             return False
         names = ", ".join(text[u.start:u.end] for u in unfilled)
         self.push_screen(
-            ConfirmScreen(f"The message still contains {names}. Send it as it is?"),
+            ConfirmScreen(tr("The message still contains {names}. Send it as it is?", names=names)),
             lambda yes: send() if yes else None,
         )
         return True
 
     def reload_library_if_changed(self) -> None:
         if self.replies.reload_if_changed():
-            self.report_library_problems(prefix="Quick replies reloaded. ")
+            self.report_library_problems(prefix=tr("Quick replies reloaded. "))
 
     def report_library_problems(self, prefix: str = "") -> None:
         flagged = self.replies.flagged()
         if flagged:
             title, level, message = flagged[0]
-            more = f" (+{len(flagged) - 1} more)" if len(flagged) > 1 else ""
-            self.notify(f"Quick reply “{title}” breaks a phrase rule ({level}): {message}{more}",
+            more = tr(" (+{count} more)", count=len(flagged) - 1) if len(flagged) > 1 else ""
+            self.notify(tr("Quick reply “{title}” breaks a phrase rule ({level}): {message}", title=title,
+                           level=tr(level), message=message) + more,
                         severity="warning", timeout=10, markup=False)
         problems = self.replies.library.problems
         if problems:
-            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            more = tr(" (+{count} more)", count=len(problems) - 1) if len(problems) > 1 else ""
             self.notify(f"{prefix}{problems[0]}{more}", severity="warning", timeout=10, markup=False)
         elif prefix:
             self.notify(prefix.strip())

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from widgets.composer import Composer
+from widgets.i18n import tr
 from widgets.inert_text import inert_text
 from widgets.transcript import Transcript
 
@@ -49,7 +50,7 @@ class SplitActions:
             return
         chat_ids = self.query_one("#chat-list").chat_ids
         if self.current_chat_id is None or len(chat_ids) < 2:
-            self.notify("Split view needs two chats.", severity="warning")
+            self.notify(tr("Split view needs two chats."), severity="warning")
             return
         pinned = self.current_chat_id
         position = chat_ids.index(pinned)
@@ -69,7 +70,7 @@ class SplitActions:
             composer.load_text(self.store.draft(chat_id))
             composer.move_cursor(composer.document.end)
         header = inert_text(chat.customer_name, "bold")
-        header.append_text(inert_text(f"  ·  {chat.channel}  ·  {chat.state.replace('_', ' ')}", "dim"))
+        header.append_text(inert_text(f"  ·  {chat.channel}  ·  {tr(chat.state.replace('_', ' '))}", "dim"))
         self.query_one("#side-header", Static).update(header)
         self.query_one("#side-transcript", Transcript).show(self.transcript_entries(chat_id), chat.customer_name,
                                                              self.agent_name)

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from widgets.i18n import tr
 from widgets.inert_text import inert_text
 
 DEADLINE_STYLES = {"calm": "green", "warning": "bold black on yellow", "breached": "bold white on red"}
@@ -52,11 +53,14 @@ def format_waiting(seconds: float) -> str:
 def countdown(chat: ChatRow, deadline: DeadlineRow | None, now: float) -> Text:
     """`reply 0:12`: time left to answer; `urgent 4:31`: to handle at that priority; `late` once breached."""
     if deadline is None:
-        return Text(chat.state.replace("_", " ") if chat.state != "in_progress" else "", style="dim")
-    label = deadline.label
+        return Text(tr(chat.state.replace("_", " ")) if chat.state != "in_progress" else "", style="dim")
+    label = tr(deadline.label)
     status = deadline.status(now)
     left = deadline.due - now
-    shown = f"{label} late {format_waiting(-left)}" if status == "breached" else f"{label} {format_waiting(left)}"
+    if status == "breached":
+        shown = tr("{label} late {time}", label=label, time=format_waiting(-left))
+    else:
+        shown = f"{label} {format_waiting(left)}"
     return Text(shown, style=DEADLINE_STYLES[status])
 
 
@@ -68,7 +72,7 @@ def chat_row_parts(position: int, chat: ChatRow, deadline: DeadlineRow | None, n
     if chat.vip:
         name.append(" VIP", style="bold yellow")
     if chat.high_risk:
-        name.append(" ⚠ high risk", style="bold white on red")
+        name.append(tr(" ⚠ high risk"), style="bold white on red")
     name.append_text(inert_text(f" · {chat.channel}", "dim"))
     badge = Text(f" {chat.unread} ", style="bold reverse") if chat.unread else Text("")
 

@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
+from widgets.i18n import translate_bindings
+
 # A shortcut code right before the cursor, at the start of the text or after a space: "/tk", "好的 /tk".
 SHORTCUT_BEFORE_CURSOR = re.compile(r"(?:^|(?<=\s))/([A-Za-z0-9_-]{1,20})$")
 
@@ -69,6 +71,7 @@ class Composer(TextArea):
 
     def __init__(self, **kwargs):
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
+        translate_bindings(self)
         # Set by the app: the text a shortcut code expands to (placeholders filled), or None if unknown.
         self.expand_shortcut: Callable[[str], tuple[str, list[tuple[int, int]]] | None] | None = None
         # Set by the app: the phrase linter's findings for a text.

@@ -12,9 +12,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from widgets.i18n import tr
 from widgets.inert_text import inert_text
 
-NUMBER_LABELS = (("phone", "Phone"), ("id_number", "ID card"), ("bank_card", "Bank card"))
+NUMBER_LABELS = (("phone", "Phone"), ("id_number", "ID card"), ("bank_card", "Bank card"))  # tr() at use
 
 
 class CustomerRow(Protocol):
@@ -35,24 +36,24 @@ def customer_card(chat: CustomerRow, profile: dict, revealed: bool, note: str = 
     name = inert_text(chat.customer_name, "bold")
     if chat.vip:
         name.append(" VIP", style="bold yellow")
-    card.add_row("Customer", name)
+    card.add_row(tr("Customer"), name)
     if chat.customer_title:
-        card.add_row("Address as", inert_text(chat.customer_title))
-    card.add_row("Channel", inert_text(chat.channel))
-    card.add_row("Priority", inert_text(chat.priority))
-    card.add_row("Tags", inert_text(", ".join(chat.tags) or "—"))
+        card.add_row(tr("Address as"), inert_text(chat.customer_title))
+    card.add_row(tr("Channel"), inert_text(chat.channel))
+    card.add_row(tr("Priority"), inert_text(tr(chat.priority)))
+    card.add_row(tr("Tags"), inert_text(", ".join(chat.tags) or "—"))
     for key, label in NUMBER_LABELS:
         if profile.get(key):
             value = inert_text(str(profile[key]), "bold red" if revealed else "")
-            card.add_row(label, value)
+            card.add_row(tr(label), value)
     if note:
         card.add_row("", inert_text(note, "italic"))
     orders = [order for order in profile.get("orders") or () if isinstance(order, dict)][:5]
     card.add_row("", "")
-    card.add_row("Orders", Text("none on record", style="dim") if not orders else "")
+    card.add_row(tr("Orders"), Text(tr("none on record"), style="dim") if not orders else "")
     for order in orders:
         line = inert_text(str(order.get("id", "")), "bold")
-        line.append_text(inert_text(f"  {order.get('status', '')}", "cyan"))
+        line.append_text(inert_text(f"  {tr(str(order.get('status', '')))}", "cyan"))
         details = " · ".join(str(order[field]) for field in ("item", "amount") if order.get(field) not in (None, ""))
         if details:
             line.append_text(inert_text(f"\n{details}", "dim"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from widgets.i18n import tr
 from widgets.inert_text import inert_text
 from widgets.key_hints import key_hints
 
@@ -36,6 +37,6 @@ class FindingsBar(Static):
             lines.append("\n")
         if len(findings) > SHOWN:
             lines.append(f"… and {len(findings) - SHOWN} more\n", style="dim")
-        lines.append_text(key_hints(("ctrl+t", "use suggestion"), ("ctrl+g", "mask personal data"),
-                                    ("enter", "send (errors need a reason)")))
+        lines.append_text(key_hints(("ctrl+t", tr("use suggestion")), ("ctrl+g", tr("mask personal data")),
+                                    ("enter", tr("send (errors need a reason)"))))
         self.update(lines)

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from widgets.i18n import tr, translate_bindings
+
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
@@ -23,6 +25,7 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, rows: Iterable[tuple[str, str]]):
         super().__init__()
+        translate_bindings(self)
         self._rows = list(rows)
 
     def compose(self) -> ComposeResult:
@@ -32,5 +35,5 @@ class HelpScreen(ModalScreen[None]):
         for keys, description in self._rows:
             table.add_row(keys, description)
         with VerticalScroll():
-            yield Static("[b]agent-console keys[/b]  (Esc closes)\n")
+            yield Static(tr("[b]agent-console keys[/b]  (Esc closes)") + "\n")
             yield Static(table)

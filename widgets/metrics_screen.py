@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Sparkline, Static
 
+from widgets.i18n import tr, translate_bindings
+
 
 class Figures(Protocol):
     """local_cache.metrics.DayMetrics fits."""
@@ -31,22 +33,22 @@ def duration(seconds: float | None) -> str:
         return "—"
     seconds = int(round(seconds))
     if seconds < 60:
-        return f"{seconds} s"
+        return tr("{s} s", s=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return tr("{m} min {s} s", m=seconds // 60, s=f"{seconds % 60:02d}")
+    return tr("{h} h {m} min", h=seconds // 3600, m=f"{seconds % 3600 // 60:02d}")
 
 
 def figures_table(figures: Figures, first_response_limit: float) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim")
     table.add_column(style="bold")
-    table.add_row("Chats today", str(figures.chats))
-    table.add_row("Median first response", f"{duration(figures.median_first_response)}"
-                                            f"  (standard {duration(first_response_limit)})")
-    table.add_row("SLA breaches", f"{figures.reply_breaches + figures.handling_breaches}  "
-                                  f"(reply {figures.reply_breaches}, handling {figures.handling_breaches})")
-    table.add_row("Average handling time", duration(figures.average_handling))
+    table.add_row(tr("Chats today"), str(figures.chats))
+    table.add_row(tr("Median first response"), duration(figures.median_first_response) + tr(
+        "  (standard {limit})", limit=duration(first_response_limit)))
+    table.add_row(tr("SLA breaches"), f"{figures.reply_breaches + figures.handling_breaches}  " + tr(
+        "(reply {reply}, handling {handling})", reply=figures.reply_breaches, handling=figures.handling_breaches))
+    table.add_row(tr("Average handling time"), duration(figures.average_handling))
     return table
 
 
@@ -63,15 +65,16 @@ class MetricsScreen(ModalScreen[None]):
 
     def __init__(self, figures: Figures, first_response_limit: float):
         super().__init__()
+        translate_bindings(self)
         self.figures, self._limit = figures, first_response_limit
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("[b]Today[/b]  (Esc closes)\n")
+            yield Static(tr("[b]Today[/b]  (Esc closes)") + "\n")
             yield Static(figures_table(self.figures, self._limit), id="figures")
-            yield Label("\nChats per hour (0–23 h)")
+            yield Label("\n" + tr("Chats per hour (0–23 h)"))
             yield Sparkline(list(self.figures.chats_by_hour), id="chats-sparkline")
-            yield Label("SLA breaches per hour")
+            yield Label(tr("SLA breaches per hour"))
             yield Sparkline(list(self.figures.breaches_by_hour), id="breaches-sparkline")
-            yield Label("Median first response per hour")
+            yield Label(tr("Median first response per hour"))
             yield Sparkline(list(self.figures.first_response_by_hour), id="response-sparkline")

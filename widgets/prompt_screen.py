@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from widgets.i18n import tr, translate_bindings
+
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
@@ -25,6 +27,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def __init__(self, question: str, *, placeholder: str = "", password: bool = False, default: str | None = None):
         super().__init__()
+        translate_bindings(self)
         self._question, self._placeholder, self._password = question, placeholder, password
         self._default = default  # what an empty Enter means
 
@@ -49,12 +52,13 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, question: str):
         super().__init__()
+        translate_bindings(self)
         self._question = question
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self._question, markup=False)
-            yield Label("y = yes   n / Esc = no")
+            yield Label(tr("y = yes   n / Esc = no"))
 
 
 class ChoiceScreen(ModalScreen[str | None]):
@@ -66,12 +70,13 @@ class ChoiceScreen(ModalScreen[str | None]):
     def __init__(self, question: str, choices: list[tuple[str, str, str]]):
         """`choices`: (key, value, label) each."""
         super().__init__()
+        translate_bindings(self)
         self._question, self._choices = question, choices
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self._question, markup=False)
-            yield Label("   ".join(f"{key} = {label}" for key, _, label in self._choices) + "   Esc = cancel",
+            yield Label("   ".join(f"{key} = {label}" for key, _, label in self._choices) + tr("   Esc = cancel"),
                         markup=False)
 
     def on_key(self, event) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from widgets.i18n import tr
 from widgets.inert_text import inert_text
 from widgets.key_hints import key_hints
 
@@ -19,13 +20,13 @@ class RejectedBar(Static):
         self.display = text is not None
         if text is None:
             return
-        line = Text("✗ not delivered", style="bold red")
+        line = Text(tr("✗ not delivered"), style="bold red")
         if count > 1:
-            line.append(f" (1 of {count})", style="red")
+            line.append(tr(" (1 of {count})", count=count), style="red")
         line.append(": ")
         line.append_text(inert_text(" ".join(text.split())[:80]))
         if reason:
             line.append_text(inert_text(f" — {reason}", "dim"))
         line.append("\n")
-        line.append_text(key_hints(("f5", "resend"), ("f4", "edit and resend"), ("f8", "discard")))
+        line.append_text(key_hints(("f5", tr("resend")), ("f4", tr("edit and resend")), ("f8", tr("discard"))))
         self.update(line)

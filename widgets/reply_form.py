@@ -15,6 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
+from widgets.i18n import translate_bindings
+
 
 @dataclass(frozen=True)
 class ReplyDraft:
@@ -41,6 +43,7 @@ class ReplyForm(ModalScreen[bool]):
 
     def __init__(self, heading: str, draft: ReplyDraft, save: Callable[[ReplyDraft], str | None]):
         super().__init__()
+        translate_bindings(self)
         self._heading, self._draft, self._save = heading, draft, save
 
     def compose(self) -> ComposeResult:

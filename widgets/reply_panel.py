@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from widgets.i18n import tr, translate_bindings
 from widgets.inert_text import inert
 
 
@@ -70,6 +71,7 @@ class ReplyPanel(ModalScreen[tuple[str, str] | None]):
 
     def __init__(self, search: Callable[[str], list[ReplyResult]], query: str = ""):
         super().__init__()
+        translate_bindings(self)
         self._search = search
         self._initial_query = query
         self._results: list[ReplyResult] = []
@@ -110,7 +112,7 @@ class ReplyPanel(ModalScreen[tuple[str, str] | None]):
             options.add_option(Option(line, id=result.key))
         if self._results:
             options.highlighted = 0
-        count = f"{len(self._results)} result(s)" if query.strip() else "type to search"
+        count = tr("{count} result(s)", count=len(self._results)) if query.strip() else tr("type to search")
         self.query_one("#count", Static).update(count)
         self._show_preview()
 

@@ -8,6 +8,7 @@ from typing import Protocol
 from rich.text import Text
 from textual.widgets import Static
 
+from widgets.i18n import tr
 from widgets.inert_text import inert
 
 
@@ -26,24 +27,24 @@ class SyncState(Protocol):
 def status_text(status: SyncState | None) -> Text:
     text = Text()
     if status is None or status.online is None:
-        text.append("○ connecting…", style="yellow")
+        text.append(tr("○ connecting…"), style="yellow")
     elif status.online:
-        text.append("● online", style="bold green")
+        text.append(tr("● online"), style="bold green")
     else:
         since = datetime.fromtimestamp(status.since).strftime("%H:%M:%S")
-        text.append(f"○ offline since {since}", style="bold red")
+        text.append(tr("○ offline since {since}", since=since), style="bold red")
     if status is None:
         return text
     text.append("  │  ", style="dim")
-    text.append(f"outbox {status.outbox_depth}", style="bold yellow" if status.outbox_depth else "")
+    text.append(tr("outbox {depth}", depth=status.outbox_depth), style="bold yellow" if status.outbox_depth else "")
     if status.pushed_elsewhere:
-        text.append(" (sent by another process)", style="dim")
+        text.append(tr(" (sent by another process)"), style="dim")
     if status.agent_name:
         text.append("  │  ", style="dim")
         text.append(inert(status.agent_name), style="bold")
     if status.auth_required:
         text.append("  │  ", style="dim")
-        text.append("sign-in needed: ctrl+p → Sign in again", style="bold red")
+        text.append(tr("sign-in needed: ctrl+p → Sign in again"), style="bold red")
     elif status.online is False and status.detail:
         text.append("  │  ", style="dim")
         text.append(inert(status.detail), style="dim")

@@ -14,6 +14,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from widgets.i18n import tr
 from widgets.inert_text import inert_text
 
 DELIVERY_MARKS = {
@@ -193,13 +194,13 @@ class Transcript(ScrollView, can_focus=True):
             return [self._strip(line, console) for line in body.wrap(console, width)] + [Strip.blank(width)]
         header = Text()
         if entry.author == "customer":
-            header.append_text(inert_text(self._customer_name or "Customer", "bold cyan"))
+            header.append_text(inert_text(self._customer_name or tr("Customer"), "bold cyan"))
         else:
-            header.append_text(inert_text(self._agent_name or "You", "bold green"))
+            header.append_text(inert_text(self._agent_name or tr("You"), "bold green"))
         header.append(f"  {clock_time(entry.created_at)}", style="dim")
         if entry.delivery in DELIVERY_MARKS:
             label, style = DELIVERY_MARKS[entry.delivery]
-            header.append(f"  {label}", style=style)
+            header.append(f"  {tr(label)}", style=style)
             if entry.delivery == "rejected" and entry.error:
                 header.append_text(inert_text(f": {entry.error}", style))
         shown = entry.text
