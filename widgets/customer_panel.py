@@ -69,7 +69,8 @@ class CustomerPanel(Static):
     _shown = None
 
     def show(self, chat: CustomerRow | None, profile: dict, revealed: bool = False, note: str = "") -> None:
-        shown = (chat, repr(profile), revealed, note)
+        shown = (chat and (chat.customer_name, chat.customer_title, chat.vip, chat.channel, chat.priority, chat.tags),
+                 repr(profile), revealed, note)
         if shown == self._shown:  # an update re-lays out the screen: not for every message that arrives
             return
         self._shown = shown
