@@ -224,3 +224,15 @@ async def test_the_metrics_screen_shows_today(tmp_path, reference_backend):
         assert len(screen.query_one("#chats-sparkline").data) == 24
         await pilot.press("escape")
         assert not isinstance(app.screen, MetricsScreen)
+
+
+async def test_a_reveal_offline_keeps_the_panel_masked_and_says_why(tmp_path, reference_backend, fault_proxy):
+    chat_id = reference_backend.open_chat("王建国", "wechat", phone="13912345678")
+    reference_backend.customer_says(chat_id, "在吗")
+    app = make_app(tmp_path, fault_proxy.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: "139****5678" in panel_text(app), "the masked phone")
+        fault_proxy.refuse()
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: "need the backend" in " ".join(panel_text(app).split()), "the reason")
+        assert "13912345678" not in panel_text(app) and "139****5678" in panel_text(app)

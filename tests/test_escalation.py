@@ -27,3 +27,25 @@ async def test_f12_escalates_with_the_reason_and_keeps_the_transcript(tmp_path, 
         chat = server_chat(reference_backend, chat_id)
         assert (chat["state"], chat["priority"]) == ("transferred", "urgent")
         assert [m["text"] for m in reference_backend.messages(chat_id)][-2:] == ["杯子碎了，我要退款", "我不想活了"]
+
+
+async def test_f12_offline_queues_the_escalation_and_it_lands_when_the_backend_returns(
+    tmp_path, reference_backend, fault_proxy
+):
+    from tests.test_chat_workflow import make_app as app_at
+
+    chat_id = reference_backend.open_chat("陈静", "web")
+    reference_backend.customer_says(chat_id, "我不想活了")
+    app = app_at(tmp_path, fault_proxy.url, reference_backend.token)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: chat_id in app.chats and app.chats[chat_id].high_risk, "the mark")
+        fault_proxy.refuse()
+        await wait_until(pilot, lambda: app.sync_status.online is False, "offline")
+        await pilot.press("f12")
+        assert (app.chats[chat_id].state, app.chats[chat_id].priority) == ("transferred", "urgent")
+        assert app.chats[chat_id].tags == ("high-risk",)
+        assert server_chat(reference_backend, chat_id)["state"] == "opened", "nothing reached the backend yet"
+        fault_proxy.restore()
+        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the outbox to drain", timeout=30)
+    chat = server_chat(reference_backend, chat_id)
+    assert (chat["state"], chat["priority"], chat["tags"]) == ("transferred", "urgent", ["high-risk"])
