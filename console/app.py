@@ -35,13 +35,13 @@ from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
 from quick_replies.library import STARTER_DIR
 from quick_replies.pii import mask_all
+from widgets.chat_header import ChatHeader
 from widgets.chat_list import ChatList
 from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
 from widgets.customer_panel import CustomerPanel
 from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
 from widgets.i18n import set_language, tr, translate_bindings
-from widgets.inert_text import inert_text
 from widgets.key_hints import key_hints
 from widgets.metrics_screen import MetricsScreen
 from widgets.rejected_bar import RejectedBar
@@ -143,7 +143,6 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.sync_status: SyncStatus | None = None
         self.chats: dict[str, ChatSummary] = {}  # by id, as last read from the store
         self._showing_rejected_keys = False
-        self._shown_header = None
         self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
 
     # --- layout and lifecycle ------------------------------------------------------------------------------
@@ -152,13 +151,13 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         with Horizontal(id="main"):
             yield ChatList(self._clock, id="chat-list")
             with Vertical(id="conversation"):
-                yield Static(id="chat-header")
+                yield ChatHeader(id="chat-header")
                 yield Transcript(id="transcript")
                 yield RejectedBar(id="rejected-bar")
                 yield FindingsBar(id="findings-bar")
                 yield Composer(id="composer")
             with Vertical(id="side-pane"):
-                yield Static(id="side-header")
+                yield ChatHeader(id="side-header")
                 yield Transcript(id="side-transcript")
                 yield FindingsBar(id="side-findings")
                 yield Composer(id="side-composer")
@@ -269,16 +268,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             self.store.mark_read(chat_id)
             self.refresh_chats({chat_id})
             chat = self.chats[chat_id]
-        header = inert_text(chat.customer_name, "bold")
-        if chat.customer_title:
-            header.append_text(inert_text(f" ({chat.customer_title})"))
-        if chat.vip:
-            header.append(" VIP", style="bold yellow")
-        details = f"  ·  {chat.channel}  ·  {tr(chat.state.replace('_', ' '))}  ·  {tr(chat.priority)}"
-        header.append_text(inert_text(details, "dim"))  # server-provided strings are data too
-        if header != self._shown_header:  # an update re-lays out the screen: only when it changed
-            self._shown_header = header
-            self.query_one("#chat-header", Static).update(header)
+        self.query_one("#chat-header", ChatHeader).show(chat)
         transcript = self.query_one("#transcript", Transcript)
         transcript.show(self.transcript_entries(chat_id), chat.customer_name, self.agent_name)
         self.show_customer(chat_id)

@@ -9,11 +9,10 @@ focus. A mixin of the App.
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.widgets import Static
 
+from widgets.chat_header import ChatHeader
 from widgets.composer import Composer
 from widgets.i18n import tr
-from widgets.inert_text import inert_text
 from widgets.transcript import Transcript
 
 SPLIT_BINDINGS = [
@@ -69,9 +68,7 @@ class SplitActions:
             self.side_chat_id = chat_id
             composer.load_text(self.store.draft(chat_id))
             composer.move_cursor(composer.document.end)
-        header = inert_text(chat.customer_name, "bold")
-        header.append_text(inert_text(f"  ·  {chat.channel}  ·  {tr(chat.state.replace('_', ' '))}", "dim"))
-        self.query_one("#side-header", Static).update(header)
+        self.query_one("#side-header", ChatHeader).show(chat)
         self.query_one("#side-transcript", Transcript).show(self.transcript_entries(chat_id), chat.customer_name,
                                                              self.agent_name)
 
