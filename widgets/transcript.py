@@ -6,6 +6,7 @@ Each message is wrapped once per width (by terminal cells, so CJK text wraps cor
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
@@ -80,19 +81,30 @@ class Transcript(ScrollView, can_focus=True):
             self._relayout(follow=True)
             return
         # Keep the laid-out entries up to the first one that changed (usually: all of them).
-        keep = 0
-        limit = min(len(entries), len(self._entries))
-        while keep < limit and self._same(entries[keep], self._entries[keep]):
-            keep += 1
+        keep = self._unchanged_prefix(entries)
         if keep == 0 or keep < self._first:  # another chat, or history rewritten above what is laid out
             self._entries = entries
             self._relayout(follow=follow)
             return
         self._entries = entries
         width = self._width()
-        del self._blocks[keep - self._first:]
-        self._blocks.extend(self._block(index, width) for index in range(keep, len(entries)))
-        self._publish(follow=follow, lines_added_above=0)
+        kept_blocks = keep - self._first
+        del self._lines[sum(len(block) for block in self._blocks[:kept_blocks]):]
+        del self._blocks[kept_blocks:]
+        fresh = [self._block(index, width) for index in range(keep, len(entries))]
+        self._blocks.extend(fresh)
+        self._lines.extend(strip for block in fresh for strip in block)
+        self._publish(follow=follow, lines_added_above=0, lines_ready=True)
+
+    def _unchanged_prefix(self, entries: list[TranscriptItem]) -> int:
+        """How many leading entries are the ones already laid out. The caller passes the same objects for
+        messages it has not re-read, so most are settled by identity in one C-speed pass; past them, compare."""
+        old = self._entries
+        identical = list(map(operator.is_, entries, old))
+        keep = identical.index(False) if False in identical else len(identical)
+        while keep < min(len(entries), len(old)) and self._same(entries[keep], old[keep]):
+            keep += 1
+        return keep
 
     @staticmethod
     def _same(a: TranscriptItem, b: TranscriptItem) -> bool:
@@ -137,8 +149,9 @@ class Transcript(ScrollView, can_focus=True):
             self._blocks[:0] = older[::-1]
         self._publish(follow=follow, lines_added_above=0 if follow else added)
 
-    def _publish(self, follow: bool, lines_added_above: int) -> None:
-        self._lines = [strip for block in self._blocks for strip in block]
+    def _publish(self, follow: bool, lines_added_above: int, lines_ready: bool = False) -> None:
+        if not lines_ready:
+            self._lines = [strip for block in self._blocks for strip in block]
         self._set_virtual_size(Size(self._cache_width, len(self._lines)))
         self.refresh()
         if follow:
