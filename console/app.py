@@ -23,7 +23,7 @@ from console.customer_actions import CUSTOMER_BINDINGS, CustomerActions
 from console.draft_actions import DraftActions
 from console.keymap import effective_keys, keymap_problems
 from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
-from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, OutboxActions
+from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, SIGN_IN_BINDING, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
 from console.reply_library import ReplyLibrary
 from console.split_actions import SPLIT_BINDINGS, SplitActions
@@ -101,6 +101,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         *LINT_BINDINGS,
         *CUSTOMER_BINDINGS,
         *SPLIT_BINDINGS,
+        SIGN_IN_BINDING,
         Binding("ctrl+n", "show_metrics", "Metrics", id="show_metrics", show=False),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -159,6 +160,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             with Vertical(id="side-pane"):
                 yield ChatHeader(id="side-header")
                 yield Transcript(id="side-transcript")
+                yield RejectedBar(id="side-rejected")
                 yield FindingsBar(id="side-findings")
                 yield Composer(id="side-composer")
             yield CustomerPanel(id="customer-panel")
@@ -274,18 +276,23 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.show_customer(chat_id)
         if swapped_out is not None:
             self.show_side_chat(swapped_out)
+        rejected = self.show_rejected(chat_id, "#rejected-bar")
+        if bool(rejected) != self._showing_rejected_keys:
+            # Only then do the footer's keys change; refreshing them re-mounts the whole footer (~2 ms).
+            self._showing_rejected_keys = bool(rejected)
+            self.refresh_bindings()
+
+    def show_rejected(self, chat_id: str, bar: str) -> list:
+        """The oldest item of the chat the backend refused, above the chat's composer; returns them all."""
         rejected = self.store.rejected_items(chat_id)
         if rejected:
             first = rejected[0]
             what = first.body.get("text") if first.kind == "message" else tr("[{action} action]",
                                                                              action=first.body.get("type"))
-            self.query_one(RejectedBar).show(str(what), first.last_error or "", len(rejected))
+            self.query_one(bar, RejectedBar).show(str(what), first.last_error or "", len(rejected))
         else:
-            self.query_one(RejectedBar).show(None)
-        if bool(rejected) != self._showing_rejected_keys:
-            # Only then do the footer's keys change; refreshing them re-mounts the whole footer (~2 ms).
-            self._showing_rejected_keys = bool(rejected)
-            self.refresh_bindings()
+            self.query_one(bar, RejectedBar).show(None)
+        return rejected
 
     def transcript_entries(self, chat_id: str) -> list[TranscriptEntry]:
         """The chat's messages: read whole the first time, then only what came after the last one read (2,000

@@ -10,6 +10,9 @@ from textual.binding import Binding
 from widgets.i18n import tr
 from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
 
+# The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.
+SIGN_IN_BINDING = Binding("ctrl+f", "sign_in", "Sign in again", id="sign_in", show=False)
+
 REJECTED_ITEM_BINDINGS = [
     Binding("f5", "resend_rejected", "Resend", id="resend_rejected"),
     Binding("f4", "edit_rejected", "Edit & resend", id="edit_rejected"),
@@ -30,12 +33,11 @@ CHAT_ACTION_BINDINGS = [
 PRIORITY_CHOICES = [("u", "urgent", "urgent"), ("i", "important", "important"), ("n", "normal", "normal")]
 RESOLUTIONS = "resolved, refunded, replaced, no-reply, duplicate, out-of-scope"
 
-# Palette-only commands: a direct pick of each priority, and signing in again (it has no key on purpose).
+# Palette shortcuts to one priority each (the key, f10, asks which).
 PALETTE_ACTIONS = [
     ("Priority: urgent", "set_priority('urgent')"),
     ("Priority: important", "set_priority('important')"),
     ("Priority: normal", "set_priority('normal')"),
-    ("Sign in again (new token)", "sign_in"),
 ]
 
 
@@ -46,9 +48,10 @@ class OutboxActions:
         return True
 
     def _oldest_rejected(self):
-        if self.store is None or self.current_chat_id is None:
+        """In the chat of the pane with the focus (the bar above its composer shows the same item)."""
+        if self.store is None or self.active_chat_id is None:
             return None
-        rejected = self.store.rejected_items(self.current_chat_id)
+        rejected = self.store.rejected_items(self.active_chat_id)
         return rejected[0] if rejected else None
 
     def _after_outbox_change(self) -> None:
@@ -72,7 +75,7 @@ class OutboxActions:
         item = self._oldest_rejected()
         if item is None or item.kind != "message":
             return
-        composer = self.query_one("#composer")
+        composer = self.active_composer()
         if composer.text.strip():
             self.notify(tr("The composer has text: send or clear it first, then edit."), severity="warning")
             return

@@ -69,6 +69,7 @@ class SplitActions:
             composer.load_text(self.store.draft(chat_id))
             composer.move_cursor(composer.document.end)
         self.query_one("#side-header", ChatHeader).show(chat)
+        self.show_rejected(chat_id, "#side-rejected")
         self.query_one("#side-transcript", Transcript).show(self.transcript_entries(chat_id), chat.customer_name,
                                                              self.agent_name)
 

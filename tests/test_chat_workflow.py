@@ -236,3 +236,24 @@ async def test_a_reveal_offline_keeps_the_panel_masked_and_says_why(tmp_path, re
         await pilot.press("f9")
         await wait_until(pilot, lambda: "need the backend" in " ".join(panel_text(app).split()), "the reason")
         assert "13912345678" not in panel_text(app) and "139****5678" in panel_text(app)
+
+
+async def test_a_message_refused_in_the_right_hand_pane_is_shown_and_handled_there(
+    tmp_path, reference_backend, fault_proxy
+):
+    first = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(first, "M码有货吗？")
+    second = reference_backend.open_chat("王建国", "wechat")
+    app = make_app(tmp_path, fault_proxy.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == first and second in app.chats, "both chats")
+        await pilot.press("ctrl+backslash")
+        assert app.side_chat_id == first
+        fault_proxy.plan("422")
+        await type_text(pilot, "这条会被拒绝")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.query_one("#side-rejected").display, "the right-hand rejected bar")
+        assert not app.query_one("#rejected-bar").display
+        await pilot.press("f8", "y")  # the focus is in the right-hand pane: its item goes
+        assert app.store.rejected_items(first) == []
+        assert not app.query_one("#side-rejected").display

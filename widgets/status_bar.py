@@ -44,7 +44,7 @@ def status_text(status: SyncState | None) -> Text:
         text.append(inert(status.agent_name), style="bold")
     if status.auth_required:
         text.append("  │  ", style="dim")
-        text.append(tr("sign-in needed: ctrl+p → Sign in again"), style="bold red")
+        text.append(tr("sign-in needed: ctrl+f"), style="bold red")
     elif status.online is False and status.detail:
         text.append("  │  ", style="dim")
         text.append(inert(status.detail), style="dim")
