@@ -32,6 +32,11 @@ class ChatCommands(Provider):
                         (tr(binding.description), partial(app.run_action, binding.action),
                          tr("key: {key}", key=binding.key))
                     )
+        composer = app.active_composer()
+        for binding in composer.BINDINGS:  # send, new line, use suggestion, mask: on the composer with the focus
+            if binding.description:
+                commands.append((tr(binding.description), partial(composer.run_action, binding.action),
+                                 tr("key: {key}", key=binding.key)))
         for description, action in PALETTE_ACTIONS:
             commands.append((tr(description), partial(app.run_action, action), tr("applies to the open chat")))
         return commands

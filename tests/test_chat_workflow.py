@@ -257,3 +257,17 @@ async def test_a_message_refused_in_the_right_hand_pane_is_shown_and_handled_the
         await pilot.press("f8", "y")  # the focus is in the right-hand pane: its item goes
         assert app.store.rejected_items(first) == []
         assert not app.query_one("#side-rejected").display
+
+
+async def test_the_palette_holds_every_action_including_the_composers(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("Emily Carter", "web")
+    reference_backend.customer_says(chat_id, "Hi!")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
+        from console.chat_commands import ChatCommands
+
+        names = [name for name, _, _ in ChatCommands(app.screen)._commands()]
+        for description in ("Transfer", "Tag", "Close", "Priority", "Escalate", "Reveal", "Customer", "Split",
+                            "Metrics", "Sign in again", "Send", "Newline", "Use suggestion", "Mask personal data"):
+            assert description in names
