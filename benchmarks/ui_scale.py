@@ -38,6 +38,8 @@ from backend.store import BackendStore  # noqa: E402
 from benchmarks.percentiles import p99  # noqa: E402
 from local_cache.models import RemoteChat, RemoteMessage  # noqa: E402
 
+SIZE = (160, 50)  # a maximised terminal on a laptop screen; --size changes it
+
 ZH = ["您好，请问这款羽绒服还有M码吗？", "我的快递三天没动了，能帮我查一下吗", "好的，麻烦您了",
       "退款什么时候到账？已经申请了两天了", "这个价格可以再便宜一点吗，我买两件",
       "收到的杯子碎了，需要拍照给你们吗？订单号是 20261127-88812"]
@@ -90,13 +92,13 @@ async def wait_for(pilot, predicate, timeout: float = 600.0) -> None:
 
 
 def history_on_screen(app, chats: int) -> bool:
-    return len(app.chats) >= chats and len(app.query_one("#transcript").plain_lines()) > 100
+    return len(app.chats) >= chats and len(app.query_one("#transcript").plain_lines()) > 20
 
 
 async def prime(store_path: Path, url: str, token: str, chats: int, messages: int) -> None:
     """Run the console once until the local store holds the whole history (not timed)."""
     app = make_app(store_path, url, token)
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.store.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
                        >= chats * messages)
 
@@ -105,7 +107,7 @@ def child_startup(store_path: Path, url: str, token: str, chats: int, launched: 
     app = make_app(store_path, url, token)
 
     async def run() -> float:
-        async with app.run_test(size=(160, 50)) as pilot:
+        async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: history_on_screen(app, chats))
             return time.time() - launched
 
@@ -130,7 +132,8 @@ def child_empty_app(launched: float) -> None:
 
 
 def launch_child(*args: str) -> float:
-    result = subprocess.run([sys.executable, __file__, "--child", *args, str(time.time())], capture_output=True,
+    size = f"--size={SIZE[0]}x{SIZE[1]}"
+    result = subprocess.run([sys.executable, __file__, size, "--child", *args, str(time.time())], capture_output=True,
                             text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -176,7 +179,7 @@ async def timed_appends(app, pilot, chat_id: str, count: int) -> list[float]:
 
 async def measure_in_process(store_path: Path, url: str, token: str, chats: int) -> dict:
     app = make_app(store_path, url, token)
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: history_on_screen(app, chats))
         await pilot.pause(0.5)
         idle = []  # what the measuring itself costs: the same wait and screen update with nothing changed
@@ -225,8 +228,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=30)
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--size", default="160x50", help="terminal columns x lines (default 160x50)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global SIZE
+    SIZE = tuple(int(n) for n in args.size.split("x"))
     if args.child:
         mode, *rest = args.child
         if mode == "startup":

@@ -208,8 +208,10 @@ class LocalStore:
                 (chat_id, chat_id))]
 
     def record_risk_check(self, chat_id: str, seq: int, rule: str | None = None, excerpt: str | None = None) -> None:
-        """Checked up to `seq`; a chat keeps the first high-risk rule it matched."""
-        with self._writing():
+        """Checked up to `seq`; a chat keeps the first high-risk rule it matched. Written without waiting for
+        fsync (once per incoming message): a power cut loses the mark together with checked_seq, so the next
+        start checks those messages again and marks the chat again."""
+        with self._relaxed_writing():
             self.conn.execute(
                 "INSERT INTO chat_risk (chat_id, checked_seq, rule, excerpt, marked_at) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(chat_id) DO UPDATE SET checked_seq=MAX(checked_seq, excluded.checked_seq), "

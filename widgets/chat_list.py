@@ -50,18 +50,21 @@ def format_waiting(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
 
 
-def countdown(chat: ChatRow, deadline: DeadlineRow | None, now: float) -> Text:
-    """`reply 0:12`: time left to answer; `urgent 4:31`: to handle at that priority; `late` once breached."""
+def countdown_parts(chat: ChatRow, deadline: DeadlineRow | None, now: float) -> tuple[str, str]:
+    """(text, style): `reply 0:12`: time left to answer; `urgent 4:31`: to handle at that priority; `late` once
+    breached; the state of a chat with no running limit."""
     if deadline is None:
-        return Text(tr(chat.state.replace("_", " ")) if chat.state != "in_progress" else "", style="dim")
+        return (tr(chat.state.replace("_", " ")) if chat.state != "in_progress" else ""), "dim"
     label = tr(deadline.label)
     status = deadline.status(now)
     left = deadline.due - now
     if status == "breached":
-        shown = tr("{label} late {time}", label=label, time=format_waiting(-left))
-    else:
-        shown = f"{label} {format_waiting(left)}"
-    return Text(shown, style=DEADLINE_STYLES[status])
+        return tr("{label} late {time}", label=label, time=format_waiting(-left)), DEADLINE_STYLES[status]
+    return f"{label} {format_waiting(left)}", DEADLINE_STYLES[status]
+
+
+def countdown(chat: ChatRow, deadline: DeadlineRow | None, now: float) -> Text:
+    return Text(*countdown_parts(chat, deadline, now))
 
 
 def chat_row_parts(position: int, chat: ChatRow, deadline: DeadlineRow | None, now: float) -> list[tuple[Text, Text]]:
@@ -159,7 +162,7 @@ class ChatList(ScrollView, can_focus=True):
         width = max(10, self.scrollable_content_region.width)
         for position, chat in enumerate(self._chats, 1):
             deadline = self._deadlines.get(chat.id)
-            shown = (position, chat, width, countdown(chat, deadline, now).markup)
+            shown = (position, chat, width, countdown_parts(chat, deadline, now))
             cached = self._rows.get(chat.id)
             if cached is None or cached[0] != shown:
                 self._rows[chat.id] = (shown, self._render_row(position, chat, deadline, now, width))
