@@ -43,7 +43,7 @@ def vocabulary() -> set[str]:
     states = {state.replace("_", " ") for state in (*ACTIVE_STATES, "transferred", "closed")}
     return (states | set(PRIORITIES) | {"reply", "error", "warning", "suggestion"} | set(ORDER_STATES)
             | {label for label, _ in DELIVERY_MARKS.values()} | {label for _, label in NUMBER_LABELS}
-            | {description for description, _ in PALETTE_ACTIONS})
+            | {description for description, _ in PALETTE_ACTIONS} | {"palette"})  # Textual's own footer key
 
 
 def fields(template: str) -> set[str]:
@@ -85,5 +85,5 @@ async def test_the_console_in_chinese(tmp_path, reference_backend, chinese):
         assert "f3 转接" in str(app.query_one("#key-line").render())
         assert "回复 0:" in app.query_one("#chat-list").row_text(0)
         footer = " ".join(str(key.render()) for key in app.query("FooterKey"))
-        assert "发送" in footer and "快捷语" in footer
+        assert "发送" in footer and "快捷语" in footer and "命令面板" in footer
         assert ("f1", "帮助") in app.key_help_rows()

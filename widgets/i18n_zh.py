@@ -38,6 +38,7 @@ ZH: dict[str, str] = {
     "Delete reply": "删除快捷语",
     "Save": "保存",
     "Command palette": "命令面板",
+    "palette": "命令面板",
     "Move focus between chat list, transcript and composer": "在会话列表、聊天记录和输入框之间切换焦点",
     "Priority: urgent": "优先级：紧急",
     "Priority: important": "优先级：重要",
