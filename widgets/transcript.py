@@ -155,7 +155,12 @@ class Transcript(ScrollView, can_focus=True):
         self._set_virtual_size(Size(self._cache_width, len(self._lines)))
         self.refresh()
         if follow:
-            self.scroll_end(animate=False, immediate=True)
+            if self.max_scroll_y >= len(self._lines) - self.scrollable_content_region.height > 0:
+                self.scroll_end(animate=False, immediate=True)
+            else:
+                # The scroll range is not known yet (first show, or the scrollbar just appeared and the screen
+                # is laid out again): Textual scrolls after that refresh.
+                self.scroll_end(animate=False)
         elif lines_added_above:  # the lines in view stay where they were
             self.scroll_to(y=self.scroll_y + lines_added_above, animate=False, immediate=True)
         if len(self._cache) > self.CACHE_ENTRIES:
