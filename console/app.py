@@ -313,6 +313,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     @on(StoreChanged)
     def _store_changed(self, event: StoreChanged) -> None:
+        if self._widgets_gone():
+            return
         self.check_incoming(event.chat_ids)
         before = self.chats
         if self.current_chat_id in event.chat_ids:
@@ -324,8 +326,15 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         if self.side_chat_id in event.chat_ids:
             self.show_side_chat(self.side_chat_id)
 
+    def _widgets_gone(self) -> bool:
+        """The sync engine reports until it is stopped, which is after the app has begun to take its screen
+        down: a report that arrives then has nothing to update."""
+        return not self.query(StatusBar)
+
     @on(SyncStatusChanged)
     def _sync_status_changed(self, event: SyncStatusChanged) -> None:
+        if self._widgets_gone():
+            return
         newly_refused = event.status.auth_required and not (self.sync_status and self.sync_status.auth_required)
         self.sync_status = event.status
         self.query_one(StatusBar).show(event.status)
