@@ -41,6 +41,6 @@ class ChatHeader(Static):
 
     def show(self, chat: HeaderChat) -> None:
         header = header_text(chat)
-        if header != self._shown:  # an update re-lays out the screen: only when the line changed
+        if header != self._shown:
             self._shown = header
-            self.update(header)
+            self.update(header, layout=False)  # one line, always: no need to re-lay out the screen

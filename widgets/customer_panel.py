@@ -74,4 +74,5 @@ class CustomerPanel(Static):
         if shown == self._shown:  # an update re-lays out the screen: not for every message that arrives
             return
         self._shown = shown
-        self.update("" if chat is None else customer_card(chat, profile, revealed, note))
+        # Its size is fixed by CSS (width 34, the full height), so its content never needs a screen layout.
+        self.update("" if chat is None else customer_card(chat, profile, revealed, note), layout=False)

@@ -48,7 +48,7 @@ class Transcript(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Transcript { height: 1fr; padding: 0 1; }
     """
-    SCREENS_AHEAD = 3  # laid out beyond the viewport, so scrolling a page never waits for layout
+    SCREENS_AHEAD = 2  # the viewport and one more: a page up is ready, and more is laid out as it is reached
     CACHE_ENTRIES = 20_000  # rendered messages kept across chats (switching back costs nothing)
 
     def __init__(self, **kwargs):
