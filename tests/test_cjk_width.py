@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.cells import cell_len
 from rich.text import Text
-from textual.app import App, ComposeResult
 
+from tests.test_transcript_view import Entry, TranscriptApp
 from widgets.chat_list import fit_line
 from widgets.transcript import Transcript
-
-
-@dataclass
-class Entry:
-    key: str
-    author: str
-    text: str
-    created_at: float
-    delivery: str | None = None
-    error: str = ""
 
 
 def test_a_long_chinese_name_is_cut_by_cells_and_the_badge_stays_whole():
@@ -32,11 +20,6 @@ def test_a_long_chinese_name_is_cut_by_cells_and_the_badge_stays_whole():
 
 def test_short_rows_are_padded_to_the_width():
     assert fit_line(Text("陈静"), Text("reply 0:05"), 30).plain == "陈静" + " " * 15 + " reply 0:05"
-
-
-class TranscriptApp(App):
-    def compose(self) -> ComposeResult:
-        yield Transcript()
 
 
 async def test_long_chinese_lines_wrap_by_cells_without_splitting_a_character():
