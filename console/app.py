@@ -49,6 +49,9 @@ from widgets.status_bar import StatusBar
 from widgets.transcript import Transcript
 
 WIDE_ENOUGH_FOR_PANEL = 140  # columns: below, the customer panel starts hidden (ctrl+b) to leave the transcript room
+METRICS_BINDING = Binding("ctrl+n", "show_metrics", "Metrics", id="show_metrics", show=False)
+# The chat actions' keys, on the line above the footer (the footer has no room left for them).
+KEY_LINE_BINDINGS = [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS, *CUSTOMER_BINDINGS, *SPLIT_BINDINGS, METRICS_BINDING]
 TRANSCRIPTS_KEPT = 40  # chats whose messages stay in memory (30 x 2,000 messages: ~20 MB)
 
 
@@ -102,7 +105,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         *CUSTOMER_BINDINGS,
         *SPLIT_BINDINGS,
         SIGN_IN_BINDING,
-        Binding("ctrl+n", "show_metrics", "Metrics", id="show_metrics", show=False),
+        METRICS_BINDING,
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
@@ -168,11 +171,6 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         yield Static(id="key-line")  # the chat actions' keys: the footer below has no room left for them
         yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
 
-    @property
-    def key_line_bindings(self) -> list[Binding]:
-        metrics = [binding for binding in self.BINDINGS if binding.id == "show_metrics"]
-        return [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS, *CUSTOMER_BINDINGS, *SPLIT_BINDINGS, *metrics]
-
     def on_mount(self) -> None:
         self.store = LocalStore(self._store_path, self._clock)
         self.query_one(CustomerPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
@@ -197,7 +195,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.query_one("#composer", Composer).focus()
         self.report_library_problems()
         self.query_one("#key-line", Static).update(key_hints(*(
-            (self.key_display(binding), tr(binding.description)) for binding in self.key_line_bindings)))
+            (self.key_display(binding), tr(binding.description)) for binding in KEY_LINE_BINDINGS)))
         for problem in self.key_problems:
             self.notify(problem, title=tr("Key remap"), severity="warning", timeout=20, markup=False)
         for problem in self.rule_problems[:3]:

@@ -18,10 +18,8 @@ class DraftActions:
 
     @property
     def _unsaved(self) -> dict[str, str]:
-        """Chat id -> composer text not yet in the store (either pane's composer)."""
-        if "_unsaved_drafts" not in self.__dict__:
-            self._unsaved_drafts = {}
-        return self._unsaved_drafts
+        """Chat id -> composer text not yet in the store (either pane's composer); one dict per app."""
+        return self.__dict__.setdefault("_unsaved_drafts", {})
 
     def switch_draft(self, leaving: str | None, opening: str) -> None:
         composer = self.query_one("#composer", Composer)

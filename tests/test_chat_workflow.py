@@ -40,6 +40,12 @@ def countdown_style(app, index) -> str:
     return app.query_one(ChatList).countdown_style(index)
 
 
+def waiting_customer(backend) -> str:
+    chat_id = backend.open_chat("Emily Carter", "web")
+    backend.customer_says(chat_id, "Hi!")
+    return chat_id
+
+
 def server_chat(backend, chat_id) -> dict:
     response = httpx.get(f"{backend.url}/api/v1/chats", headers={"Authorization": f"Bearer {backend.token}"})
     return next(chat for chat in response.json()["chats"] if chat["id"] == chat_id)
@@ -124,8 +130,7 @@ async def test_transfer_tag_priority_and_close_from_keys(tmp_path, reference_bac
 
 
 async def test_a_remapped_key_works_and_a_clash_is_reported(tmp_path, reference_backend):
-    chat_id = reference_backend.open_chat("Emily Carter", "web")
-    reference_backend.customer_says(chat_id, "Hi!")
+    chat_id = waiting_customer(reference_backend)
     app = make_app(tmp_path, reference_backend.url, reference_backend.token,
                    keys={"choose_priority": "ctrl+b", "tag_chat": "f3", "close_chat": "f11", "nosuch": "f1"})
     async with app.run_test(size=(120, 36)) as pilot:
@@ -210,8 +215,7 @@ async def test_split_view_two_chats_each_with_its_own_composer(tmp_path, referen
 
 
 async def test_the_metrics_screen_shows_today(tmp_path, reference_backend):
-    chat_id = reference_backend.open_chat("Emily Carter", "web")
-    reference_backend.customer_says(chat_id, "Hi!")
+    chat_id = waiting_customer(reference_backend)
     app = make_app(tmp_path, reference_backend.url, reference_backend.token)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
@@ -260,8 +264,7 @@ async def test_a_message_refused_in_the_right_hand_pane_is_shown_and_handled_the
 
 
 async def test_the_palette_holds_every_action_including_the_composers(tmp_path, reference_backend):
-    chat_id = reference_backend.open_chat("Emily Carter", "web")
-    reference_backend.customer_says(chat_id, "Hi!")
+    chat_id = waiting_customer(reference_backend)
     app = make_app(tmp_path, reference_backend.url, reference_backend.token)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
