@@ -74,6 +74,10 @@ async def test_countdowns_warn_then_breach_and_the_list_follows_the_nearest_dead
         assert countdown_style(app, 0) == DEADLINE_STYLES["breached"]
 
         # Answering stops the reply timer: the chat drops behind the older one (both now on the 2 h limit).
+        # The app opens whichever chat its first sync saw; the agent opens the top one to answer it.
+        await pilot.press("alt+1")
+        assert app.current_chat_id == first
+        await pilot.press("ctrl+r")
         await type_text(pilot, "您好，在的")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.query_one(ChatList).chat_ids == [calm, first], "the new order")
