@@ -10,13 +10,16 @@ import operator
 from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
+from rich.segment import Segment
 from rich.text import Text
-from textual.geometry import Size
+from textual import events
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from widgets.i18n import tr
 from widgets.inert_text import inert_text
+from widgets.scroll_indicator import THUMB, TRACK, line_at_pointer, thumb_rows
 
 DELIVERY_MARKS = {
     "sending": ("… sending", "yellow"),
@@ -46,8 +49,11 @@ class Transcript(ScrollView, can_focus=True):
     messages from the first one that differs, so cost follows what changed, not the length of the chat."""
 
     DEFAULT_CSS = """
-    Transcript { height: 1fr; padding: 0 1; }
+    Transcript { height: 1fr; padding: 0 0 0 1; scrollbar-size-vertical: 0; }
+    Transcript > .transcript--thumb { color: $accent; }
+    Transcript > .transcript--track { color: $panel-lighten-2; }
     """
+    COMPONENT_CLASSES = {"transcript--thumb", "transcript--track"}
     SCREENS_AHEAD = 2  # the viewport and one more: a page up is ready, and more is laid out as it is reached
     CACHE_ENTRIES = 20_000  # rendered messages kept across chats (switching back costs nothing)
 
@@ -65,6 +71,12 @@ class Transcript(ScrollView, can_focus=True):
         # `revealed` (the app logs each reveal).
         self.mask: Callable[[str], str] | None = None
         self.revealed = False
+        # Transcript line -> (its strip, the scroll mark beside it, the row as painted).
+        self._styled: dict[int, tuple[Strip, str, Strip]] = {}
+        self._styled_state: tuple = ()
+        self._thumb: range | None = None
+        self._marks: dict[str, Segment] = {}
+        self._dragging_thumb = False
 
     def set_revealed(self, revealed: bool) -> None:
         if revealed != self.revealed:
@@ -123,7 +135,7 @@ class Transcript(ScrollView, can_focus=True):
             self.call_later(self._lay_out_older)
 
     def _width(self) -> int:
-        width = max(10, self.scrollable_content_region.width)
+        width = max(10, self.scrollable_content_region.width - 2)  # a gap, then the scroll indicator
         if width != self._cache_width:
             self._cache.clear()
             self._cache_width = width
@@ -154,15 +166,17 @@ class Transcript(ScrollView, can_focus=True):
             self._lines = [strip for block in self._blocks for strip in block]
         self._set_virtual_size(Size(self._cache_width, len(self._lines)))
         self.refresh()
+        # force: the message that first overflows the view arrives before Textual has decided the transcript
+        # scrolls at all, and an unforced scroll is then ignored: the view stayed at the top from then on.
         if follow:
             if self.max_scroll_y >= len(self._lines) - self.scrollable_content_region.height > 0:
-                self.scroll_end(animate=False, immediate=True)
+                self.scroll_end(animate=False, immediate=True, force=True)
             else:
-                # The scroll range is not known yet (first show, or the scrollbar just appeared and the screen
-                # is laid out again): Textual scrolls after that refresh.
-                self.scroll_end(animate=False)
+                # The scroll range is not known yet (first show, or a resize lays the screen out again):
+                # Textual scrolls after that refresh.
+                self.scroll_end(animate=False, force=True)
         elif lines_added_above:  # the lines in view stay where they were
-            self.scroll_to(y=self.scroll_y + lines_added_above, animate=False, immediate=True)
+            self.scroll_to(y=self.scroll_y + lines_added_above, animate=False, immediate=True, force=True)
         if len(self._cache) > self.CACHE_ENTRIES:
             self._cache.clear()
 
@@ -234,16 +248,87 @@ class Transcript(ScrollView, can_focus=True):
         line.end = ""
         return Strip(list(line.render(console)))
 
-    def render_lines(self, crop):
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Textual keeps a widget's styled rows by screen row, so scrolling by one line styles every row in view
+        again: most of what showing a new message cost. Styled rows are kept here by transcript line instead,
+        and only rows showing a line not styled yet go through Textual (one span: usually the new lines)."""
         self._base_style = self.rich_style  # walks the ancestors: once per paint, not once per line
-        return super().render_lines(crop)
+        self._thumb = self._thumb_rows()
+        self._marks = {" ": Segment(" ", self._base_style),
+                       THUMB: Segment(THUMB, self._base_style + self.get_component_rich_style("transcript--thumb")),
+                       TRACK: Segment(TRACK, self._base_style + self.get_component_rich_style("transcript--track"))}
+        gutter = self.styles.gutter
+        if crop.column_span != (0, self.region.width) or gutter.top or gutter.bottom:
+            return super().render_lines(crop)  # rows would differ by position, not only by line
+        state = (self.size, self.scroll_offset.x, self._base_style, self.background_colors, self.opacity,
+                 tuple(map(id, self.get_line_filters())), tuple(self._marks.values()))
+        if state != self._styled_state:
+            self._styled_state, self._styled = state, {}
+        top = self.scroll_offset.y
+        rows = [self._styled_row(top + y, self._mark(y)) for y in crop.line_range]
+        missing = [y for y, row in zip(crop.line_range, rows) if row is None]
+        if missing:
+            span = Region(0, missing[0], crop.width, missing[-1] - missing[0] + 1)
+            for y, row in zip(span.line_range, super().render_lines(span)):
+                rows[y - crop.y] = row
+                if top + y < len(self._lines):
+                    self._styled[top + y] = (self._lines[top + y], self._mark(y), row)
+            if len(self._styled) > 4 * self.size.height:
+                self._styled = {index: kept for index, kept in self._styled.items() if top <= index < top + crop.height}
+        return rows
+
+    def _styled_row(self, index: int, mark: str) -> Strip | None:
+        kept = self._styled.get(index)
+        if kept is not None and index < len(self._lines) and kept[0] is self._lines[index] and kept[1] == mark:
+            return kept[2]
+        return None
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
-        width = self.scrollable_content_region.width
+        width = self.scrollable_content_region.width - 1
         style = getattr(self, "_base_style", None) or self.rich_style
+        mark = self._marks.get(self._mark(y)) or Segment(" ", style)
         if index >= len(self._lines):
-            return Strip.blank(width, style)
+            return Strip([*Strip.blank(width, style), mark], width + 1)
         # The widget's own style underlies every segment, so message lines and gaps share one background.
-        return self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        line = self._lines[index].crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+        return Strip([*line, mark], width + 1)
+
+    # --- the scroll indicator ------------------------------------------------------------------------------
+
+    def _thumb_rows(self) -> range | None:
+        return thumb_rows(self.size.height, self._lines_above(), len(self._lines), self.scroll_offset.y)
+
+    def _lines_above(self) -> float:
+        """Older messages not laid out yet, in lines, estimated from the ones that are."""
+        laid_out_entries = len(self._entries) - self._first
+        return self._first * len(self._lines) / laid_out_entries if laid_out_entries > 0 else 0.0
+
+    def _mark(self, y: int) -> str:
+        if self._thumb is None:
+            return " "
+        return THUMB if y in self._thumb else TRACK
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if self._thumb is not None and event.x >= self.region.width - 1:
+            self._dragging_thumb = True
+            self.capture_mouse()
+            self._scroll_to_pointer(event.y)
+            event.stop()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._dragging_thumb:
+            self._scroll_to_pointer(event.y)
+            event.stop()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._dragging_thumb:
+            self._dragging_thumb = False
+            self.release_mouse()
+            event.stop()
+
+    def _scroll_to_pointer(self, row: int) -> None:
+        # A place among messages not laid out yet scrolls to the top, which lays out older ones (see watch_scroll_y).
+        line = line_at_pointer(row, self.size.height, self._lines_above(), len(self._lines))
+        self.scroll_to(y=max(0, round(line)), animate=False)
