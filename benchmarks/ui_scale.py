@@ -158,9 +158,35 @@ async def key_painted(pilot, key: str, character: str | None = None) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+class FirstFrame:
+    """When the app first hands its terminal a frame for which `shows()` holds: what the agent sees."""
+
+    def __init__(self, app) -> None:
+        self.shows = None
+        self.at: float | None = None
+        original = app._display
+
+        def display(screen, update) -> None:
+            original(screen, update)
+            if self.shows is not None and self.at is None and update is not None:
+                at = time.perf_counter()
+                if self.shows():
+                    self.at = at
+
+        app._display = display
+
+    def expect(self, shows) -> None:
+        self.shows, self.at = shows, None
+
+
 async def timed_appends(app, pilot, chat_id: str, count: int) -> list[float]:
+    """ms from sync telling the app about a new message to the first frame showing it. The list, header and
+    read marks catch up a frame later; customers write seconds apart, so each sample starts from a settled
+    screen."""
     from console.app import StoreChanged
 
+    frames = FirstFrame(app)
+    transcript = app.query_one("#transcript")
     samples = []
     seq = app.store.last_seq(chat_id)
     for number in range(count):
@@ -168,12 +194,16 @@ async def timed_appends(app, pilot, chat_id: str, count: int) -> list[float]:
         text = f"append {number} 追加消息 {random.random():.6f}"
         message = RemoteMessage(f"bench_{chat_id}_{seq}", chat_id, seq, "customer", text, time.time())
         app.store.apply_changes([], [message])  # what the sync engine does, then it tells the UI
+        frames.expect(lambda: any(text in line for line in transcript.plain_lines()[-6:]))
         started = time.perf_counter()
         app.post_message(StoreChanged({chat_id}))
         await painted(pilot)
-        if not any(text in line for line in app.query_one("#transcript").plain_lines()[-6:]):
+        if frames.at is None:
             raise RuntimeError("the appended message is not on screen")
-        samples.append((time.perf_counter() - started) * 1000)
+        samples.append((frames.at - started) * 1000)
+        frames.expect(None)
+        await pilot.pause()  # ends with a screen update, after which the deferred work is called...
+        await painted(pilot)  # ...and painted here
     return samples
 
 

@@ -13,7 +13,6 @@ from textual.binding import Binding
 from widgets.chat_header import ChatHeader
 from widgets.composer import Composer
 from widgets.i18n import tr
-from widgets.transcript import Transcript
 
 SPLIT_BINDINGS = [
     Binding("ctrl+backslash", "toggle_split", "Split", id="toggle_split", show=False),
@@ -70,8 +69,7 @@ class SplitActions:
             composer.move_cursor(composer.document.end)
         self.query_one("#side-header", ChatHeader).show(chat)
         self.show_rejected(chat_id, "#side-rejected")
-        self.query_one("#side-transcript", Transcript).show(self.transcript_entries(chat_id), chat.customer_name,
-                                                             self.agent_name)
+        self.show_transcript(chat_id, "#side-transcript")
 
     def save_side_draft(self) -> None:
         if self.side_chat_id is not None:
