@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.geometry import Region
@@ -152,3 +153,25 @@ async def test_dragging_the_indicator_scrolls_through_the_whole_chat():
         await pilot.mouse_up(Transcript, offset=(right_edge, 19))
         await pilot.pause()
         assert transcript.is_vertical_scroll_end, "dragged to the bottom: the newest message"
+
+
+async def test_keys_and_the_wheel_scroll_it_without_a_scrollbar_widget():
+    app = TranscriptApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.show(history(300), "林小雨", "Agent")
+        transcript.focus()
+        await pilot.pause()
+
+        def lines_below() -> float:  # older lines laid out above change scroll_y, not this
+            return transcript.max_scroll_y - transcript.scroll_y
+
+        assert lines_below() == 0
+        await pilot.press("pageup")
+        assert lines_below() > 0
+        paged_up = lines_below()
+        transcript.post_message(events.MouseScrollDown(transcript, 1, 1, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert lines_below() < paged_up, "the wheel scrolls"
+        await pilot.press("end")
+        assert transcript.is_vertical_scroll_end

@@ -49,7 +49,7 @@ class Transcript(ScrollView, can_focus=True):
     messages from the first one that differs, so cost follows what changed, not the length of the chat."""
 
     DEFAULT_CSS = """
-    Transcript { height: 1fr; padding: 0 0 0 1; scrollbar-size-vertical: 0; }
+    Transcript { height: 1fr; padding: 0 0 0 1; overflow-y: hidden; }
     Transcript > .transcript--thumb { color: $accent; }
     Transcript > .transcript--track { color: $panel-lighten-2; }
     """
@@ -77,6 +77,13 @@ class Transcript(ScrollView, can_focus=True):
         self._thumb: range | None = None
         self._marks: dict[str, Segment] = {}
         self._dragging_thumb = False
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """overflow-y is hidden, so Textual keeps no scrollbar widget for the transcript (a hidden one was still
+        updated on every message, and that re-arranged the whole screen's map each frame); the wheel and the
+        keys still scroll it."""
+        return self.max_scroll_y > 0 and not self.disabled
 
     def set_revealed(self, revealed: bool) -> None:
         if revealed != self.revealed:
@@ -258,7 +265,7 @@ class Transcript(ScrollView, can_focus=True):
                        THUMB: Segment(THUMB, self._base_style + self.get_component_rich_style("transcript--thumb")),
                        TRACK: Segment(TRACK, self._base_style + self.get_component_rich_style("transcript--track"))}
         gutter = self.styles.gutter
-        if crop.column_span != (0, self.region.width) or gutter.top or gutter.bottom:
+        if crop.column_span != (0, self.outer_size.width) or gutter.top or gutter.bottom:
             return super().render_lines(crop)  # rows would differ by position, not only by line
         state = (self.size, self.scroll_offset.x, self._base_style, self.background_colors, self.opacity,
                  tuple(map(id, self.get_line_filters())), tuple(self._marks.values()))
@@ -311,7 +318,7 @@ class Transcript(ScrollView, can_focus=True):
         return THUMB if y in self._thumb else TRACK
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        if self._thumb is not None and event.x >= self.region.width - 1:
+        if self._thumb is not None and event.x >= self.outer_size.width - 1:
             self._dragging_thumb = True
             self.capture_mouse()
             self._scroll_to_pointer(event.y)
