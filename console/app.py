@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,6 +22,7 @@ from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
 from console.customer_actions import CUSTOMER_BINDINGS, CustomerActions
 from console.draft_actions import DraftActions
+from console.idle_collector import IdleCollector
 from console.keymap import effective_keys, keymap_problems
 from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
 from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, SIGN_IN_BINDING, OutboxActions
@@ -150,6 +151,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.chats: dict[str, ChatSummary] = {}  # by id, as last read from the store
         self._showing_rejected_keys = False
         self._status_bar: StatusBar | None = None  # set on mount
+        self._collector = IdleCollector()
         self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
 
     # --- layout and lifecycle ------------------------------------------------------------------------------
@@ -205,8 +207,16 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         for problem in self.rule_problems[:3]:
             self.notify(str(problem), severity="warning", timeout=10, markup=False)
         self.set_interval(2.0, self.reload_library_if_changed)
+        self._collector.start()
+        self.set_interval(5.0, self._collector.tick)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._collector.activity()
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
+        self._collector.stop()
         if self.sync is not None:
             self.sync.stop()
         if self.store is not None:
@@ -322,6 +332,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     def _store_changed(self, event: StoreChanged) -> None:
         if self._widgets_gone():
             return
+        self._collector.activity()
         # What the agent is reading is painted first (a frame takes 2-4 ms). The list, header, read marks and
         # risk checks (about 2 ms of SQL and rendering, and a repaint of the list) follow a frame's time later.
         # Not call_after_refresh: the screen can go idle, and run it, before it learns the transcript changed.
