@@ -8,6 +8,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.geometry import Region
+from textual.scroll_view import ScrollView
 
 from widgets.scroll_indicator import THUMB, line_at_pointer, thumb_rows
 from widgets.transcript import Transcript
@@ -126,6 +127,23 @@ async def test_rows_kept_from_earlier_paints_are_what_a_fresh_paint_draws():
         await pilot.pause()
         assert painted_rows(grown) != dark and painted_rows(grown) == painted_rows(fresh)
         assert THUMB in "".join(strip.text for strip in grown.render_lines(Region(0, 0, *grown.region.size)))
+
+
+async def test_rows_put_together_by_the_transcript_are_the_ones_textual_paints():
+    app = TranscriptApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.show(history(40) + [Entry("zh", "customer", "您好，请问这款羽绒服还有M码吗？" * 3, T0 + 99)],
+                        "林小雨", "Agent")
+        await pilot.pause()
+        for theme in ("textual-dark", "textual-light"):
+            app.theme = theme
+            await pilot.pause()
+            region = Region(0, 0, *transcript.outer_size)
+            transcript._styled = {}  # nothing kept: every row is put together now
+            ours = [list(strip) for strip in transcript.render_lines(region)]
+            textuals = [list(strip) for strip in ScrollView.render_lines(transcript, region)]
+            assert ours == textuals, theme
 
 
 def test_the_thumb_shows_the_place_in_the_whole_chat_not_only_in_what_is_laid_out():
