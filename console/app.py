@@ -157,8 +157,11 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     # --- layout and lifecycle ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The chat list and the bars below sit in containers of their own size: Textual renders every widget
+        # whose container overlaps a changed region, so a new message in the transcript would render them too.
         with Horizontal(id="main"):
-            yield ChatList(self._clock, id="chat-list")
+            with Vertical(id="list-pane"):
+                yield ChatList(self._clock, id="chat-list")
             with Vertical(id="conversation"):
                 yield ChatHeader(id="chat-header")
                 yield Transcript(id="transcript")
@@ -172,9 +175,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
                 yield FindingsBar(id="side-findings")
                 yield Composer(id="side-composer")
             yield CustomerPanel(id="customer-panel")
-        yield StatusBar(id="status-bar")
-        yield Static(id="key-line")  # the chat actions' keys: the footer below has no room left for them
-        yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
+        with Vertical(id="bars"):
+            yield StatusBar(id="status-bar")
+            yield Static(id="key-line")  # the chat actions' keys: the footer below has no room left for them
+            yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
 
     def on_mount(self) -> None:
         self.store = LocalStore(self._store_path, self._clock)
