@@ -7,7 +7,6 @@ import gc
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -152,6 +151,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self._showing_rejected_keys = False
         self._status_bar: StatusBar | None = None  # set on mount
         self._collector = IdleCollector()
+        self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
         self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
 
     # --- layout and lifecycle ------------------------------------------------------------------------------
@@ -345,10 +345,16 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
                  if chat_id in event.chat_ids]
         for chat_id, selector in shown:
             self.show_transcript(chat_id, selector)
-        if shown:
-            self.set_timer(CATCH_UP_DELAY, partial(self._catch_up_with_store, event.chat_ids))
-        else:
+        if not shown:
             self._catch_up_with_store(event.chat_ids)
+            return
+        if not self._catching_up:  # messages arriving together share one catch-up
+            self.set_timer(CATCH_UP_DELAY, self._catch_up_pending, name="catch up with the store")
+        self._catching_up |= event.chat_ids
+
+    def _catch_up_pending(self) -> None:
+        chat_ids, self._catching_up = self._catching_up, set()
+        self._catch_up_with_store(chat_ids)
 
     def _catch_up_with_store(self, chat_ids: set[str]) -> None:
         if self._widgets_gone():
