@@ -13,7 +13,6 @@ from typing import Callable
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Static, TextArea
 
@@ -43,6 +42,7 @@ from widgets.customer_panel import CustomerPanel
 from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
 from widgets.i18n import set_language, tr, translate_bindings
+from widgets.kept_paint import Pane, Row
 from widgets.key_hints import key_hints
 from widgets.metrics_screen import MetricsScreen
 from widgets.rejected_bar import RejectedBar
@@ -159,23 +159,23 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     def compose(self) -> ComposeResult:
         # The chat list and the bars below sit in containers of their own size: Textual renders every widget
         # whose container overlaps a changed region, so a new message in the transcript would render them too.
-        with Horizontal(id="main"):
-            with Vertical(id="list-pane"):
+        with Row(id="main"):
+            with Pane(id="list-pane"):
                 yield ChatList(self._clock, id="chat-list")
-            with Vertical(id="conversation"):
+            with Pane(id="conversation"):
                 yield ChatHeader(id="chat-header")
                 yield Transcript(id="transcript")
                 yield RejectedBar(id="rejected-bar")
                 yield FindingsBar(id="findings-bar")
                 yield Composer(id="composer")
-            with Vertical(id="side-pane"):
+            with Pane(id="side-pane"):
                 yield ChatHeader(id="side-header")
                 yield Transcript(id="side-transcript")
                 yield RejectedBar(id="side-rejected")
                 yield FindingsBar(id="side-findings")
                 yield Composer(id="side-composer")
             yield CustomerPanel(id="customer-panel")
-        with Vertical(id="bars"):
+        with Pane(id="bars"):
             yield StatusBar(id="status-bar")
             yield Static(id="key-line")  # the chat actions' keys: the footer below has no room left for them
             yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
