@@ -70,6 +70,15 @@ JUMP_BINDINGS = [
 ]
 
 
+def chat_pane(header: str, transcript: str, rejected: str, findings: str, composer: str) -> ComposeResult:
+    """One chat's widgets, by their ids: the left pane's and the split view's right-hand pane's."""
+    yield ChatHeader(id=header)
+    yield Transcript(id=transcript)
+    yield RejectedBar(id=rejected)
+    yield FindingsBar(id=findings)
+    yield Composer(id=composer)
+
+
 @dataclass
 class StoreChanged(Message):
     chat_ids: set[str]
@@ -163,17 +172,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             with Pane(id="list-pane"):
                 yield ChatList(self._clock, id="chat-list")
             with Pane(id="conversation"):
-                yield ChatHeader(id="chat-header")
-                yield Transcript(id="transcript")
-                yield RejectedBar(id="rejected-bar")
-                yield FindingsBar(id="findings-bar")
-                yield Composer(id="composer")
+                yield from chat_pane("chat-header", "transcript", "rejected-bar", "findings-bar", "composer")
             with Pane(id="side-pane"):
-                yield ChatHeader(id="side-header")
-                yield Transcript(id="side-transcript")
-                yield RejectedBar(id="side-rejected")
-                yield FindingsBar(id="side-findings")
-                yield Composer(id="side-composer")
+                yield from chat_pane("side-header", "side-transcript", "side-rejected", "side-findings",
+                                     "side-composer")
             yield CustomerPanel(id="customer-panel")
         with Pane(id="bars"):
             yield StatusBar(id="status-bar")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 
-from tests.test_transcript_view import Entry, TranscriptApp
+from tests.test_transcript_view import Entry, showing
 from widgets.chat_list import fit_line
-from widgets.transcript import Transcript
 
 
 def test_a_long_chinese_name_is_cut_by_cells_and_the_badge_stays_whole():
@@ -24,11 +23,7 @@ def test_short_rows_are_padded_to_the_width():
 
 async def test_long_chinese_lines_wrap_by_cells_without_splitting_a_character():
     text = "您好请问这款羽绒服还有M码吗我身高一百六十五公分体重五十公斤" * 6
-    app = TranscriptApp()
-    async with app.run_test(size=(41, 30)) as pilot:
-        transcript = app.query_one(Transcript)
-        transcript.show([Entry("m1", "customer", text, 1_795_000_000.0)], "林小雨", "Agent")
-        await pilot.pause()
+    async with showing([Entry("m1", "customer", text, 1_795_000_000.0)], size=(41, 30)) as (pilot, transcript):
         width = transcript.scrollable_content_region.width
         body = [line for line in transcript.plain_lines() if line.startswith("  ")]
         assert len(body) > 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from textual import events
@@ -35,13 +36,19 @@ class TranscriptApp(App):
         yield Transcript()
 
 
-async def test_a_long_chat_lays_out_only_its_newest_screens_then_older_ones_on_scrolling_up():
+@asynccontextmanager
+async def showing(entries: list[Entry], size: tuple[int, int] = (60, 20)):
+    """An app whose transcript shows `entries`, laid out and painted."""
     app = TranscriptApp()
-    async with app.run_test(size=(60, 20)) as pilot:
+    async with app.run_test(size=size) as pilot:
         transcript = app.query_one(Transcript)
-        entries = history(2000)
         transcript.show(entries, "林小雨", "Agent")
         await pilot.pause()
+        yield pilot, transcript
+
+
+async def test_a_long_chat_lays_out_only_its_newest_screens_then_older_ones_on_scrolling_up():
+    async with showing(history(2000)) as (pilot, transcript):
         laid_out = transcript.plain_lines()
         assert "message number 1999" in laid_out[-2], "it opens at the newest message"
         assert len(laid_out) < 200, "not 2,000 messages' worth of lines"
@@ -60,12 +67,8 @@ async def test_a_long_chat_lays_out_only_its_newest_screens_then_older_ones_on_s
 
 
 async def test_a_new_message_is_appended_without_laying_out_the_rest_again():
-    app = TranscriptApp()
-    async with app.run_test(size=(60, 20)) as pilot:
-        transcript = app.query_one(Transcript)
-        entries = history(300)
-        transcript.show(entries, "林小雨", "Agent")
-        await pilot.pause()
+    entries = history(300)
+    async with showing(entries) as (pilot, transcript):
         kept = list(transcript._blocks)
         transcript.show(entries + [Entry("new", "customer", "a new one", T0 + 400)], "林小雨", "Agent")
         await pilot.pause()
@@ -76,12 +79,8 @@ async def test_a_new_message_is_appended_without_laying_out_the_rest_again():
 async def test_a_chat_that_grows_past_the_view_keeps_following_the_newest_message():
     # Regression: the message that first overflowed the view came before Textual allowed the transcript to
     # scroll, the follow was ignored, and the view stayed at the top for every later message.
-    app = TranscriptApp()
-    async with app.run_test(size=(60, 20)) as pilot:
-        transcript = app.query_one(Transcript)
-        entries = history(2)
-        transcript.show(entries, "林小雨", "Agent")
-        await pilot.pause()
+    entries = history(2)
+    async with showing(entries) as (pilot, transcript):
         for n in range(12):
             entries = entries + [Entry(f"new{n}", "customer", f"new message {n}", T0 + 400 + n)]
             transcript.show(entries, "林小雨", "Agent")
@@ -130,12 +129,9 @@ async def test_rows_kept_from_earlier_paints_are_what_a_fresh_paint_draws():
 
 
 async def test_rows_put_together_by_the_transcript_are_the_ones_textual_paints():
-    app = TranscriptApp()
-    async with app.run_test(size=(60, 20)) as pilot:
-        transcript = app.query_one(Transcript)
-        transcript.show(history(40) + [Entry("zh", "customer", "您好，请问这款羽绒服还有M码吗？" * 3, T0 + 99)],
-                        "林小雨", "Agent")
-        await pilot.pause()
+    entries = history(40) + [Entry("zh", "customer", "您好，请问这款羽绒服还有M码吗？" * 3, T0 + 99)]
+    async with showing(entries) as (pilot, transcript):
+        app = pilot.app
         for theme in ("textual-dark", "textual-light"):
             app.theme = theme
             await pilot.pause()
@@ -157,11 +153,7 @@ def test_the_thumb_shows_the_place_in_the_whole_chat_not_only_in_what_is_laid_ou
 
 
 async def test_dragging_the_indicator_scrolls_through_the_whole_chat():
-    app = TranscriptApp()
-    async with app.run_test(size=(60, 20)) as pilot:
-        transcript = app.query_one(Transcript)
-        transcript.show(history(2000), "林小雨", "Agent")
-        await pilot.pause()
+    async with showing(history(2000)) as (pilot, transcript):
         laid_out = len(transcript.plain_lines())
         right_edge = transcript.region.width - 1
         await pilot.mouse_down(Transcript, offset=(right_edge, 0))
@@ -174,10 +166,7 @@ async def test_dragging_the_indicator_scrolls_through_the_whole_chat():
 
 
 async def test_keys_and_the_wheel_scroll_it_without_a_scrollbar_widget():
-    app = TranscriptApp()
-    async with app.run_test(size=(60, 20)) as pilot:
-        transcript = app.query_one(Transcript)
-        transcript.show(history(300), "林小雨", "Agent")
+    async with showing(history(300)) as (pilot, transcript):
         transcript.focus()
         await pilot.pause()
 
