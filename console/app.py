@@ -363,8 +363,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             return
         self.check_incoming(chat_ids)
         before = self.chats
-        if self.current_chat_id in chat_ids:
-            self.store.mark_read(self.current_chat_id)  # read as it arrives: the agent is looking at it
+        for shown in {self.current_chat_id, self.side_chat_id} & chat_ids:
+            self.store.mark_read(shown)  # read as it arrives: the agent is looking at it
         self.refresh_chats(chat_ids)
         self.alert_background_activity(before)
         if self.current_chat_id in chat_ids:

@@ -198,6 +198,11 @@ async def test_split_view_two_chats_each_with_its_own_composer(tmp_path, referen
         assert app.focused.id == "side-composer"
         assert any("M码有货吗" in line for line in app.query_one("#side-transcript").plain_lines())
         assert any("快递到哪了" in line for line in app.query_one("#transcript").plain_lines())
+        reference_backend.customer_says(first, "还在吗")  # into the right-hand chat: on screen, so read
+        side = app.query_one("#side-transcript")
+        await wait_until(pilot, lambda: any("还在吗" in line for line in side.plain_lines())
+                         and app.chats[first].last_message_preview == "还在吗", "the message in the right-hand pane")
+        assert app.chats[first].unread == 0
         await type_text(pilot, "有的")
         await pilot.press("ctrl+r")  # to the left-hand composer; the right one keeps its draft
         await type_text(pilot, "正在查询")
