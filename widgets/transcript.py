@@ -87,6 +87,8 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
             return
         # Keep the laid-out entries up to the first one that changed (usually: all of them).
         keep = self._unchanged_prefix(entries)
+        if keep == len(entries) == len(self._entries):
+            return  # nothing changed (the list and header catching up show the open chat again): no repaint
         if keep == 0 or keep < self._first:  # another chat, or history rewritten above what is laid out
             self._entries = entries
             self._relayout(follow=follow)

@@ -47,10 +47,9 @@ class TranscriptPaint:
             self._marks = {" ": Segment(" ", self._base_style),
                            THUMB: Segment(THUMB, self._base_style + self.get_component_rich_style("transcript--thumb")),
                            TRACK: Segment(TRACK, self._base_style + self.get_component_rich_style("transcript--track"))}
-        gutter = self.styles.gutter
-        if crop.column_span != (0, self.outer_size.width) or gutter.top or gutter.bottom:
-            return super().render_lines(crop)  # rows would differ by position, not only by line
         styles = self.styles
+        if crop.column_span != (0, self.outer_size.width) or styles.gutter.top or styles.gutter.bottom:
+            return super().render_lines(crop)  # rows would differ by position, not only by line
         state = (self.size, self.scroll_offset.x, self._base_style, self.background_colors, self.opacity,
                  tuple(map(id, self.get_line_filters())), tuple(self._marks.values()), styles.padding, styles.border,
                  styles.outline, styles.tint, styles.text_opacity)
