@@ -9,7 +9,7 @@ import time
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from backend.agent_writes import perform, valid_text
@@ -19,6 +19,7 @@ from backend.store import BackendStore
 
 MAX_BODY_BYTES = 1024 * 1024  # a full batch of 100 long messages fits
 MAX_WAIT_SECONDS = 30.0
+MIN_HEARTBEAT = 0.5  # s: below this the heartbeats would cost more than the poll they keep alive
 MAX_BATCH_ITEMS = 100
 
 
@@ -93,22 +94,40 @@ def create_app(
         existing_chat(chat_id)
         return JSONResponse({"customer": store.customer_profile(chat_id)})
 
-    async def events(request: Request) -> JSONResponse:
+    async def events(request: Request):
         require_token(request, agent_token)
         after = int_param(request, "after", 0, minimum=0)
         wait = min(float_param(request, "wait", 0.0), MAX_WAIT_SECONDS)
+        heartbeat = float_param(request, "heartbeat", 0.0)
+        if heartbeat and not MIN_HEARTBEAT <= heartbeat <= MAX_WAIT_SECONDS:
+            raise ApiError(400, "bad_request", f"heartbeat must be 0 or {MIN_HEARTBEAT}-{MAX_WAIT_SECONDS} seconds")
+        if heartbeat and wait and not store.events_after(after, 1):
+            # Nothing yet: commit to 200 and keep the line alive while waiting, so a client can tell a quiet
+            # feed (a space every `heartbeat` seconds) from a server that stopped answering (silence).
+            return StreamingResponse(feed_with_heartbeat(after, wait, heartbeat), media_type="application/json")
+        return JSONResponse(await next_events(after, wait))
+
+    async def next_events(after: int, wait: float, beat: float | None = None) -> dict:
+        """The events after `after`, waiting up to `wait` s for the first; with `beat`, returns None each time
+        `beat` s pass with nothing (the caller writes a heartbeat and asks again)."""
         deadline = time.monotonic() + wait
         while True:
             changed = notifier.current()
             batch = store.events_after(after)
             remaining = deadline - time.monotonic()
             if batch or remaining <= 0:
-                cursor = batch[-1]["cursor"] if batch else max(after, 0)
-                return JSONResponse({"events": batch, "cursor": cursor})
+                return {"events": batch, "cursor": batch[-1]["cursor"] if batch else max(after, 0)}
             try:
-                await asyncio.wait_for(changed.wait(), remaining)
+                await asyncio.wait_for(changed.wait(), min(remaining, beat or remaining))
             except asyncio.TimeoutError:
-                pass
+                if beat:
+                    return None
+
+    async def feed_with_heartbeat(after: int, wait: float, heartbeat: float):
+        deadline = time.monotonic() + wait
+        while (answer := await next_events(after, max(0.0, deadline - time.monotonic()), heartbeat)) is None:
+            yield b" "  # JSON allows leading whitespace: the body still parses as one document
+        yield json.dumps(answer, ensure_ascii=False).encode()
 
     async def post_agent_message(request: Request) -> JSONResponse:
         require_token(request, agent_token)

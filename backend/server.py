@@ -103,7 +103,9 @@ async def _serve(args, store, sock, token, channel_token, scenarios) -> None:
         threading.Thread(target=_exit_when_stdin_closes, args=(loop, server), daemon=True).start()
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
-    # Tell the launcher where we are only once the socket is bound, so it never races for the port.
+    # Listening before the readiness line: the kernel queues connections until uvicorn accepts them, so a
+    # client that connects the moment it reads the line is never refused.
+    sock.listen(2048)
     print(f"{READY_PREFIX}http://{shown_host}:{port}", flush=True)
     try:
         await server.serve(sockets=[sock])

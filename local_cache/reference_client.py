@@ -23,6 +23,11 @@ from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
 TRANSIENT_STATUSES = {408, 409, 425, 429}
 BATCH_LIMIT = 100  # the reference API's maximum items per POST /batch
 REQUEST_DEADLINE = 15.0  # whole request; httpx's own timeouts are per phase and per chunk
+# The change feed asks for a space every HEARTBEAT s while it waits; a read that hears nothing for
+# SILENCE_LIMIT s means the server stopped answering (frozen, or the network dropped), not a quiet feed.
+HEARTBEAT = 1.0
+CONNECT_TIMEOUT = 5.0
+SILENCE_LIMIT = 3.5
 
 
 class ReferenceApiClient:
@@ -31,7 +36,7 @@ class ReferenceApiClient:
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/api/v1",
             headers={"Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(deadline, connect=5.0),
+            timeout=httpx.Timeout(deadline, connect=CONNECT_TIMEOUT),
             transport=transport,
         )
 
@@ -61,9 +66,9 @@ class ReferenceApiClient:
         return body.get("customer") or {}
 
     async def changes_after(self, cursor: int, wait: float) -> ChangeBatch:
-        body = await self._request(
-            "GET", "/events", params={"after": cursor, "wait": wait}, deadline=wait + self._deadline
-        )
+        params = {"after": cursor, "wait": wait, **({"heartbeat": HEARTBEAT} if wait else {})}
+        body = await self._request("GET", "/events", params=params, deadline=wait + self._deadline,
+                                   silence_limit=SILENCE_LIMIT)
         chats: dict[str, RemoteChat] = {}
         messages: list[RemoteMessage] = []
         for event in body["events"]:
@@ -107,7 +112,10 @@ class ReferenceApiClient:
             raise BackendUnavailable("POST /batch: the first item could not be applied now")
         return deliveries
 
-    async def _request(self, method: str, path: str, *, deadline: float | None = None, **kwargs) -> dict:
+    async def _request(self, method: str, path: str, *, deadline: float | None = None,
+                       silence_limit: float | None = None, **kwargs) -> dict:
+        if silence_limit is not None:  # httpx's read timeout is the longest wait for the next chunk
+            kwargs["timeout"] = httpx.Timeout(silence_limit, connect=CONNECT_TIMEOUT)
         try:
             async with asyncio.timeout(deadline or self._deadline):
                 response = await self._http.request(method, path, **kwargs)

@@ -33,6 +33,10 @@ from local_cache.store import LocalStore
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
+# While the backend cannot be reached, the feed asks again at most this far apart (a quick `wait=0` pull, not a
+# long poll), so the console says "online" within a second or two of it coming back. Asking costs a refused
+# connection or one small request; the outbox's own retries keep their longer backoff.
+RECONNECT_PROBE_CAP = 1.0
 LOCK_RETRY_SECONDS = 1.0
 AUTH_REQUIRED = "sign-in needed: the backend refused the token (401)"
 
@@ -54,6 +58,12 @@ def backoff_delay(attempts: int, retry_after: float | None = None, rng=random.ra
     """Exponential backoff with full jitter, capped; a server's Retry-After is a floor."""
     delay = rng() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
     return max(delay, retry_after or 0.0)
+
+
+def reconnect_delay(failures: int, retry_after: float | None = None, rng=random.random) -> float:
+    """How long the feed waits before asking an unreachable backend again: backoff with jitter, capped low."""
+    return max(0.2 + rng() * min(RECONNECT_PROBE_CAP - 0.2, BACKOFF_BASE * 2 ** max(0, failures - 1)),
+               retry_after or 0.0)
 
 
 class SyncEngine:
@@ -128,7 +138,7 @@ class SyncEngine:
             except (BackendUnavailable, ServerMismatch) as error:
                 failures += 1
                 self._set_online(False, error.detail)
-                await asyncio.sleep(backoff_delay(failures, getattr(error, "retry_after", None)) + 0.2)
+                await asyncio.sleep(reconnect_delay(failures, getattr(error, "retry_after", None)))
 
     async def _wait_for_sign_in(self) -> None:
         self._signed_in.clear()
@@ -140,7 +150,8 @@ class SyncEngine:
         while True:
             await self._signed_in.wait()
             try:
-                await self._pull(wait=self._long_poll_wait)
+                # Offline, a long poll would hold the answer back: probe with a quick pull instead.
+                await self._pull(wait=self._long_poll_wait if self._online else 0)
                 failures = 0
                 if not self._online:
                     self._set_online(True)
@@ -151,7 +162,7 @@ class SyncEngine:
             except BackendUnavailable as error:
                 failures += 1
                 self._set_online(False, error.detail)
-                await asyncio.sleep(backoff_delay(failures, error.retry_after) + 0.2)
+                await asyncio.sleep(reconnect_delay(failures, error.retry_after))
 
     async def _push_loop(self) -> None:
         while True:

@@ -28,13 +28,28 @@ async def read_http_message(reader: asyncio.StreamReader) -> bytes | None:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, ConnectionError):
         return None
-    length = 0
+    length, chunked = 0, False
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value.strip())
+        elif name.strip().lower() == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True  # the change feed's heartbeats: relayed whole, once the last chunk is in
+    if chunked:
+        return head + await read_chunks(reader)
     body = await reader.readexactly(length) if length else b""
     return head + body
+
+
+async def read_chunks(reader: asyncio.StreamReader) -> bytes:
+    body = b""
+    while True:
+        size_line = await reader.readuntil(b"\r\n")
+        size = int(size_line.split(b";")[0].strip(), 16)
+        chunk = await reader.readexactly(size + 2)  # data and its CRLF
+        body += size_line + chunk
+        if size == 0:
+            return body
 
 
 def canned(status: int, reason: str, extra_headers: str = "") -> bytes:
