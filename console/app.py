@@ -21,6 +21,7 @@ from console.chat_commands import ChatCommands
 from console.customer_actions import CUSTOMER_BINDINGS, CustomerActions
 from console.draft_actions import DraftActions
 from console.idle_collector import IdleCollector
+from console.key_order import KeySequencer
 from console.keymap import effective_keys, keymap_problems
 from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
 from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, SIGN_IN_BINDING, OutboxActions
@@ -160,6 +161,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self._showing_rejected_keys = False
         self._status_bar: StatusBar | None = None  # set on mount
         self._collector = IdleCollector()
+        self._keys = KeySequencer(self, self._dispatch_input)
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
         self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
 
@@ -219,6 +221,12 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
             self._collector.activity()
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self._keys.receive(event)  # one at a time, in order: see console/key_order.py
+            return
+        await super().on_event(event)
+
+    async def _dispatch_input(self, event: events.Event) -> None:
         await super().on_event(event)
 
     def on_unmount(self) -> None:
@@ -400,6 +408,11 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     @on(ChatList.Selected)
     def _chat_selected(self, event: ChatList.Selected) -> None:
         self.show_chat(event.chat_id)
+
+    @on(ChatList.Opened)
+    def _chat_opened(self, event: ChatList.Opened) -> None:
+        self.show_chat(event.chat_id)
+        self.query_one("#composer", Composer).focus()  # what comes next is the reply
 
     # --- sending -------------------------------------------------------------------------------------------
 

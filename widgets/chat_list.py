@@ -113,11 +113,18 @@ class ChatList(ScrollView, can_focus=True):
         Binding("down", "move(1)", show=False),
         Binding("home", "move_to(0)", show=False),
         Binding("end", "move_to(-1)", show=False),
+        Binding("enter", "open", "Open chat", show=False),
     ]
     ROW_HEIGHT = 2
 
     @dataclass
     class Selected(Message):
+        chat_id: str
+
+    @dataclass
+    class Opened(Message):
+        """Enter on a row: the agent means to answer this chat (the app moves the focus to its composer)."""
+
         chat_id: str
 
     def __init__(self, clock: Callable[[], float], **kwargs):
@@ -212,6 +219,10 @@ class ChatList(ScrollView, can_focus=True):
     def action_move_to(self, index: int) -> None:
         if self._chats:
             self._choose(index % len(self._chats))
+
+    def action_open(self) -> None:
+        if self.highlighted is not None and self.highlighted < len(self._chats):
+            self.post_message(self.Opened(self._chats[self.highlighted].id))
 
     def on_click(self, event) -> None:
         index = (event.y + self.scroll_offset.y) // self.ROW_HEIGHT
