@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from rich.text import Text
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Footer, TextArea
 
 from console.background_sync import BackgroundSync
 from console.chat_commands import ChatCommands
@@ -36,6 +38,7 @@ from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
 from quick_replies.library import STARTER_DIR
 from quick_replies.pii import mask_all
+from widgets.alert_log_screen import AlertLogScreen
 from widgets.chat_header import ChatHeader
 from widgets.chat_list import ChatList
 from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
@@ -45,6 +48,7 @@ from widgets.help_screen import HelpScreen
 from widgets.i18n import set_language, tr, translate_bindings
 from widgets.kept_paint import Pane, Row
 from widgets.key_hints import key_hints
+from widgets.message_line import MessageLine, alert_text
 from widgets.metrics_screen import MetricsScreen
 from widgets.rejected_bar import RejectedBar
 from widgets.status_bar import StatusBar
@@ -161,6 +165,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self._showing_rejected_keys = False
         self._status_bar: StatusBar | None = None  # set on mount
         self._collector = IdleCollector()
+        self._message_line: MessageLine | None = None  # set on mount
         self._keys = KeySequencer(self, self._dispatch_input)
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
         self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
@@ -181,7 +186,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             yield CustomerPanel(id="customer-panel")
         with Pane(id="bars"):
             yield StatusBar(id="status-bar")
-            yield Static(id="key-line")  # the chat actions' keys: the footer below has no room left for them
+            # The chat actions' keys (the footer below has no room left for them), or the alerts while fresh.
+            yield MessageLine(id="key-line")
             yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
 
     def on_mount(self) -> None:
@@ -208,7 +214,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             composer.lint = self.linter.lint
         self.query_one("#composer", Composer).focus()
         self.report_library_problems()
-        self.query_one("#key-line", Static).update(key_hints(*(
+        self._message_line = self.query_one(MessageLine)
+        self._message_line.show_hints(key_hints(*(
             (self.key_display(binding), tr(binding.description)) for binding in KEY_LINE_BINDINGS)))
         for problem in self.key_problems:
             self.notify(problem, title=tr("Key remap"), severity="warning", timeout=20, markup=False)
@@ -273,9 +280,29 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         if self.alerts in ("bell", "both"):
             self.bell()
         if self.alerts in ("notify", "both"):
-            names = ", ".join(chat.customer_name for chat in waking[:3])
-            more = " …" if len(waking) > 3 else ""
-            self.notify(tr("New message from {names}", names=names) + more, timeout=4, markup=False)
+            for chat in waking:
+                self._message_line.arrived(chat.customer_name,
+                                           chat.unread - (before[chat.id].unread if chat.id in before else 0))
+
+    @property
+    def alert_history(self) -> list[str]:
+        """Every alert shown so far (the newest last), as plain text."""
+        return [alert.text.plain for alert in self._message_line.history] if self._message_line else []
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every alert, the console's and Textual's own, goes to the message line above the footer: never a
+        toast over the composer, a dialog or the search panel (widgets/message_line.py)."""
+        if threading.get_ident() != self._thread_id:
+            self.call_from_thread(self.notify, message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        text = Text(f"{title}: ", style="bold") if title else Text()
+        text.append_text(alert_text(message, markup))
+        if self._message_line is None:  # before mount: shown once the line exists
+            self.call_after_refresh(self.notify, message, title=title, severity=severity, timeout=timeout,
+                                    markup=markup)
+            return
+        self._message_line.alert(text, severity, timeout)
 
     def show_chat(self, chat_id: str) -> None:
         chat = self.chats.get(chat_id)
@@ -490,6 +517,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             return binding.key_display
         return ", ".join(self.get_key_display(Binding(key, binding.action)) for key in
                          effective_keys(binding, self._keymap))
+
+    def action_recent_alerts(self) -> None:
+        self.push_screen(AlertLogScreen(self._message_line.history))
 
     def key_help_rows(self) -> list[tuple[str, str]]:
         rows = []

@@ -33,11 +33,12 @@ CHAT_ACTION_BINDINGS = [
 PRIORITY_CHOICES = [("u", "urgent", "urgent"), ("i", "important", "important"), ("n", "normal", "normal")]
 RESOLUTIONS = "resolved, refunded, replaced, no-reply, duplicate, out-of-scope"
 
-# Palette shortcuts to one priority each (the key, f10, asks which).
+# Palette-only entries: one priority each (the key, f10, asks which), and the message line's alert log.
 PALETTE_ACTIONS = [
     ("Priority: urgent", "set_priority('urgent')"),
     ("Priority: important", "set_priority('important')"),
     ("Priority: normal", "set_priority('normal')"),
+    ("Recent alerts", "recent_alerts"),
 ]
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from console.app import AgentConsoleApp
 from console.config import ConfigError, resolve_settings
 from local_cache.reference_client import ReferenceApiClient
 from quick_replies.library import STARTER_DIR
-from tests.pilot_helpers import wait_until
+from tests.pilot_helpers import type_text, wait_until
 
 
 def make_app(tmp_path, backend, alerts):
@@ -38,7 +40,7 @@ async def test_activity_in_a_background_chat_alerts_as_configured(tmp_path, refe
         await wait_until(pilot, lambda: background in app.chats, "the new chat")
         await pilot.pause(0.2)
         assert bool(bells) is rings
-        assert any("王建国" in str(n.message) for n in app._notifications) is notifies
+        assert any("王建国" in text for text in app.alert_history) is notifies
 
 
 def test_an_unknown_alerts_setting_is_refused_with_the_choices(tmp_path):
@@ -46,3 +48,33 @@ def test_an_unknown_alerts_setting_is_refused_with_the_choices(tmp_path):
     config.write_text('alerts = "loud"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="bell, notify, both, off"):
         resolve_settings(backend=None, token=None, agent=None, data_dir=tmp_path, config_path=config)
+
+
+async def test_arrivals_coalesce_into_one_line_and_no_toast_covers_the_screen(tmp_path, reference_backend):
+    from textual.widgets._toast import Toast
+
+    from widgets.alert_log_screen import AlertLogScreen
+    from widgets.message_line import MessageLine
+
+    first = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(first, "在吗")
+    app = make_app(tmp_path, reference_backend, "notify")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == first, "the first chat open")
+        others = [reference_backend.open_chat(name, "web") for name in ("陈静", "赵先生", "王建国")]
+        for chat_id in others:
+            reference_backend.customer_says(chat_id, "你好")
+        reference_backend.customer_says(others[0], "在吗？")
+        await wait_until(pilot, lambda: all(app.chats.get(c) and app.chats[c].unread for c in others), "arrivals")
+        await wait_until(pilot, lambda: app.chats[others[0]].unread == 2, "the second message")
+        await pilot.pause(0.1)
+        line = str(app.query_one(MessageLine).render())
+        assert line.startswith("• 4 new messages: ") and all(n in line for n in ("陈静", "赵先生", "王建国"))
+        assert len([text for text in app.alert_history if "new message" in text]) == 1, "one line, grown"
+        assert not app.query(Toast), "nothing is drawn over the composer, a dialog or the search panel"
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Recent alerts")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertLogScreen), "the alert log")
+        shown = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        assert "4 new messages" in shown

@@ -133,7 +133,7 @@ async def test_a_quick_reply_that_breaks_a_rule_is_flagged_in_the_panel(tmp_path
     async with app.run_test(size=(120, 36)) as pilot:
         await open_chat(pilot, app, reference_backend)
         assert ("登录问题", "error") in [(title, level) for title, level, _ in app.replies.flagged()], "linted on load"
-        assert any("登录问题" in str(n.message) for n in app._notifications), "and the agent is told"
+        assert any("登录问题" in text for text in app.alert_history), "and the agent is told"
         results = app.replies.search("dlwt", {})
         assert (results[0].key, results[0].flag_level) == ("pw", "error")
         assert app.replies.search("tk", {})[0].flag_level == ""

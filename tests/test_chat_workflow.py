@@ -139,10 +139,10 @@ async def test_a_remapped_key_works_and_a_clash_is_reported(tmp_path, reference_
                    keys={"choose_priority": "ctrl+b", "tag_chat": "f3", "close_chat": "f11", "nosuch": "f1"})
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
-        problems = [str(n.message) for n in app._notifications]
+        problems = app.alert_history
         assert any("f3 is claimed by transfer_chat and tag_chat" in p for p in problems)
         assert any("nosuch: no such action" in p for p in problems)
-        assert "f11 Close" in str(app.query_one("#key-line").render())
+        assert "f11 Close" in app.query_one("#key-line").hints.plain
         assert ("f11", "Close") in app.key_help_rows()
         await pilot.press("ctrl+b", "u")
         assert app.chats[chat_id].priority == "urgent"

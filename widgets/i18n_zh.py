@@ -153,5 +153,10 @@ ZH: dict[str, str] = {
     "{s} s": "{s} 秒",
     "{m} min {s} s": "{m} 分 {s} 秒",
     "{h} h {m} min": "{h} 小时 {m} 分",
+    "{count} new messages: {names}": "{count} 条新消息：{names}",
+    "  (+{count} more: palette › Recent alerts)": "（另有 {count} 条：命令面板 › 最近提醒）",
+    "Recent alerts": "最近提醒",
+    "No alerts yet.": "暂无提醒。",
+    "Open chat": "打开会话",
 }
 ZH.update({f"Chat {n}": f"会话 {n}" for n in range(2, 10)})
