@@ -47,7 +47,6 @@ from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
 from widgets.i18n import set_language, tr, translate_bindings
 from widgets.kept_paint import Pane, Row
-from widgets.key_hints import key_hints
 from widgets.message_line import MessageLine, alert_text
 from widgets.metrics_screen import MetricsScreen
 from widgets.rejected_bar import RejectedBar
@@ -103,13 +102,17 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
     COMMANDS = App.COMMANDS | {ChatCommands}
+    # The footer shows these in this order and cuts what does not fit at the right: f1 first, since it lists
+    # every other key; moving between chats (alt+↑/↓, alt+1…9) is in the help and on the palette.
     BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
         Binding(
-            "alt+down,ctrl+pagedown", "next_chat", "Next chat", key_display="alt+↓", id="next_chat", priority=True
+            "alt+down,ctrl+pagedown", "next_chat", "Next chat", key_display="alt+↓", id="next_chat", priority=True,
+            show=False,
         ),
         Binding(
             "alt+up,ctrl+pageup", "previous_chat", "Prev chat", key_display="alt+↑", id="previous_chat",
-            priority=True,
+            priority=True, show=False,
         ),
         *JUMP_BINDINGS,
         Binding("ctrl+r", "focus_composer", "Reply", id="focus_composer", priority=True),
@@ -122,7 +125,6 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         *SPLIT_BINDINGS,
         SIGN_IN_BINDING,
         METRICS_BINDING,
-        Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
@@ -164,8 +166,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.chats: dict[str, ChatSummary] = {}  # by id, as last read from the store
         self._showing_rejected_keys = False
         self._status_bar: StatusBar | None = None  # set on mount
-        self._collector = IdleCollector()
         self._message_line: MessageLine | None = None  # set on mount
+        self._collector = IdleCollector()
         self._keys = KeySequencer(self, self._dispatch_input)
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
         self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
@@ -215,8 +217,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.query_one("#composer", Composer).focus()
         self.report_library_problems()
         self._message_line = self.query_one(MessageLine)
-        self._message_line.show_hints(key_hints(*(
-            (self.key_display(binding), tr(binding.description)) for binding in KEY_LINE_BINDINGS)))
+        self._message_line.show_hints(
+            [(self.key_display(binding), tr(binding.description)) for binding in KEY_LINE_BINDINGS])
         for problem in self.key_problems:
             self.notify(problem, title=tr("Key remap"), severity="warning", timeout=20, markup=False)
         for problem in self.rule_problems[:3]:
@@ -508,6 +510,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         figures = self.store.day_metrics(midnight.timestamp(), self.sla, self.chats)
         self.push_screen(MetricsScreen(figures, self.sla.first_response))
 
+    def action_recent_alerts(self) -> None:
+        self.push_screen(AlertLogScreen(self._message_line.history))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help_rows()))
 
@@ -517,9 +522,6 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             return binding.key_display
         return ", ".join(self.get_key_display(Binding(key, binding.action)) for key in
                          effective_keys(binding, self._keymap))
-
-    def action_recent_alerts(self) -> None:
-        self.push_screen(AlertLogScreen(self._message_line.history))
 
     def key_help_rows(self) -> list[tuple[str, str]]:
         rows = []

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 
 
-def key_hints(*hints: tuple[str, str]) -> Text:
+def key_hints(*hints: tuple[str, str], gap: int = 3) -> Text:
     line = Text()
     for number, (key, label) in enumerate(hints):
         line.append(key, style="bold")
-        line.append(f" {label}" + ("   " if number < len(hints) - 1 else ""))
+        line.append(f" {label}" + (" " * gap if number < len(hints) - 1 else ""))
+    return line
+
+
+def fitted_key_hints(hints: list[tuple[str, str]], width: int) -> Text:
+    """Wide gaps where they fit, one space where they do not (the bold keys still part the entries): at 100
+    columns every chat action keeps its place rather than the last ones falling off the end."""
+    for gap in (3, 2, 1):
+        line = key_hints(*hints, gap=gap)
+        if cell_len(line.plain) <= width:
+            return line
     return line

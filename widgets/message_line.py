@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from widgets.i18n import tr
 from widgets.inert_text import inert
+from widgets.key_hints import fitted_key_hints
 
 SEVERITY_RANK = {"information": 0, "warning": 1, "error": 2}
 SEVERITY_STYLE = {"information": "bold", "warning": "bold yellow", "error": "bold white on dark_red"}
@@ -72,7 +73,7 @@ class MessageLine(Static):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._hints = Text()
+        self._hints: list[tuple[str, str]] = []
         self._alerts: list[Alert] = []
         self._arrivals: Arrivals | None = None
         self._arrivals_alert: Alert | None = None
@@ -81,10 +82,14 @@ class MessageLine(Static):
 
     @property
     def hints(self) -> Text:
-        return self._hints
+        return fitted_key_hints(self._hints, max(1, self.content_size.width))
 
-    def show_hints(self, hints: Text) -> None:
-        self._hints = hints
+    def show_hints(self, hints: list[tuple[str, str]]) -> None:
+        """(key, what it does) pairs, shown whenever no alert is."""
+        self._hints = list(hints)
+        self._paint()
+
+    def on_resize(self) -> None:
         self._paint()
 
     def alert(self, text: str | Text, severity: str = "information", seconds: float | None = None) -> None:
@@ -127,7 +132,7 @@ class MessageLine(Static):
     def _paint(self) -> None:
         alert = self.showing
         if alert is None:
-            self.update(self._hints)
+            self.update(self.hints)
             return
         line = Text(f"{SEVERITY_MARK[alert.severity]} ", style=SEVERITY_STYLE[alert.severity])
         line.append_text(alert.text)

@@ -1,0 +1,105 @@
+"""The installed console in a real pseudo-terminal, read back through a terminal emulator.
+
+pexpect gives the console a pty of a chosen size, exactly as a terminal window would; pyte (a VT100/xterm
+emulator, CJK-width aware) keeps the screen that the console's output draws, so a test reads what an agent
+would see. Input is written to the pty in whole chunks, as a terminal delivers a fast typist's or an input
+method's burst. Both are pip packages: nothing outside pip, and every POSIX machine has ptys.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import pexpect
+import pyte
+
+KEYS = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b", "ctrl+s": "\x13", "ctrl+q": "\x11",
+        "ctrl+l": "\x0c", "ctrl+r": "\x12", "down": "\x1b[B", "f2": "\x1bOQ", "f6": "\x1b[17~"}
+
+
+def installed_console() -> str:
+    """The `agent-console` that `pip install` put beside this interpreter (never the source tree)."""
+    path = Path(sys.executable).parent / "agent-console"
+    found = str(path) if path.exists() else shutil.which("agent-console")
+    if found is None:
+        raise RuntimeError("agent-console is not installed in this environment: pip install '.[test]' first")
+    return found
+
+
+class TerminalSession:
+    def __init__(self, args: list[str], *, cols: int, rows: int, home: Path, env: dict[str, str] | None = None):
+        self.cols, self.rows = cols, rows
+        self.screen = pyte.Screen(cols, rows)
+        self._stream = pyte.ByteStream(self.screen)
+        self._lock = threading.Lock()
+        home.mkdir(parents=True, exist_ok=True)
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "TERM": "xterm-256color",
+            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_DATA_HOME": str(home / "data"), "AGENT_CONSOLE_CONFIG": str(home / "no-config.toml"),
+            **(env or {}),
+        }
+        self.child = pexpect.spawn(installed_console(), args, dimensions=(rows, cols), env=environment,
+                                   cwd=str(home))
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                data = self.child.read_nonblocking(65536, timeout=0.05)
+            except pexpect.TIMEOUT:
+                continue
+            except (pexpect.EOF, OSError, ValueError):
+                return
+            with self._lock:
+                self._stream.feed(data)
+
+    # --- reading what the agent sees ------------------------------------------------------------------
+
+    def lines(self) -> list[str]:
+        with self._lock:
+            return [line.rstrip() for line in self.screen.display]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def wait_for(self, predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> float:
+        start = time.monotonic()
+        while not predicate():
+            if time.monotonic() - start > timeout:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}; the screen:\n{self.text()}")
+            time.sleep(0.02)
+        return time.monotonic() - start
+
+    def wait_for_text(self, text: str, timeout: float = 20.0) -> float:
+        return self.wait_for(lambda: text in self.text(), repr(text), timeout)
+
+    # --- typing -----------------------------------------------------------------------------------------
+
+    def send(self, *parts: str) -> None:
+        """One write to the pty: text, or key names from KEYS, in one burst."""
+        self.child.send("".join(KEYS.get(part, part) for part in parts).encode())
+
+    def quit(self, timeout: float = 10.0) -> float:
+        start = time.monotonic()
+        if self.child.isalive():
+            self.send("ctrl+q")
+            try:
+                self.child.expect(pexpect.EOF, timeout=timeout)
+            except pexpect.TIMEOUT:
+                pass
+        took = time.monotonic() - start
+        self.close()
+        return took
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.terminate(force=True)
+        self.child.close(force=True)

@@ -1,0 +1,175 @@
+"""The installed console in a real pseudo-terminal against a real backend, checked by what an agent sees.
+
+Pilot drives the app from inside its own event loop and waits for it to go idle between keys; a terminal does
+neither. These tests start `agent-console` as `pip install` put it, in a pty of a fixed size, type in bursts
+as a terminal delivers them, and read the screen back through a terminal emulator (tests/terminal_session.py).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.reference_backend import ReferenceBackend
+from tests.terminal_session import TerminalSession
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this platform")
+
+LATIN = ["refnd", "refund", "order", "tracking", "ok", "thanks", "adress", "wait"]
+CJK = ["您好", "退款", "请稍等", "马上为您查询", "快递", "已经", "补发", "谢谢您的耐心"]
+PUNCTUATION = ["，", "。", "！", " ", ", "]
+
+
+def random_burst(rng: random.Random, text: str) -> tuple[list[str], str]:
+    """Keys of one burst (words, input-method phrase commits, backspaces) and the text after typing them."""
+    keys = []
+    for _ in range(rng.randint(2, 5)):
+        choice = rng.random()
+        if choice < 0.35:
+            word = rng.choice(LATIN)
+        elif choice < 0.75:
+            word = rng.choice(CJK)  # an input method commits the whole phrase in one write
+        else:
+            word = rng.choice(PUNCTUATION)
+        keys.append(word)
+        text += word
+        if text and rng.random() < 0.5:
+            erase = rng.randint(1, min(len(text), 6))
+            keys += ["backspace"] * erase
+            text = text[:-erase]
+    word = rng.choice(LATIN + CJK)  # never ends on a space: sending trims it
+    keys.append(word)
+    return keys, text + word
+
+
+@pytest.fixture
+def backend(tmp_path):
+    backend = ReferenceBackend(tmp_path / "backend.sqlite3").start()
+    yield backend
+    if backend.process and backend.process.poll() is None:
+        os.kill(backend.process.pid, signal.SIGCONT)
+    backend.stop()
+
+
+def console(tmp_path, backend, cols=100, rows=30) -> TerminalSession:
+    return TerminalSession(["--backend", backend.url, "--data-dir", str(tmp_path / "data")], cols=cols, rows=rows,
+                           home=tmp_path / "home", env={"AGENT_CONSOLE_TOKEN": backend.token})
+
+
+def composer_rows(session: TerminalSession) -> tuple[int, int]:
+    """The first and last screen rows of the main composer's box (its rounded border)."""
+    lines = session.lines()
+    top = max(i for i, line in enumerate(lines) if "╭" in line)
+    bottom = next(i for i in range(top, len(lines)) if "╰" in lines[i])
+    return top, bottom
+
+
+def test_bursts_of_typing_arrive_exactly(tmp_path, backend):
+    chat_id = backend.open_chat("陈静", "web")
+    backend.customer_says(chat_id, "我的快递到哪了？")
+    session = console(tmp_path, backend)
+    try:
+        session.wait_for_text("● online")
+        session.wait_for_text("我的快递到哪了")
+        rng, expected, wrong = random.Random(11), [], []
+        for message in range(18):  # 18 messages of 10 bursts each
+            text = ""
+            for burst in range(10):
+                keys, text = random_burst(rng, text)
+                session.send(*keys, *(["enter"] if burst == 9 else []))
+                time.sleep(rng.choice([0, 0.002, 0.01]))  # bursts back to back, or a breath apart
+            expected.append(text.strip())
+            session.wait_for(lambda: len(backend.messages(chat_id)) >= message + 2, f"message {message + 1} sent")
+        sent = [m["text"] for m in backend.messages(chat_id)][1:]
+        wrong = [(want, got) for want, got in zip(expected, sent) if want != got]
+        assert not wrong and len(sent) == len(expected), f"{len(wrong)} of 18 messages garbled: {wrong[:3]}"
+
+        # A Tab inside a burst moves to the next field before the next characters: 20 forms, saved by ctrl+s.
+        for form in range(20):
+            session.send(f"回复{form}", "ctrl+s", f"标题{form}", "tab", f"sc{form}", "tab", "tab", f"tag{form}，vip",
+                         "ctrl+s")
+            session.wait_for(lambda: f"sc{form}" in saved_shortcuts(tmp_path), f"reply {form} saved")
+            session.send(*["backspace"] * 10)
+        replies = saved_replies(tmp_path)
+        for form in range(20):
+            reply = replies[f"sc{form}"]
+            assert reply["title"].endswith(f"标题{form}") and set(reply["tags"]) == {f"tag{form}", "vip"}, reply
+    finally:
+        session.quit()
+
+
+def saved_replies(tmp_path: Path) -> dict[str, dict]:
+    replies = {}
+    for path in (tmp_path / "data" / "library").glob("*.toml"):
+        for entry in tomllib.loads(path.read_text(encoding="utf-8")).get("reply", []):
+            replies[entry.get("shortcut", "")] = entry
+    return replies
+
+
+def saved_shortcuts(tmp_path: Path) -> set[str]:
+    try:
+        return set(saved_replies(tmp_path))
+    except (OSError, tomllib.TOMLDecodeError):
+        return set()  # caught mid-write: look again
+
+
+def test_status_tells_the_truth_through_quiet_outage_and_recovery(tmp_path, backend):
+    port = backend.url.rsplit(":", 1)[1]
+    backend.stop()
+    backend = ReferenceBackend(tmp_path / "backend.sqlite3", "--port", port).start()
+    session = console(tmp_path, backend)
+    try:
+        session.wait_for_text("● online")
+        quiet_until = time.monotonic() + 60
+        while time.monotonic() < quiet_until:  # a healthy backend with nothing to say
+            assert "● online" in session.text() and "offline" not in session.text(), session.text()
+            time.sleep(0.25)
+
+        backend.stop()  # SIGKILL: a real outage
+        assert session.wait_for_text("○ offline", timeout=5) < 5
+        backend.start()
+        assert session.wait_for_text("● online", timeout=2 + 2) < 2 + 2  # +2: the backend process's own start
+
+        os.kill(backend.process.pid, signal.SIGSTOP)  # frozen: connections accepted, nothing answered
+        assert session.wait_for_text("○ offline", timeout=5) < 5
+        os.kill(backend.process.pid, signal.SIGCONT)
+        assert session.wait_for_text("● online", timeout=2) < 2
+    finally:
+        backend.process and os.kill(backend.process.pid, signal.SIGCONT)
+        session.quit()
+
+
+def test_no_alert_covers_the_composer_or_a_dialog(tmp_path, backend):
+    mine = backend.open_chat("陈静", "web")
+    backend.customer_says(mine, "在吗")
+    session = console(tmp_path, backend)
+    try:
+        session.wait_for_text("在吗")
+        session.send("正在输入的回复")
+        session.wait_for_text("正在输入的回复")
+        top, bottom = composer_rows(session)
+        before = session.lines()[top:bottom + 1]
+        others = [backend.open_chat(name, "web") for name in ("赵先生", "王建国", "Emily Carter")]
+        for chat_id in others:
+            backend.customer_says(chat_id, "你好，有人吗")
+        session.wait_for_text("3 new messages")
+        assert session.lines()[top:bottom + 1] == before, "the composer is untouched"
+        alert_row = next(i for i, line in enumerate(session.lines()) if "3 new messages" in line)
+        assert alert_row > bottom, "the alert is on the line above the footer, below the composer"
+
+        session.send("f6")  # the tag dialog
+        session.wait_for_text("Add tags")
+        dialog = [line for line in session.lines() if "Add tags" in line or "refund, vip" in line]
+        backend.customer_says(others[0], "还在吗？")
+        session.wait_for_text("4 new messages")
+        assert [line for line in session.lines() if "Add tags" in line or "refund, vip" in line] == dialog
+        session.send("escape")
+        session.wait_for(lambda: "正在输入的回复" in session.text() and "Add tags" not in session.text(), "closed")
+    finally:
+        session.quit()
