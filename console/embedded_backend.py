@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 from backend.server import READY_PREFIX, TOKEN_ENV
 
 START_TIMEOUT = 20.0
+STOP_GRACE = 1.5  # s: uvicorn's own graceful shutdown is 1 s
 
 
 class EmbeddedBackendError(RuntimeError):
@@ -76,9 +78,14 @@ class EmbeddedBackend:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
+        # The agent is waiting for the shell prompt: a backend that does not finish within its graceful shutdown
+        # (1 s) is killed, not waited for. SQLite keeps its data through a kill; SIGCONT first lets a stopped
+        # (^Z'd, or debugged) backend take the SIGTERM and close cleanly.
+        if hasattr(signal, "SIGCONT"):  # POSIX only
+            process.send_signal(signal.SIGCONT)
         process.terminate()
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=STOP_GRACE)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

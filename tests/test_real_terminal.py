@@ -173,3 +173,36 @@ def test_no_alert_covers_the_composer_or_a_dialog(tmp_path, backend):
         session.wait_for(lambda: "正在输入的回复" in session.text() and "Add tags" not in session.text(), "closed")
     finally:
         session.quit()
+
+
+def test_ctrl_q_returns_the_terminal_promptly_even_with_the_embedded_backend_frozen(tmp_path):
+    session = TerminalSession(["--data-dir", str(tmp_path / "data"), "--simulate", "2"], cols=100, rows=30,
+                              home=tmp_path / "home")
+    backend_pid = None
+    try:
+        session.wait_for_text("● online", timeout=30)
+        backend_pid = embedded_backend_pid(session.child.pid)
+        os.kill(backend_pid, signal.SIGSTOP)
+        session.send("还在处理", "enter")  # queued while the backend is frozen
+        time.sleep(1)
+        took = session.quit(timeout=15)
+        assert took < 3, f"ctrl+q took {took:.1f} s"
+    finally:
+        session.close()
+        if backend_pid is not None:
+            for sig in (signal.SIGCONT, signal.SIGKILL):
+                try:
+                    os.kill(backend_pid, sig)
+                except ProcessLookupError:
+                    pass
+
+
+def embedded_backend_pid(console_pid: int) -> int:
+    """The console's child running the reference backend (Linux: /proc)."""
+    children = Path(f"/proc/{console_pid}/task/{console_pid}/children")
+    if not children.exists():
+        pytest.skip("finding the embedded backend's process needs Linux's /proc")
+    for pid in children.read_text().split():
+        if "backend" in Path(f"/proc/{pid}/cmdline").read_text():
+            return int(pid)
+    raise AssertionError("the embedded backend is not a child of the console")
