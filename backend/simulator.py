@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from backend.change_feed import ChangeNotifier
@@ -91,8 +91,23 @@ def made_up_profile(rng: random.Random) -> dict:
             "orders": orders}
 
 
+@dataclass
+class Progress:
+    """Where one simulated customer is in the script. Saved with every line the customer says (in the same
+    transaction), so a restarted server continues the same chat from there: nothing said twice, nothing new."""
+
+    chat_id: str | None = None  # None between customers: the next one arrives at `next_chat_at`
+    next_chat_at: float = 0.0
+    turn: int = 0  # the turn being played; len(turns) once every turn is answered (the closing line is next)
+    said: int = 0  # lines of that turn already said
+    read_up_to: int = 0  # the chat's seq up to which the customer has read the agent's answers
+    follow_ups: int = 0  # follow-ups sent while waiting for this turn's answer
+    reactions: list[int] = field(default_factory=list)  # reactions already said (each fires once per chat)
+
+
 class CustomerSimulator:
-    """Plays scenarios against the backend store, one asyncio task per open chat."""
+    """Plays scenarios against the backend store: customer slot i plays scenario i (cycling through the file),
+    one asyncio task per slot. Each slot's progress is kept in the store, so a restart continues its chat."""
 
     def __init__(
         self,
@@ -107,93 +122,174 @@ class CustomerSimulator:
         self.store, self.notifier, self.scenarios = store, notifier, scenarios
         self.chat_count, self.pace = chats, pace
         self.random = random.Random(seed)
-        self._replies: dict[str, asyncio.Queue[str]] = {}
+        self._woken: dict[str, asyncio.Event] = {}  # chat id -> set when the agent writes or acts there
         notifier.subscribe(self._on_change)
 
     async def run(self) -> None:
-        self._close_chats_left_from_last_run()
-        tasks = [
-            asyncio.create_task(self._customer_loop(self.scenarios[i % len(self.scenarios)], delay=i * 1.5))
-            for i in range(self.chat_count)
-        ]
+        saved = self.store.simulated_customers()
+        claimed = {progress.get("chat_id") for _, progress in saved.values()}
+        tasks = []
+        for slot in range(self.chat_count):
+            scenario = self.scenarios[slot % len(self.scenarios)]
+            progress = self._resume(slot, scenario, saved.get(slot), claimed)
+            tasks.append(asyncio.create_task(self._customer_loop(slot, scenario, progress)))
         try:
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()
 
-    def _close_chats_left_from_last_run(self) -> None:
-        for chat in self.store.chats():
-            if chat["state"] != "closed":
-                self.store.add_message(chat["id"], "system", "Customer left: the simulator restarted.")
-                self.store.update_chat(chat["id"], state="closed")
-        self.notifier.notify("chat.updated")
+    def _resume(self, slot: int, scenario: Scenario, saved: tuple[str, dict] | None, claimed: set) -> Progress:
+        """The slot's saved progress; for a database from before progress was saved, the chat this customer
+        left open; else a first customer, the slots a moment apart so the chats do not all open at once."""
+        if saved is not None and saved[0] == scenario.key:
+            progress = Progress(**saved[1])
+        else:
+            progress = (self._adopt_open_chat(scenario, claimed) if saved is None else None) or Progress(
+                next_chat_at=self.store.clock() + slot * 1.5 * self.pace)
+        if progress.chat_id is not None and self._closed(progress.chat_id):
+            progress = self._next_customer()  # the agent closed it while the server was down: this one is done
+        self._save(slot, scenario, progress)
+        return progress
+
+    def _adopt_open_chat(self, scenario: Scenario, claimed: set) -> Progress | None:
+        """The newest open chat of this scenario's customer, resumed after the last script line it holds."""
+        chats = [chat for chat in self.store.chats() if chat["state"] != "closed" and chat["id"] not in claimed
+                 and chat["customer"]["name"] == scenario.customer and chat["channel"] == scenario.channel]
+        if not chats:
+            return None
+        chat_id = chats[-1]["id"]
+        claimed.add(chat_id)
+        said = [m for m in self.store.messages_after(chat_id, 0, 100_000) if m["author"] == "customer"]
+        lines = {m["text"] for m in said}
+        if scenario.closing and scenario.closing in lines:
+            return self._next_customer()
+        turns = scenario.turns
+        turn = next((i for i, turn in enumerate(turns) if not set(turn) <= lines), len(turns))
+        lines_said = 0 if turn == len(turns) else next(i for i, line in enumerate(turns[turn]) if line not in lines)
+        if lines_said == 0 and turn > 0:  # the turn before was said in full: the customer waits for its answer
+            turn, lines_said = turn - 1, len(turns[turn - 1])
+        return Progress(chat_id=chat_id, turn=turn, said=lines_said, read_up_to=said[-1]["seq"] if said else 0)
 
     def _on_change(self, event_type: str, chat_id: str, author: str) -> None:
-        if event_type == "message.created" and author == "agent" and chat_id in self._replies:
-            chat = self.store.chat(chat_id)
-            last = self.store.messages_after(chat_id, chat["last_seq"] - 1, 1)
-            self._replies[chat_id].put_nowait(last[0]["text"] if last else "")
+        if author == "agent" and chat_id in self._woken:
+            self._woken[chat_id].set()
 
-    async def _customer_loop(self, scenario: Scenario, delay: float) -> None:
-        await self._sleep(delay)
+    async def _customer_loop(self, slot: int, scenario: Scenario, progress: Progress) -> None:
         while True:
-            await self._play(scenario)
-            await self._sleep(60 + self.random.uniform(0, 60))
+            if progress.chat_id is None:
+                await asyncio.sleep(max(0.0, progress.next_chat_at - self.store.clock()))
+                progress = self._open_chat(slot, scenario)
+            progress = await self._play(slot, scenario, progress)
 
-    async def _play(self, scenario: Scenario) -> None:
-        chat = self.store.open_chat(
-            scenario.customer,
-            scenario.channel,
-            customer_title=scenario.title,
-            vip=scenario.vip,
-            language=scenario.language,
-            priority=scenario.priority,
-            profile=made_up_profile(self.random),
-        )
-        chat_id = chat["id"]
-        self._replies[chat_id] = asyncio.Queue()
-        self.notifier.notify("chat.created", chat_id, "customer")
-        unused_reactions = list(scenario.reactions)
+    def _open_chat(self, slot: int, scenario: Scenario) -> Progress:
+        with self.store.transaction():  # the chat and the slot's claim on it: a crash leaves both or neither
+            chat = self.store.open_chat(
+                scenario.customer,
+                scenario.channel,
+                customer_title=scenario.title,
+                vip=scenario.vip,
+                language=scenario.language,
+                priority=scenario.priority,
+                profile=made_up_profile(self.random),
+            )
+            progress = Progress(chat_id=chat["id"])
+            self._save(slot, scenario, progress)
+        self.notifier.notify("chat.created", chat["id"], "customer")
+        return progress
+
+    async def _play(self, slot: int, scenario: Scenario, progress: Progress) -> Progress:
+        """The script from where `progress` stands, to its closing line or until the agent closes the chat.
+        Returns the slot's next progress: waiting for the next customer."""
+        chat_id = progress.chat_id
         try:
-            for turn in scenario.turns:
-                for line in turn:
-                    await self._type_and_send(chat_id, line)
-                reply = await self._wait_for_reply(chat_id, scenario)
-                for reaction in list(unused_reactions):
-                    if any(word.lower() in reply.lower() for word in reaction.when):
-                        unused_reactions.remove(reaction)
-                        await self._type_and_send(chat_id, reaction.say)
-                        break
-            if scenario.closing:
-                await self._type_and_send(chat_id, scenario.closing)
+            while progress.turn < len(scenario.turns):
+                for line in scenario.turns[progress.turn][progress.said:]:
+                    await self._typing_pause(line)
+                    progress.said += 1
+                    if not self._say(slot, scenario, chat_id, line, progress):
+                        return self._leave(slot, scenario)
+                reply = await self._wait_for_reply(slot, scenario, progress)
+                if reply is None:
+                    return self._leave(slot, scenario)
+                progress.turn, progress.said, progress.follow_ups = progress.turn + 1, 0, 0
+                reaction = next((index for index, reaction in enumerate(scenario.reactions)
+                                 if index not in progress.reactions
+                                 and any(word.lower() in reply.lower() for word in reaction.when)), None)
+                if reaction is None:
+                    self._save(slot, scenario, progress)
+                    continue
+                progress.reactions.append(reaction)
+                await self._typing_pause(scenario.reactions[reaction].say)
+                if not self._say(slot, scenario, chat_id, scenario.reactions[reaction].say, progress):
+                    return self._leave(slot, scenario)
+            if not scenario.closing:
+                return self._leave(slot, scenario)
+            await self._typing_pause(scenario.closing)
+            following = self._next_customer()
+            if not self._say(slot, scenario, chat_id, scenario.closing, following):
+                return self._leave(slot, scenario)
+            return following
         finally:
-            del self._replies[chat_id]
+            self._woken.pop(chat_id, None)
 
-    async def _wait_for_reply(self, chat_id: str, scenario: Scenario) -> str:
-        replies = self._replies[chat_id]
-        follow_ups = list(scenario.follow_ups)
-        while True:
+    async def _wait_for_reply(self, slot: int, scenario: Scenario, progress: Progress) -> str | None:
+        """The agent's answer (every message since the customer last read), or None once the chat is closed.
+        An answer given while the server was down counts: it is read from the chat, not from a notification."""
+        loop = asyncio.get_running_loop()
+        follow_up_at = loop.time() + scenario.follow_up_after * self.pace
+        while not self._answers(progress):
+            if self._closed(progress.chat_id):
+                return None
+            woken = self._woken[progress.chat_id] = asyncio.Event()
             try:
-                reply = await asyncio.wait_for(replies.get(), scenario.follow_up_after * self.pace)
-                break
+                await asyncio.wait_for(woken.wait(), max(0.0, follow_up_at - loop.time()))
             except asyncio.TimeoutError:
-                if follow_ups:
-                    self._send(chat_id, follow_ups.pop(0))
+                follow_up_at = loop.time() + scenario.follow_up_after * self.pace
+                if progress.follow_ups < len(scenario.follow_ups):
+                    progress.follow_ups += 1
+                    text = scenario.follow_ups[progress.follow_ups - 1]
+                    if not self._say(slot, scenario, progress.chat_id, text, progress):
+                        return None
         # Agents often answer in several messages; read them all before typing back.
         await self._sleep(self.random.uniform(1.0, 3.0))
-        while not replies.empty():
-            reply += "\n" + replies.get_nowait()
-        return reply
+        answers = self._answers(progress)
+        progress.read_up_to = answers[-1]["seq"]
+        return "\n".join(message["text"] for message in answers)
 
-    async def _type_and_send(self, chat_id: str, line: str) -> None:
+    def _answers(self, progress: Progress) -> list[dict]:
+        messages = self.store.messages_after(progress.chat_id, progress.read_up_to, 1000)
+        return [message for message in messages if message["author"] == "agent"]
+
+    def _say(self, slot: int, scenario: Scenario, chat_id: str, text: str, then: Progress) -> bool:
+        """The customer's line and where it leaves the script, in one transaction: a restart neither repeats
+        nor skips it. Says nothing (False) once the agent has closed the chat: that customer is done."""
+        if self._closed(chat_id):
+            return False
+        with self.store.transaction():
+            self.store.add_message(chat_id, "customer", text)
+            self._save(slot, scenario, then)
+        self.notifier.notify("message.created", chat_id, "customer")
+        return True
+
+    def _leave(self, slot: int, scenario: Scenario) -> Progress:
+        following = self._next_customer()
+        self._save(slot, scenario, following)
+        return following
+
+    def _next_customer(self) -> Progress:
+        return Progress(next_chat_at=self.store.clock() + (60 + self.random.uniform(0, 60)) * self.pace)
+
+    def _save(self, slot: int, scenario: Scenario, progress: Progress) -> None:
+        self.store.save_simulated_customer(slot, scenario.key, asdict(progress))
+
+    def _closed(self, chat_id: str) -> bool:
+        chat = self.store.chat(chat_id)
+        return chat is None or chat["state"] == "closed"
+
+    async def _typing_pause(self, line: str) -> None:
         chars_per_second = 3.0 if any(ord(ch) > 0x2E80 for ch in line) else 5.0
         await self._sleep(self.random.uniform(1.0, 4.0) + len(line) / chars_per_second)
-        self._send(chat_id, line)
-
-    def _send(self, chat_id: str, text: str) -> None:
-        self.store.add_message(chat_id, "customer", text)
-        self.notifier.notify("message.created", chat_id, "customer")
 
     async def _sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds * self.pace)

@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS idempotency (
     response TEXT NOT NULL,
     created_at REAL NOT NULL
 );
+-- Where each of the simulator's customers is in its script (one row per simulated slot), so a restarted
+-- server continues the same chats instead of opening new ones. `progress` is the simulator's own JSON.
+CREATE TABLE IF NOT EXISTS simulated_customers (
+    slot INTEGER PRIMARY KEY,
+    scenario TEXT NOT NULL,
+    progress TEXT NOT NULL
+);
 """
 
 PRIORITIES = ("urgent", "important", "normal")
@@ -230,6 +237,21 @@ class BackendStore:
             )
             self._log_event("chat.updated", chat_id)
         return self.chat(chat_id)
+
+    # --- the simulator's customers ---------------------------------------------------------------------
+
+    def simulated_customers(self) -> dict[int, tuple[str, dict]]:
+        """slot -> (scenario key, progress) as the simulator last saved them."""
+        rows = self.conn.execute("SELECT * FROM simulated_customers").fetchall()
+        return {row["slot"]: (row["scenario"], json.loads(row["progress"])) for row in rows}
+
+    def save_simulated_customer(self, slot: int, scenario: str, progress: dict) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO simulated_customers (slot, scenario, progress) VALUES (?,?,?) ON CONFLICT (slot) "
+                "DO UPDATE SET scenario=excluded.scenario, progress=excluded.progress",
+                (slot, scenario, json.dumps(progress, ensure_ascii=False)),
+            )
 
     # --- idempotency -------------------------------------------------------------------------------
 

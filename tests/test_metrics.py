@@ -50,3 +50,47 @@ def test_first_response_breaches_and_handling_of_a_day(tmp_path):
 def test_an_empty_day_has_no_figures_rather_than_zeros(tmp_path):
     figures = LocalStore(tmp_path / "agent.sqlite3").day_metrics(DAY, SlaPolicy(), {})
     assert (figures.chats, figures.median_first_response, figures.average_handling) == (0, None, None)
+
+
+def test_a_restarted_simulator_adds_no_chats_to_the_days_figures(tmp_path):
+    """The embedded default restarted three times on its database: today's figures count its customers once,
+    and no chat counts as handled (the restarts closed nothing)."""
+    import asyncio
+    import time
+    from datetime import datetime
+
+    from local_cache.reference_client import ReferenceApiClient
+    from tests.reference_backend import ReferenceBackend
+
+    simulate = ("--simulate", "3", "--sim-pace", "0.01", "--sim-seed", "3")
+    backend = ReferenceBackend(tmp_path / "backend.sqlite3", *simulate).start()
+    try:
+        store = LocalStore(tmp_path / "agent.sqlite3")
+
+        async def sync() -> int:
+            client = ReferenceApiClient(backend.url, backend.token)
+            try:
+                snapshot = await client.snapshot()
+                messages = [m for chat in snapshot.chats for m in await client.messages_after(chat.id, 0)]
+            finally:
+                await client.aclose()
+            store.apply_changes(snapshot.chats, messages, snapshot.cursor)
+            return len(snapshot.chats)
+
+        deadline = time.monotonic() + 20
+        while asyncio.run(sync()) < 3:
+            assert time.monotonic() < deadline, "three simulated customers"
+            time.sleep(0.05)
+        for _ in range(3):
+            backend.stop()
+            backend = ReferenceBackend(tmp_path / "backend.sqlite3", *simulate).start()
+            time.sleep(0.3)  # long enough for a restart to have closed or opened chats
+            asyncio.run(sync())
+        midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        chats = {summary.id: summary for summary in store.chat_summaries()}
+        figures = store.day_metrics(midnight, SlaPolicy(), chats)
+        assert (figures.chats, sum(figures.chats_by_hour)) == (3, 3)
+        assert figures.average_handling is None, "no chat was closed, so none was handled"
+        store.close()
+    finally:
+        backend.stop()

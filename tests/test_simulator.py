@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
+import httpx
 import pytest
 
 from backend.change_feed import ChangeNotifier
 from backend.simulator import CustomerSimulator, Reaction, Scenario, ScenarioError, load_scenarios
 from backend.store import BackendStore
+from tests.reference_backend import ReferenceBackend
 
 SCRIPT = Scenario(
     key="refund",
@@ -76,21 +79,128 @@ def test_customer_follows_up_then_reacts_and_moves_on(tmp_path):
     asyncio.run(scenario())
 
 
-def test_restart_closes_chats_left_open_by_the_last_run(tmp_path):
-    store = BackendStore(tmp_path / "b.sqlite3")
-    left_over = store.open_chat("王建国", "wechat")
+def agent_says(store: BackendStore, notifier: ChangeNotifier, chat_id: str, text: str) -> None:
+    store.add_message(chat_id, "agent", text)
+    notifier.notify("message.created", chat_id, "agent")
 
-    async def one_start() -> None:
-        simulator = CustomerSimulator(store, ChangeNotifier(), [SCRIPT], chats=2, pace=0.001)
+
+def test_a_restarted_simulator_continues_its_customer_where_the_script_was(tmp_path):
+    """Stopped after the first line of a turn, restarted on the same database: the same chat goes on with the
+    second line; nothing is said twice, nothing is closed, no chat is added."""
+    store = BackendStore(tmp_path / "b.sqlite3")
+
+    async def first_run() -> str:
+        simulator = CustomerSimulator(store, ChangeNotifier(), [SCRIPT], chats=1, pace=0.002, seed=1)
         task = asyncio.create_task(simulator.run())
-        await wait_for(lambda: len(store.chats()) == 3)
+        await wait_for(lambda: store.chats() and customer_lines(store, store.chats()[0]["id"]) == ["杯子碎了"])
+        task.cancel()
+        return store.chats()[0]["id"]
+
+    async def second_run(chat_id: str) -> None:
+        notifier = ChangeNotifier()
+        simulator = CustomerSimulator(store, notifier, [SCRIPT], chats=1, pace=0.002, seed=2)
+        task = asyncio.create_task(simulator.run())
+        await wait_for(lambda: "还在吗？" in customer_lines(store, chat_id))
+        agent_says(store, notifier, chat_id, "抱歉，马上为您办理退款")
+        await wait_for(lambda: "多久到账？" in customer_lines(store, chat_id))
         task.cancel()
 
-    asyncio.run(one_start())
-    states = {chat["id"]: chat["state"] for chat in store.chats()}
-    assert states.pop(left_over["id"]) == "closed"
-    assert list(states.values()) == ["opened", "opened"]
+    chat_id = asyncio.run(first_run())
+    asyncio.run(second_run(chat_id))
+    assert [chat["id"] for chat in store.chats()] == [chat_id]
+    assert store.chat(chat_id)["state"] != "closed"
+    assert customer_lines(store, chat_id) == ["杯子碎了", "我要退款", "还在吗？", "嗯嗯", "多久到账？"]
+    assert [m for m in store.messages_after(chat_id, 0, 100) if m["author"] == "system"] == []
     store.close()
+
+
+def test_a_customer_waiting_for_an_answer_reads_one_given_while_the_simulator_was_down(tmp_path):
+    store = BackendStore(tmp_path / "b.sqlite3")
+
+    async def run_until(condition) -> None:
+        simulator = CustomerSimulator(store, ChangeNotifier(), [SCRIPT], chats=1, pace=0.002, seed=1)
+        task = asyncio.create_task(simulator.run())
+        await wait_for(condition)
+        task.cancel()
+
+    asyncio.run(run_until(lambda: store.chats() and "还在吗？" in customer_lines(store, store.chats()[0]["id"])))
+    chat_id = store.chats()[0]["id"]
+    store.add_message(chat_id, "agent", "退款 1-3 个工作日到账")  # no simulator is listening
+    asyncio.run(run_until(lambda: "多久到账？" in customer_lines(store, chat_id)))
+    assert customer_lines(store, chat_id) == ["杯子碎了", "我要退款", "还在吗？", "嗯嗯", "多久到账？"]
+    store.close()
+
+
+def test_a_customer_whose_chat_the_agent_closed_says_no_more_in_it(tmp_path):
+    store = BackendStore(tmp_path / "b.sqlite3")
+
+    async def scenario() -> None:
+        notifier = ChangeNotifier()
+        simulator = CustomerSimulator(store, notifier, [SCRIPT], chats=1, pace=0.002, seed=1)
+        task = asyncio.create_task(simulator.run())
+        await wait_for(lambda: store.chats() and customer_lines(store, store.chats()[0]["id"]) == ["杯子碎了"])
+        chat_id = store.chats()[0]["id"]
+        store.update_chat(chat_id, state="closed")
+        notifier.notify("chat.updated", chat_id, "agent")
+        await asyncio.sleep(40 * 0.002 * 3)  # past a follow-up's time
+        task.cancel()
+        assert store.chat(chat_id)["state"] == "closed", "not reopened by the simulator"
+        assert customer_lines(store, chat_id) == ["杯子碎了"]
+
+    asyncio.run(scenario())
+    store.close()
+
+
+def test_chats_left_open_by_an_older_simulator_are_continued_not_duplicated(tmp_path):
+    """A database from before progress was saved: the customer's open chat is taken up where its lines stop."""
+    store = BackendStore(tmp_path / "b.sqlite3")
+    old = store.open_chat("陈静", "web")
+    for line in ("杯子碎了", "我要退款"):
+        store.add_message(old["id"], "customer", line)
+    store.add_message(old["id"], "agent", "抱歉，马上为您退款")
+    unrelated = store.open_chat("王建国", "wechat")
+
+    async def restart() -> None:
+        simulator = CustomerSimulator(store, ChangeNotifier(), [SCRIPT], chats=1, pace=0.002, seed=1)
+        task = asyncio.create_task(simulator.run())
+        await wait_for(lambda: "多久到账？" in customer_lines(store, old["id"]))
+        task.cancel()
+
+    asyncio.run(restart())
+    assert [chat["id"] for chat in store.chats()] == [old["id"], unrelated["id"]]
+    assert customer_lines(store, old["id"]) == ["杯子碎了", "我要退款", "嗯嗯", "多久到账？"]
+    assert store.chat(unrelated["id"])["state"] == "opened" and customer_lines(store, unrelated["id"]) == []
+    store.close()
+
+
+def chats_over_http(backend: ReferenceBackend) -> list[dict]:
+    response = httpx.get(f"{backend.url}/api/v1/chats", headers={"Authorization": f"Bearer {backend.token}"})
+    return response.json()["chats"]
+
+
+def test_a_real_backend_restarted_on_its_database_keeps_its_customers_and_adds_nothing(tmp_path):
+    """The embedded default's life: the process is killed and started again on the same file, three times."""
+    simulate = ("--simulate", "2", "--sim-pace", "0.01", "--sim-seed", "7")
+    backend = ReferenceBackend(tmp_path / "backend.sqlite3", *simulate).start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (len(chats := chats_over_http(backend)) == 2 and all(c["last_seq"] >= 2 for c in chats)):
+            assert time.monotonic() < deadline, "two customers writing"
+            time.sleep(0.05)
+        first = {chat["id"] for chat in chats}
+        for _ in range(3):
+            backend.stop()
+            backend = ReferenceBackend(tmp_path / "backend.sqlite3", *simulate).start()
+            time.sleep(0.5)  # long enough for a restart to have closed or opened chats
+            chats = chats_over_http(backend)
+            assert {chat["id"] for chat in chats} == first, "the same chats, none added"
+            assert all(chat["state"] != "closed" for chat in chats)
+        for chat in chats:
+            lines = [m["text"] for m in backend.messages(chat["id"]) if m["author"] != "agent"]
+            assert len(lines) == len(set(lines)), f"nothing said twice: {lines}"
+            assert not any("restarted" in line for line in lines)
+    finally:
+        backend.stop()
 
 
 def test_made_up_customers_have_valid_id_numbers_and_recent_orders():
