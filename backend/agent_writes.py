@@ -10,6 +10,7 @@ from backend.api_errors import ApiError
 from backend.store import PRIORITIES, BackendStore, StoredResponse
 
 MAX_TEXT_CHARS = 5000
+MAX_NOTE_CHARS = 1000
 ACTION_TYPES = ("close", "transfer", "tag", "priority")
 WRITE_KINDS = {"message": "messages", "action": "actions"}
 
@@ -31,9 +32,14 @@ def perform(store: BackendStore, kind: str, chat_id: str, body: dict, key: str) 
             return StoredResponse(201, {"message": store.add_message(chat_id, "agent", text, client_key=key)})
     else:
         fields = action_fields(body)
+        line = action_line(body)
 
         def apply() -> StoredResponse:
-            return StoredResponse(200, {"chat": store.update_chat(chat_id, **fields)})
+            answer = {}
+            if line:  # in the chat's history, so every client (and the team it goes to) sees it
+                answer["message"] = store.add_message(chat_id, "system", line, client_key=key)
+            answer["chat"] = store.update_chat(chat_id, **fields)
+            return StoredResponse(200, answer)
 
     # The fingerprint is that of the single endpoint's request, so a batch item and a single POST with the same
     # key and body are the same request.
@@ -69,8 +75,11 @@ def action_fields(body: dict) -> dict:
     if kind == "close":
         return {"state": "closed"}
     if kind == "transfer":
-        if not isinstance(body.get("to"), str) or not body["to"]:
+        if not isinstance(body.get("to"), str) or not body["to"].strip():
             raise ApiError(422, "invalid_action", "transfer needs 'to'")
+        note = body.get("note") or ""
+        if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
+            raise ApiError(422, "invalid_action", f"a transfer's note is a string of up to {MAX_NOTE_CHARS} characters")
         return {"state": "transferred"}
     if kind == "tag":
         tags = body.get("tags")
@@ -80,3 +89,11 @@ def action_fields(body: dict) -> dict:
     if body.get("priority") not in PRIORITIES:
         raise ApiError(422, "invalid_action", f"priority must be one of {', '.join(PRIORITIES)}")
     return {"priority": body["priority"]}
+
+
+def action_line(body: dict) -> str:
+    """The system message an action leaves in the chat's transcript ("" for none): a transfer and its note."""
+    if body.get("type") != "transfer":
+        return ""
+    note = (body.get("note") or "").strip()
+    return f"Transferred to {body['to'].strip()}: {note}" if note else f"Transferred to {body['to'].strip()}"

@@ -117,6 +117,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         *JUMP_BINDINGS,
         Binding("ctrl+r", "focus_composer", "Reply", id="focus_composer", priority=True),
         Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True, show=False),
+        Binding("alt+c", "toggle_closed_chats", "Closed chats", id="toggle_closed_chats", priority=True, show=False),
         *REPLY_BINDINGS,
         *REJECTED_ITEM_BINDINGS,
         *CHAT_ACTION_BINDINGS,
@@ -267,8 +268,17 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.chats = {chat.id: chat for chat in summaries}
         deadlines = {chat.id: nearest_deadline(chat, self.sla) for chat in summaries}
         self.query_one(ChatList).show(summaries, self.current_chat_id, deadlines)
-        if self.current_chat_id is None and summaries:
-            self.show_chat(summaries[0].id)
+        if self.current_chat_id is None:
+            # The most urgent chat that is not closed: a closed one is opened only by the agent.
+            first_open = next((chat.id for chat in summaries if chat.state != "closed"), None)
+            if first_open is not None:
+                self.show_chat(first_open)
+
+    def action_toggle_closed_chats(self) -> None:
+        """Closed chats in the list too (to read or find one), or not: the list is the work still to do."""
+        chat_list = self.query_one(ChatList)
+        chat_list.showing_closed = not chat_list.showing_closed
+        self.refresh_chats()
 
     def alert_background_activity(self, before: dict[str, ChatSummary]) -> None:
         """A chat that is new, or has more unread messages than before, and is not the open one: ring or notify.

@@ -119,39 +119,77 @@ def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) 
     ]
 
 
+# A server message, with what this console knows of it: the transfer that left it (a system line) or the
+# linter override recorded with it (an agent message sent despite errors).
+SERVER_MESSAGES = """
+SELECT m.id, m.seq, m.author, m.text, m.created_at, o.body AS action, l.reason, l.findings FROM messages m
+LEFT JOIN outbox o ON o.idempotency_key = m.client_key AND o.kind = 'action'
+LEFT JOIN lint_overrides l ON l.outbox_key = m.client_key
+WHERE m.chat_id=? AND m.seq>? ORDER BY m.seq
+"""
+
+# What the agent has sent that the server has not acknowledged: messages, and transfers (a rejected transfer
+# did not happen: the rejected bar says so).
+PENDING_ITEMS = """
+SELECT o.idempotency_key, o.kind, o.body, o.created_at, o.state, o.last_error, l.reason, l.findings FROM outbox o
+LEFT JOIN lint_overrides l ON l.outbox_key = o.idempotency_key
+WHERE o.chat_id=? AND o.state != 'sent'
+    AND (o.kind = 'message' OR (o.state != 'rejected' AND json_extract(o.body, '$.type') = 'transfer'))
+ORDER BY o.id
+"""
+
+
 def transcript(conn: sqlite3.Connection, chat_id: str, after_seq: int = 0) -> list[TranscriptEntry]:
-    """Server messages in order (those after `after_seq`), then the agent's messages still in the outbox, in the
-    order they were sent."""
-    entries = [
-        TranscriptEntry(
+    """Server messages in order (those after `after_seq`), then what the agent sent that is still in the outbox,
+    in the order it was sent. A message sent despite linter errors is followed by a system line with the
+    reason; a transfer is a system line, from the outbox until the server's own line replaces it."""
+    entries = []
+    for row in conn.execute(SERVER_MESSAGES, (chat_id, after_seq)):
+        action = json.loads(row["action"]) if row["action"] else {}
+        event = ("transfer", action.get("to", ""), action.get("note", "")) if row["author"] == "system" and (
+            action.get("type") == "transfer") else ()
+        entries.append(TranscriptEntry(
             key=row["id"],
             author=row["author"],
             text=row["text"],
             created_at=row["created_at"],
             delivery="sent" if row["author"] == "agent" else None,
             seq=row["seq"],
-        )
-        for row in conn.execute(
-            "SELECT id, seq, author, text, created_at FROM messages WHERE chat_id=? AND seq>? ORDER BY seq",
-            (chat_id, after_seq),
-        )
-    ]
-    pending = conn.execute(
-        """
-        SELECT idempotency_key, json_extract(body, '$.text') AS text, created_at, state, last_error FROM outbox
-        WHERE chat_id=? AND kind='message' AND state != 'sent' ORDER BY id
-        """,
-        (chat_id,),
-    )
-    entries.extend(
-        TranscriptEntry(
+            system_event=event,
+        ))
+        if row["reason"] is not None:
+            entries.append(override_line(row["id"], row, row["seq"]))
+    for row in conn.execute(PENDING_ITEMS, (chat_id,)):
+        body = json.loads(row["body"])
+        delivery = "rejected" if row["state"] == "rejected" else "sending"
+        if row["kind"] == "action":
+            to, note = body.get("to", ""), body.get("note", "")
+            entries.append(TranscriptEntry(
+                key=row["idempotency_key"], author="system", text=transfer_text(to, note),
+                created_at=row["created_at"], delivery=delivery, system_event=("transfer", to, note),
+            ))
+            continue
+        entries.append(TranscriptEntry(
             key=row["idempotency_key"],
             author="agent",
-            text=row["text"],
+            text=body["text"],
             created_at=row["created_at"],
-            delivery="rejected" if row["state"] == "rejected" else "sending",
-            error=row["last_error"] or "" if row["state"] == "rejected" else "",
-        )
-        for row in pending
-    )
+            delivery=delivery,
+            error=row["last_error"] or "" if delivery == "rejected" else "",
+        ))
+        if row["reason"] is not None and delivery != "rejected":
+            entries.append(override_line(row["idempotency_key"], row, 0))
     return entries
+
+
+def transfer_text(to: str, note: str) -> str:
+    # As the reference backend words the line it records (docs/api.md).
+    return f"Transferred to {to}: {note}" if note else f"Transferred to {to}"
+
+
+def override_line(message_key: str, row: sqlite3.Row, seq: int) -> TranscriptEntry:
+    rules = ", ".join(dict.fromkeys(finding.get("rule", "?") for finding in json.loads(row["findings"])))
+    return TranscriptEntry(
+        key=f"override:{message_key}", author="system", text=f"Sent despite {rules}: {row['reason']}",
+        created_at=row["created_at"], delivery=None, seq=seq, system_event=("override", rules, row["reason"]),
+    )

@@ -63,6 +63,10 @@ class TranscriptEntry(NamedTuple):
     delivery: str | None  # sending | sent | rejected for agent messages, None otherwise
     error: str = ""  # why a rejected message was refused
     seq: int = 0  # the server's order; 0 while the message is only in the outbox
+    # A system line the console words itself (so in the interface language): ("transfer", to, note) for this
+    # agent's transfer, ("override", rules, reason) under a message sent despite linter errors. `text` has
+    # the same in English.
+    system_event: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

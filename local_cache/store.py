@@ -254,6 +254,9 @@ class LocalStore:
                 raise ValueError("only a rejected item can be resent")
             new = outbox.enqueue(self.conn, old.chat_id, old.kind, old.body, self.clock())
             outbox.delete(self.conn, item_id)
+            # The agent's reason for sending despite linter errors goes with the message, whatever its key.
+            self.conn.execute("UPDATE lint_overrides SET outbox_key=? WHERE outbox_key=?",
+                              (new.idempotency_key, old.idempotency_key))
             return new
 
     def discard(self, item_id: int) -> None:

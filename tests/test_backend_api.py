@@ -104,3 +104,30 @@ def test_a_customer_writing_into_a_closed_chat_reopens_it(reference_backend, age
     assert agent.get("/chats").json()["chats"][0]["state"] == "closed"
     reference_backend.customer_says(chat_id, "还有个问题")
     assert agent.get("/chats").json()["chats"][0]["state"] == "opened"
+
+
+def test_a_transfer_leaves_a_system_line_with_its_note_in_the_chat(reference_backend, agent):
+    chat_id = reference_backend.open_chat("陈静")
+    body = {"type": "transfer", "to": "refund-team", "note": "customer wants a callback"}
+    first = agent.post(f"/chats/{chat_id}/actions", json=body, headers={"Idempotency-Key": "t-1"})
+    assert first.status_code == 200
+    line = first.json()["message"]
+    assert (line["author"], line["text"], line["client_key"]) == (
+        "system", "Transferred to refund-team: customer wants a callback", "t-1")
+    assert first.json()["chat"]["state"] == "transferred" and first.json()["chat"]["last_seq"] == line["seq"]
+    replay = agent.post(f"/chats/{chat_id}/actions", json=body, headers={"Idempotency-Key": "t-1"})
+    assert replay.json() == first.json()
+    batch = agent.post("/batch", json={"items": [{"idempotency_key": "t-2", "type": "action", "chat_id": chat_id,
+                                                  "body": {"type": "transfer", "to": "safety-team", "note": ""}}]})
+    assert batch.json()["results"][0]["body"]["message"]["text"] == "Transferred to safety-team"
+    assert [(m["author"], m["text"]) for m in reference_backend.messages(chat_id)] == [
+        ("system", "Transferred to refund-team: customer wants a callback"), ("system", "Transferred to safety-team")]
+    events = agent.get("/events", params={"after": 0}).json()["events"]
+    assert [e["message"]["text"] for e in events if e["type"] == "message.created"] == [
+        "Transferred to refund-team: customer wants a callback", "Transferred to safety-team"]
+    for bad_note in (42, "x" * 1001):
+        refused = agent.post(f"/chats/{chat_id}/actions", json={"type": "transfer", "to": "x", "note": bad_note},
+                             headers={"Idempotency-Key": f"t-bad-{len(str(bad_note))}"})
+        assert refused.status_code == 422
+    other = agent.post(f"/chats/{chat_id}/actions", json={"type": "close"}, headers={"Idempotency-Key": "c-9"})
+    assert "message" not in other.json(), "only a transfer leaves a line"

@@ -283,3 +283,107 @@ async def test_the_palette_holds_every_action_including_the_composers(tmp_path, 
         for description in ("Transfer", "Tag", "Close", "Priority", "Escalate", "Reveal", "Customer", "Split",
                             "Metrics", "Sign in again", "Send", "Newline", "Use suggestion", "Mask personal data"):
             assert description in names
+
+
+def agent_action(backend, chat_id, body, key) -> None:
+    response = httpx.post(f"{backend.url}/api/v1/chats/{chat_id}/actions", json=body,
+                          headers={"Authorization": f"Bearer {backend.token}", "Idempotency-Key": key})
+    response.raise_for_status()
+
+
+async def test_closed_chats_leave_the_list_are_never_opened_by_themselves_and_come_back_when_the_customer_writes(
+    tmp_path, reference_backend
+):
+    closed = reference_backend.open_chat("陈静", "web")
+    reference_backend.customer_says(closed, "好的，谢谢")
+    agent_action(reference_backend, closed, {"type": "close"}, "close-1")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat_list = app.query_one(ChatList)
+        await wait_until(pilot, lambda: closed in app.chats and app.sync_status and app.sync_status.online, "sync")
+        assert app.current_chat_id is None, "a closed chat is not opened at start"
+        assert chat_list.chat_ids == []
+
+        waiting = waiting_customer(reference_backend)
+        await wait_until(pilot, lambda: app.current_chat_id == waiting, "the new chat, opened")
+        assert chat_list.chat_ids == [waiting]
+
+        await pilot.press("alt+c")  # closed chats too: readable, and numbered after the open ones
+        assert chat_list.chat_ids == [waiting, closed]
+        await pilot.press("alt+2")
+        assert app.current_chat_id == closed
+        assert any("好的，谢谢" in line for line in app.query_one("#transcript").plain_lines())
+        await pilot.press("alt+c")
+        assert chat_list.chat_ids == [waiting]
+        await pilot.press("alt+2")  # numbers follow the visible list: there is no second chat now
+        assert app.current_chat_id == closed
+        await pilot.press("alt+1")
+        assert app.current_chat_id == waiting
+
+        reference_backend.customer_says(closed, "还有个问题")
+        await wait_until(pilot, lambda: closed in chat_list.chat_ids, "the reopened chat back in the list")
+        assert app.chats[closed].state == "opened"
+        assert ("alt+c", "Closed chats") in app.key_help_rows()
+
+
+async def test_every_row_has_its_number_and_two_chats_of_one_customer_differ(tmp_path, reference_backend):
+    chat_ids = [reference_backend.open_chat(name, "web") for name in
+                ("陈静", "陈静", "Emily Carter", "欧阳娜娜", "王建国", "赵先生", "林小雨", "周海峰", "Li Lei", "Ann", "Bo")]
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(app.query_one(ChatList).chat_ids) == 11, "eleven chats")
+        rows = row_texts(app)
+        assert [row[:3] for row in rows] == [f"{n:>2} " for n in range(1, 12)], "numbers past 9 too, aligned"
+        first_lines = {row.split(" | ")[0] for row in rows if "陈静" in row}
+        assert len(first_lines) == 2, f"the two 陈静 rows differ: {first_lines}"
+        assert {f"#{chat_id[-4:]}" for chat_id in chat_ids[:2]} <= {line.split()[-2] for line in first_lines}
+        assert all(":" in row.split(" | ")[0].split()[-1] for row in rows), "each row shows when its chat began"
+
+
+async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_every_console_sees(
+    tmp_path, reference_backend, fault_proxy
+):
+    from widgets.prompt_screen import PromptScreen
+
+    chat_id = waiting_customer(reference_backend)
+    app = make_app(tmp_path, fault_proxy.url, reference_backend.token)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == chat_id and app.sync_status.online, "the chat")
+        fault_proxy.refuse()  # offline: the lines show at once, from the outbox
+        await wait_until(pilot, lambda: app.sync_status.online is False, "offline")
+        await type_text(pilot, "已为您改成13812345678")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the refusal")
+        await type_text(pilot, "customer asked to confirm")
+        await pilot.press("enter")
+        await pilot.press("f3")
+        await type_text(pilot, "refund-team: customer wants a callback")
+        await pilot.press("enter")
+        transcript = app.query_one("#transcript")
+        transferred = "Transferred to refund-team: customer wants a callback"
+        lines = [line.strip() for line in transcript.plain_lines() if line.strip()]
+        assert lines[-3] == "已为您改成13812345678"
+        assert lines[-2].startswith("Sent despite pii-mobile: customer asked to confirm")
+        assert lines[-1].startswith(transferred) and lines[-1].endswith("… sending")
+
+        fault_proxy.restore()
+        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "delivery", timeout=30)
+        await wait_until(pilot, lambda: not any("sending" in line for line in transcript.plain_lines()), "settled")
+        lines = [line.strip() for line in transcript.plain_lines() if line.strip()]
+        said = lines.index("已为您改成13812345678")
+        assert lines[said + 1].startswith("Sent despite pii-mobile: customer asked to confirm")
+        assert [line for line in lines if line.startswith("Transferred")] == [lines[said + 2]], "once, after it"
+        assert lines[said + 2].startswith(transferred)
+
+    # The backend recorded the transfer: another console sees it, and a note is shown as typed, never as markup.
+    agent_action(reference_backend, chat_id, {"type": "transfer", "to": "2nd-line", "note": "[red]x[/red] \x1b[2J"},
+                 "other-console-transfer")
+    other = make_app(tmp_path / "other", reference_backend.url, reference_backend.token)
+    async with other.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: other.current_chat_id == chat_id, "the chat")
+        transcript = other.query_one("#transcript")
+        await wait_until(pilot, lambda: any("2nd-line" in line for line in transcript.plain_lines()), "the lines")
+        lines = transcript.plain_lines()
+        assert any(line.strip().startswith(transferred) for line in lines)
+        assert any("Transferred to 2nd-line: [red]x[/red] ␛[2J" in line for line in lines)
+        assert not any("Sent despite" in line for line in lines), "the reason is this console's own record"

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
+from local_cache.backend_client import Delivery
 from local_cache.database import SCHEMA_VERSION, StoreError
 from local_cache.models import RemoteChat, RemoteMessage
 from local_cache.store import LocalStore, profile_path
@@ -141,3 +142,63 @@ def test_closed_chats_sort_last_and_do_not_wait(store):
 def test_profile_names_become_safe_file_names(tmp_path):
     assert profile_path(tmp_path, "../../etc/passwd").parent == tmp_path / "profiles"
     assert profile_path(tmp_path, "客服小王").name == "客服小王.sqlite3"
+
+
+def test_a_message_sent_despite_linter_errors_is_followed_by_a_line_with_the_reason(store):
+    from local_cache.models import LintOverride
+
+    store.apply_changes([chat()], [message(1)])
+    findings = [{"rule": "privacy-red-flag", "level": "error"}, {"rule": "pii-mobile", "level": "error"},
+                {"rule": "pii-mobile", "level": "error"}]
+    item = store.enqueue_message("ch_1", "请提供手机号", LintOverride("客户要求回电", findings))
+    expected = ("system", "Sent despite privacy-red-flag, pii-mobile: 客户要求回电")
+    assert [(e.author, e.text) for e in store.transcript("ch_1")][1:] == [("agent", "请提供手机号"), expected]
+    assert store.transcript("ch_1")[-1].system_event == ("override", "privacy-red-flag, pii-mobile", "客户要求回电")
+
+    store.apply_changes([], [message(2, "agent", text="请提供手机号", client_key=item.idempotency_key)])
+    entries = store.transcript("ch_1")
+    assert [(e.author, e.text, e.seq) for e in entries] == [
+        ("customer", "msg 1", 1), ("agent", "请提供手机号", 2), (*expected, 2)]
+    assert [(e.author, e.seq) for e in store.transcript("ch_1", after_seq=1)] == [("agent", 2), ("system", 2)]
+
+
+def test_the_override_reason_stays_with_a_resent_message_and_leaves_a_rejected_one(store):
+    from local_cache.models import LintOverride
+
+    store.apply_changes([chat()], [])
+    item = store.enqueue_message("ch_1", "身份证号多少", LintOverride("核实身份", [{"rule": "pii-id"}]))
+    store.mark_sending([item])
+    store.apply_deliveries([item], [Delivery(item.idempotency_key, False, error="HTTP 422 no")])
+    assert [e.author for e in store.transcript("ch_1")] == ["agent"], "not sent: no 'sent despite' line"
+    again = store.resend(item.id)
+    assert [e.text for e in store.transcript("ch_1")] == ["身份证号多少", "Sent despite pii-id: 核实身份"]
+    assert [o["outbox_key"] for o in store.lint_overrides()] == [again.idempotency_key]
+
+
+def test_a_transfer_is_a_system_line_from_the_outbox_until_the_server_records_its_own(store):
+    store.apply_changes([chat()], [message(1)])
+    item = store.enqueue_action("ch_1", {"type": "transfer", "to": "refund-team", "note": "customer wants a callback"})
+    store.enqueue_action("ch_1", {"type": "tag", "tags": ["refund"]})  # no line for a tag
+    [line] = store.transcript("ch_1")[1:]
+    assert (line.author, line.text, line.delivery, line.system_event) == (
+        "system", "Transferred to refund-team: customer wants a callback", "sending",
+        ("transfer", "refund-team", "customer wants a callback"))
+
+    server_line = RemoteMessage("m-t", "ch_1", 2, "system", "Transferred to refund-team: customer wants a callback",
+                                T0 + 50, item.idempotency_key)
+    store.mark_sending([item])
+    store.apply_deliveries([item], [Delivery(item.idempotency_key, True, message=server_line)])
+    [line] = store.transcript("ch_1")[1:]
+    assert (line.key, line.delivery, line.seq, line.system_event) == (
+        "m-t", None, 2, ("transfer", "refund-team", "customer wants a callback"))
+
+    store.apply_changes([], [RemoteMessage("m-x", "ch_1", 3, "system", "Transferred to 2nd-line", T0 + 60)])
+    assert store.transcript("ch_1")[-1].system_event == (), "another console's transfer: as the server wrote it"
+
+
+def test_a_rejected_transfer_leaves_no_line(store):
+    store.apply_changes([chat()], [])
+    item = store.enqueue_action("ch_1", {"type": "transfer", "to": "nobody", "note": ""})
+    store.mark_sending([item])
+    store.apply_deliveries([item], [Delivery(item.idempotency_key, False, error="HTTP 422 no such team")])
+    assert store.transcript("ch_1") == []

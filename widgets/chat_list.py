@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
 from rich.text import Text
@@ -41,6 +43,7 @@ class ChatRow(Protocol):
     last_message_preview: str
     high_risk: str
     unread: int
+    created_at: float
 
 
 def format_waiting(seconds: float) -> str:
@@ -67,17 +70,36 @@ def countdown(chat: ChatRow, deadline: DeadlineRow | None, now: float) -> Text:
     return Text(*countdown_parts(chat, deadline, now))
 
 
-def chat_row_parts(position: int, chat: ChatRow, deadline: DeadlineRow | None, now: float) -> list[tuple[Text, Text]]:
-    """The row's two lines, each as (left text, right-aligned text)."""
+def started_label(started_at: float, now: float) -> str:
+    """When the chat began: the time today, the date before (a chat's start tells two chats of one customer
+    apart, and says how long it has run)."""
+    started = datetime.fromtimestamp(started_at)
+    return started.strftime("%H:%M" if started.date() == datetime.fromtimestamp(now).date() else "%m-%d")
+
+
+def short_id(chat_id: str) -> str:
+    return "#" + chat_id[-4:]
+
+
+def chat_row_parts(position: int, chat: ChatRow, deadline: DeadlineRow | None, now: float, *, number_width: int = 1,
+                   same_name_twice: bool = False) -> list[tuple[Text, Text]]:
+    """The row's two lines, each as (left text, right-aligned text). Every row shows its position (alt+1…9
+    reach the first nine; the others are there to be referred to), right-aligned so the names line up.
+    `same_name_twice`: another row has this customer on this channel: the chat's short id tells them apart."""
     name = Text()
-    name.append(f"{position} " if position <= 9 else "  ", style="dim")
+    name.append(f"{position:>{number_width}} ", style="dim")
     name.append_text(inert_text(chat.customer_name, "bold"))
     if chat.vip:
         name.append(" VIP", style="bold yellow")
     if chat.high_risk:
         name.append(tr(" ⚠ high risk"), style="bold white on red")
     name.append_text(inert_text(f" · {chat.channel}", "dim"))
-    badge = Text(f" {chat.unread} ", style="bold reverse") if chat.unread else Text("")
+    if same_name_twice:
+        name.append_text(inert_text(f" {short_id(chat.id)}", "dim"))
+    badge = Text(started_label(chat.created_at, now), style="dim")
+    if chat.unread:
+        badge.append(" ")
+        badge.append(f" {chat.unread} ", style="bold reverse")
 
     preview = inert_text(chat.last_message_preview.replace("\n", " "), "dim" if chat.state == "closed" else "")
     return [(name, badge), (preview, countdown(chat, deadline, now))]
@@ -97,7 +119,8 @@ def fit_line(left: Text, right: Text, width: int) -> Text:
 
 class ChatList(ScrollView, can_focus=True):
     """Two lines per chat, drawn with the Line API from rows rendered once per change: a new message or a
-    countdown tick re-renders only the rows whose text changed, not the list.
+    countdown tick re-renders only the rows whose text changed, not the list. Closed chats are left out unless
+    `showing_closed` (the list is the agent's work; a closed chat comes back when its customer writes again).
 
     Posts ChatList.Selected when the agent moves the highlight (up/down, home/end, click); programmatic changes
     (`select`) post nothing."""
@@ -130,7 +153,8 @@ class ChatList(ScrollView, can_focus=True):
     def __init__(self, clock: Callable[[], float], **kwargs):
         super().__init__(**kwargs)
         self._clock = clock
-        self._chats: list[ChatRow] = []
+        self._chats: list[ChatRow] = []  # the rows shown, in order: what alt+1…9 and the positions count
+        self.showing_closed = False
         self._deadlines: dict[str, DeadlineRow | None] = {}
         self._rows: dict[str, tuple[tuple, list[Strip]]] = {}  # chat id -> (what it shows, its rendered lines)
         self.highlighted: int | None = None
@@ -147,7 +171,7 @@ class ChatList(ScrollView, can_focus=True):
         self, chats: Sequence[ChatRow], selected_id: str | None, deadlines: dict[str, DeadlineRow | None] | None = None
     ) -> None:
         """Redraw in the order given; the app owns which chat is selected, the list only mirrors it."""
-        self._chats = list(chats)
+        self._chats = [chat for chat in chats if self.showing_closed or chat.state != "closed"]
         self._deadlines = deadlines or {}
         self._rows = {chat_id: row for chat_id, row in self._rows.items() if chat_id in self._deadlines}
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._chats) * self.ROW_HEIGHT)
@@ -167,18 +191,24 @@ class ChatList(ScrollView, can_focus=True):
         """Re-render the rows whose text changed (each second, the ones with a running countdown)."""
         now = self._clock()
         width = max(10, self.scrollable_content_region.width)
+        number_width = len(str(len(self._chats)))
+        names = Counter((chat.customer_name, chat.channel) for chat in self._chats)
         for position, chat in enumerate(self._chats, 1):
             deadline = self._deadlines.get(chat.id)
-            shown = (position, chat, width, countdown_parts(chat, deadline, now))
+            same_name_twice = names[chat.customer_name, chat.channel] > 1
+            shown = (position, chat, width, countdown_parts(chat, deadline, now), number_width, same_name_twice,
+                     started_label(chat.created_at, now))
             cached = self._rows.get(chat.id)
             if cached is None or cached[0] != shown:
-                self._rows[chat.id] = (shown, self._render_row(position, chat, deadline, now, width))
+                parts = chat_row_parts(position, chat, deadline, now, number_width=number_width,
+                                       same_name_twice=same_name_twice)
+                self._rows[chat.id] = (shown, self._render_row(parts, width))
                 self.refresh_lines((position - 1) * self.ROW_HEIGHT, self.ROW_HEIGHT)
 
-    def _render_row(self, position: int, chat: ChatRow, deadline, now: float, width: int) -> list[Strip]:
+    def _render_row(self, parts: list[tuple[Text, Text]], width: int) -> list[Strip]:
         console = self.app.console
         strips = []
-        for left, right in chat_row_parts(position, chat, deadline, now):
+        for left, right in parts:
             line = fit_line(left, right, width)
             line.end = ""
             strips.append(Strip(list(line.render(console)), width))

@@ -35,10 +35,23 @@ class TranscriptItem(Protocol):
     created_at: float
     delivery: str | None
     error: str
+    system_event: tuple[str, ...]  # ("transfer", to, note) or ("override", rules, reason): worded here
 
 
 def clock_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%H:%M")
+
+
+def system_line(entry: TranscriptItem) -> str:
+    """A system line the console words itself, in the interface language; any other as the server wrote it."""
+    kind, *values = entry.system_event or ("",)
+    if kind == "transfer":
+        to, note = values
+        return tr("Transferred to {to}: {note}", to=to, note=note) if note else tr("Transferred to {to}", to=to)
+    if kind == "override":
+        rules, reason = values
+        return tr("Sent despite {rules}: {reason}", rules=rules, reason=reason)
+    return entry.text
 
 
 class Transcript(TranscriptPaint, ScrollView, can_focus=True):
@@ -216,8 +229,12 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
     def _render_entry(self, entry: TranscriptItem, width: int) -> list[Strip]:
         console = self.app.console
         if entry.author == "system":
-            body = inert_text(entry.text, "italic dim")
+            # Inert as a whole: the note, the reason and the server's text are all typed by someone.
+            body = inert_text(system_line(entry), "italic dim")
             body.append(f"  {clock_time(entry.created_at)}", style="dim")
+            if entry.delivery == "sending":  # a transfer still in the outbox
+                label, style = DELIVERY_MARKS["sending"]
+                body.append(f"  {tr(label)}", style=style)
             return [self._strip(line, console) for line in body.wrap(console, width)] + [Strip.blank(width)]
         header = Text()
         if entry.author == "customer":
