@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from console.config import BACKEND_ENV, CONFIG_ENV, TOKEN_ENV, ConfigError, Sett
 from local_cache.database import CorruptStore, StoreError
 from local_cache.recovery import move_aside_and_salvage
 from local_cache.store import LocalStore, profile_path
+from quick_replies.lint_rules import RulesUnavailable, load_rules
 
 DESCRIPTION = """\
 Keyboard-driven console for customer-service agents handling many live chats.
@@ -137,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 EXIT_STATUSES = (
     "Exit status: 0 done (with --once/--wait: nothing left waiting), 1 backend unavailable or items still "
-    "waiting, 2 usage or store error, 3 some items rejected, 4 the backend refused the token."
+    "waiting, 2 usage or store error or the bundled phrase rules missing, 3 some items rejected, 4 the backend "
+    "refused the token, 141 the reader of the output went away (`| head`)."
 )
 
 
@@ -151,7 +154,27 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
+# A reader that went away (`agent-console search tk | head -1`) is not an error of ours; we exit as `cat` or
+# `grep` would, killed by SIGPIPE: the shell reports 128 + 13, and `set -o pipefail` scripts see a failure
+# that cannot be mistaken for one of the documented statuses 0-4.
+EXIT_READER_GONE = 141
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        try:
+            return run_command(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
+    except BrokenPipeError:
+        # The recipe in Python's `signal` docs: point stdout at devnull so that the interpreter's own flush at
+        # exit finds somewhere to write, and leave quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_READER_GONE
+
+
+def run_command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         from backend.server import run_server
@@ -167,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             aside, carried = move_aside_and_salvage(error.path)
             print(f"moved the damaged store to {aside}; carried {carried} unsent item(s) over", file=sys.stderr)
             return dispatch(args, settings)
-    except (ConfigError, StoreError) as error:
+    except (ConfigError, StoreError, RulesUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -217,8 +240,11 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
     from console.embedded_backend import EmbeddedBackend
     from local_cache.reference_client import ReferenceApiClient
 
+    # Problems are reported here, before the TUI takes the screen: rules that cannot be loaded (the App loads
+    # them again, from the cache), then the store.
+    load_rules(settings.rule_dirs(), settings.search_cache)
     store_path = profile_path(settings.data_dir, settings.profile)
-    LocalStore(store_path).close()  # a store problem is reported here, before the TUI takes the screen
+    LocalStore(store_path).close()
     embedded = None
     if settings.backend_url is None:
         embedded = EmbeddedBackend(settings.data_dir, simulate=simulate, pace=pace)

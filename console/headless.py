@@ -10,6 +10,8 @@ import signal
 import sys
 from datetime import datetime, timezone
 
+from rich.cells import cell_len, set_cell_size
+
 from console.config import Settings
 from local_cache.backend_client import AuthenticationRejected, BackendError
 from local_cache.reference_client import ReferenceApiClient
@@ -32,6 +34,25 @@ UNSAFE_IN_JSON = re.compile("[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u206
 def print_json(value) -> None:
     text = json.dumps(value, ensure_ascii=False, indent=2)
     print(UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
+
+
+def cut_to_cells(text: str, width: int) -> str:
+    """`text` cut to at most `width` terminal cells (a Chinese character takes two)."""
+    return text if cell_len(text) <= width else set_cell_size(text, width).rstrip()
+
+
+def table_lines(header: list[str], rows: list[list[str]], right_aligned: frozenset[int] = frozenset()) -> list[str]:
+    """Columns as wide as their widest text in terminal cells, not characters, so Chinese text lines up."""
+    widths = [max(cell_len(text) for text in column) for column in zip(header, *rows)]
+
+    def line(texts: list[str]) -> str:
+        padded = []
+        for index, (text, width) in enumerate(zip(texts, widths)):
+            gap = " " * (width - cell_len(text))
+            padded.append(gap + text if index in right_aligned else text + gap)
+        return "  ".join(padded).rstrip()
+
+    return [line(header), *(line(row) for row in rows)]
 
 
 def make_engine(settings: Settings) -> SyncEngine:
@@ -77,10 +98,10 @@ def run_chats(settings: Settings, as_json: bool, offline: bool) -> int:
     if not rows:
         print(f"no chats in {where} yet; `agent-console sync --once --backend URL` fetches them")
         return EXIT_OK
-    print(f"{'ID':<14} {'STATE':<12} {'UNREAD':>6}  {'CHANNEL':<8} CUSTOMER")
-    for row in rows:
-        shown = {key: inert(str(value)) for key, value in row.items()}  # every field came from a server
-        print(f"{shown['id']:<14} {shown['state']:<12} {row['unread']:>6}  {shown['channel']:<8} {shown['customer']}")
+    columns = ["id", "state", "unread", "channel", "customer"]
+    shown = [[inert(str(row[column])) for column in columns] for row in rows]  # every field came from a server
+    for line in table_lines(["ID", "STATE", "UNREAD", "CHANNEL", "CUSTOMER"], shown, right_aligned=frozenset({2})):
+        print(line)
     return EXIT_OK
 
 

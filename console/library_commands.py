@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from console.config import Settings
-from console.headless import EXIT_OK, EXIT_USAGE, print_json
+from console.headless import EXIT_OK, EXIT_USAGE, cut_to_cells, print_json
 from console.lint_commands import load_linter
 from local_cache.database import StoreError
 from local_cache.store import LocalStore, profile_path
@@ -78,7 +78,7 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
     for row in rows:
         shortcut = f" /{row['shortcut']}" if row["shortcut"] else ""
         print(f"{row['score']:>8.1f}  {row['kind']:<5} {inert(row['title'])}{shortcut}")
-        print(f"          {inert(' '.join(row['text'].split()))[:100]}")
+        print(f"          {cut_to_cells(inert(' '.join(row['text'].split())), 100)}")
         for finding in row["lint"]:
             print(f"          {finding['level']}: {inert(finding['message'])}")
     return EXIT_OK

@@ -13,9 +13,11 @@ from console.headless import (
     EXIT_REJECTED,
     EXIT_UNAVAILABLE,
     EXIT_USAGE,
+    cut_to_cells,
     iso_time,
     make_engine,
     print_json,
+    table_lines,
 )
 from console.lint_commands import describe, load_linter
 from local_cache.backend_client import AuthenticationRejected, BackendError
@@ -23,6 +25,8 @@ from local_cache.models import LintOverride
 from local_cache.store import LocalStore
 from quick_replies.linter import has_errors
 from widgets.inert_text import inert
+
+WHAT_CELLS = 40  # a message's first 40 terminal cells: enough to recognise it, short enough for one line
 
 
 def run_send(settings: Settings, chat_id: str, text: str, wait: bool, timeout: float,
@@ -118,10 +122,12 @@ def run_outbox(settings: Settings, as_json: bool) -> int:
     if not rows:
         print("the outbox is empty")
         return EXIT_OK
-    print(f"{'ID':>5}  {'STATE':<9} {'TRIES':>5}  {'CHAT':<14} {'WHAT':<40} LAST ERROR")
+    shown = []
     for row in rows:
         what = row["body"].get("text") if row["kind"] == "message" else f"[{row['body'].get('type')}]"
-        what = inert(" ".join(str(what).split()))[:40]
-        print(f"{row['id']:>5}  {row['state']:<9} {row['attempts']:>5}  {inert(row['chat_id']):<14} {what:<40} "
-              f"{inert(row['last_error'] or '')}")
+        shown.append([str(row["id"]), row["state"], str(row["attempts"]), inert(row["chat_id"]),
+                      cut_to_cells(inert(" ".join(str(what).split())), WHAT_CELLS), inert(row["last_error"] or "")])
+    for line in table_lines(["ID", "STATE", "TRIES", "CHAT", "WHAT", "LAST ERROR"], shown,
+                            right_aligned=frozenset({0, 2})):
+        print(line)
     return EXIT_OK

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
+from rich.cells import cell_len
 
 from console.config import DEMO_PROFILE
 from local_cache.store import LocalStore, profile_path
-from tests.reference_backend import REPO_ROOT
+from tests.package_under_test import OUTSIDE_TREE, package_env
+from widgets.inert_text import inert
 
 SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox", "search", "library", "lint"]
 
 
 def agent_console(*args, env=None, check=True, input_text=None):
     result = subprocess.run(
-        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}, input=input_text,
+        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=60,
+        env=package_env(**(env or {})), input=input_text,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}: {result.stderr}")
@@ -142,7 +143,7 @@ def test_send_is_durable_at_once_and_wait_reports_delivery(connection, reference
 def test_send_reads_standard_input_and_refuses_empty_text(connection, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "console", "send", "--chat", "ch_1", "-", *connection], input="多行\n消息\n",
-        capture_output=True, text=True, cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True, text=True, cwd=OUTSIDE_TREE, env=package_env(),
     )
     assert result.returncode == 0
     [item] = json.loads(agent_console("outbox", "--json", *connection).stdout)
@@ -250,3 +251,104 @@ def test_search_results_carry_what_the_linter_says_of_each_entry(tmp_path):
     assert [(f["level"], f["rule"]) for f in flagged["lint"]] == [("error", "privacy-credentials")]
     clean = json.loads(agent_console("search", "--json", "tk", *base).stdout)[0]
     assert clean["lint"] == []
+
+
+# --- the bundled phrase rules are a compliance control: without them nothing runs --------------------------
+
+BUNDLED_RULE_DAMAGE = {
+    "missing": lambda rules: None,
+    "empty": lambda rules: rules.mkdir(),
+    "not YAML": lambda rules: (rules.mkdir(), (rules / "standard.yaml").write_text("rules: [unclosed")),
+    "not UTF-8": lambda rules: (rules.mkdir(), (rules / "standard.yaml").write_bytes(b"rules:\n  - id: \xff\xfe")),
+    "no rules list": lambda rules: (rules.mkdir(), (rules / "standard.yaml").write_text("title: nothing\n")),
+}
+
+
+@pytest.mark.parametrize("damage", BUNDLED_RULE_DAMAGE)
+@pytest.mark.parametrize("command", [["lint", "您好"], ["send", "--chat", "c1", "您好"], ["search", "tk"], []],
+                         ids=["lint", "send", "search", "console"])
+def test_missing_or_unreadable_bundled_rules_stop_every_command(tmp_path, monkeypatch, capsys, damage, command):
+    from console import cli
+    from console.app import AgentConsoleApp
+    from quick_replies import lint_rules
+
+    rules = tmp_path / "rules"
+    BUNDLED_RULE_DAMAGE[damage](rules)
+    monkeypatch.setattr(lint_rules, "BUNDLED_RULES", rules)
+    monkeypatch.setattr(AgentConsoleApp, "run", lambda self: pytest.fail("the TUI started without its rules"))
+    base = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml"),
+            "--backend", "http://127.0.0.1:9", "--token", "t"]
+    status = cli.main([*command, *base])
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.startswith("error: ") and str(rules) in error and "phrase rules" in error, error
+    assert not (tmp_path / "data" / "profiles").exists(), "nothing was queued, no store was opened"
+
+
+# --- columns line up in terminal cells: a Chinese character takes two ---------------------------------------
+
+def column_start(line: str, text: str) -> int:
+    """The terminal cell at which `text` starts in `line`."""
+    return cell_len(line[:line.index(text)])
+
+
+def test_outbox_columns_line_up_with_chinese_text(connection, reference_backend):
+    chat_id = reference_backend.open_chat("陈静")
+    agent_console("sync", "--once", *connection)
+    for chat, text in [(chat_id, "您好，您的订单已经发出，请注意查收快递，谢谢您的耐心等待，祝您生活愉快"),
+                       ("ch_nonexistent", "去哪了？我们马上为您查询"), ("ch_nonexistent", "where did it go")]:
+        agent_console("send", "--chat", chat, "--wait", text, *connection, check=False)
+    header, *lines = agent_console("outbox", *connection).stdout.splitlines()
+    items = json.loads(agent_console("outbox", "--json", *connection).stdout)
+    errors = {item["id"]: item["last_error"] for item in items}
+    rejected = [line for line in lines if "rejected" in line]
+    assert len(lines) == 3 and len(rejected) == 2
+    for line in rejected:
+        item_id = int(line.split()[0])
+        assert column_start(line, inert(errors[item_id])) == column_start(header, "LAST ERROR"), (header, line)
+    assert column_start(header, "LAST ERROR") - column_start(header, "WHAT") <= 42, "long texts are cut to 40 cells"
+
+
+def test_chats_columns_line_up_with_chinese_text(connection, reference_backend):
+    reference_backend.open_chat("Emily Carter", "web")
+    reference_backend.open_chat("陈静", "微信")
+    reference_backend.open_chat("赵先生", "抖音小店客服")
+    header, *lines = agent_console("chats", *connection).stdout.splitlines()
+    customers = {"Emily Carter", "陈静", "赵先生"}
+    for line in lines:
+        [customer] = [name for name in customers if line.endswith(name)]
+        assert column_start(line, customer) == column_start(header, "CUSTOMER"), (header, line)
+
+
+# --- a reader that goes away (`| head -1`) ends a command quietly --------------------------------------------
+
+READER_GONE = 141  # what a shell reports for a command killed by SIGPIPE, as `cat` or `grep` would be
+
+
+@pytest.mark.parametrize("command", [["search", "tk"], ["search", "--json", "--limit", "50", "tk"],
+                                     ["lint", "这绝对不可能"], ["chats", "--offline"], ["outbox"]])
+def test_a_closed_standard_output_ends_a_command_quietly(tmp_path, command):
+    base = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")]
+    process = subprocess.Popen([sys.executable, "-m", "console", *command, *base], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=OUTSIDE_TREE, env=package_env())
+    process.stdout.close()  # the reader is gone before the first line is written
+    errors = process.stderr.read()
+    assert process.wait(60) == READER_GONE, errors
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors and "Exception ignored" not in errors
+
+
+def test_search_piped_into_head_prints_no_traceback(tmp_path):
+    # More output than a pipe holds (64 KiB), so `head` leaves while the search is still writing.
+    personal = tmp_path / "data" / "library"
+    personal.mkdir(parents=True)
+    body = "您的退款申请已提交，预计三到五个工作日原路退回。" * 8
+    (personal / "many.toml").write_text("".join(
+        f'[[reply]]\nid = "refund-{n}"\ntitle = "退款说明 {n}"\nbody = "{body}"\n' for n in range(300)),
+        encoding="utf-8")
+    base = f"--data-dir {tmp_path / 'data'} --config {tmp_path / 'absent.toml'}"
+    result = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {sys.executable} -m console search --json --limit 300 退款 {base} | head -1"],
+        capture_output=True, text=True, cwd=OUTSIDE_TREE, env=package_env(), timeout=60)
+    assert result.stdout == "[\n"
+    assert result.stderr == ""
+    assert result.returncode == READER_GONE
