@@ -1,8 +1,28 @@
+"""The suite tests what users install: the packages pip put in site-packages (tests/package_under_test.py)."""
+
 from __future__ import annotations
+
+import sys
 
 import pytest
 
-from tests.reference_backend import ReferenceBackend
+from tests.package_under_test import REINSTALL, REPO_ROOT, SOURCE_MODE, installed_package_problem
+
+if SOURCE_MODE:
+    sys.path.insert(0, str(REPO_ROOT))  # asked for: the tree, explicitly, instead of the installed package
+
+from tests.reference_backend import ReferenceBackend  # noqa: E402  (in source mode: from the tree)
+
+
+def pytest_configure(config):
+    problem = None if SOURCE_MODE else installed_package_problem()
+    if problem is not None:
+        pytest.exit(
+            f"{problem}.\nThe tests run against the package as installed, from outside the tree: run "
+            f"`{REINSTALL}` after changing it, then `.venv/bin/pytest` (not `python -m pytest`, which puts the "
+            f"tree first on sys.path); or set AGENT_CONSOLE_TEST_SOURCE=1 to test the tree itself.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
 
 
 @pytest.fixture

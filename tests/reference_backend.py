@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -11,10 +10,10 @@ from pathlib import Path
 import httpx
 
 from backend.server import READY_PREFIX
+from tests.package_under_test import OUTSIDE_TREE, package_env
 
 AGENT_TOKEN = "test-agent-token"
 CHANNEL_TOKEN = "test-channel-token"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ReferenceBackend:
@@ -32,8 +31,7 @@ class ReferenceBackend:
                 sys.executable, "-m", "backend", "--host", "127.0.0.1", "--port", "0", "--db", str(self.db_path),
                 "--token", AGENT_TOKEN, "--channel-token", CHANNEL_TOKEN, *self.extra_args,
             ],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=OUTSIDE_TREE, env=package_env(),
         )
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)

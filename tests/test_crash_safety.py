@@ -11,7 +11,7 @@ import sys
 import time
 
 from local_cache.store import profile_path
-from tests.reference_backend import REPO_ROOT
+from tests.package_under_test import OUTSIDE_TREE, package_env
 
 CHATS = 5
 FAST_MESSAGES = 150  # the backlog already waiting when the first sync starts
@@ -36,8 +36,8 @@ for n in range({total}):
 
 def run_cli(*args, check=True):
     return subprocess.run(
-        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, check=check,
+        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=120,
+        env=package_env(), check=check,
     )
 
 
@@ -52,21 +52,21 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path,
     run_cli("sync", "--once", *connection)
     fault_proxy.plan(*["pass", "pass", "stall"] * 100)
     store_path = profile_path(tmp_path, "default")
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = package_env()
 
     sender = subprocess.Popen(
         [sys.executable, "-c", SENDER.format(total=FAST_MESSAGES + SLOW_MESSAGES, fast=FAST_MESSAGES),
          str(store_path), ",".join(chat_ids)],
-        cwd=REPO_ROOT, env=env,
+        cwd=OUTSIDE_TREE, env=env,
     )
     cli_senders = []
     for kill in range(KILLS):
         if kill in (5, 12):  # `send` processes share the data dir with the sender and the sync
             cli_senders.append(subprocess.Popen(
                 [sys.executable, "-m", "console", "send", "--chat", chat_ids[0], f"cli-{kill}", *connection],
-                cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=OUTSIDE_TREE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ))
-        sync = subprocess.Popen([sys.executable, "-m", "console", "sync", *connection], cwd=REPO_ROOT, env=env,
+        sync = subprocess.Popen([sys.executable, "-m", "console", "sync", *connection], cwd=OUTSIDE_TREE, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, 1.4))
         os.kill(sync.pid, signal.SIGKILL)

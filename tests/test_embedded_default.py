@@ -12,8 +12,8 @@ from console.app import AgentConsoleApp
 from console.embedded_backend import EmbeddedBackend
 from local_cache.reference_client import ReferenceApiClient
 from local_cache.store import profile_path
+from tests.package_under_test import OUTSIDE_TREE, package_env
 from tests.pilot_helpers import wait_until
-from tests.reference_backend import REPO_ROOT
 from widgets.transcript import Transcript
 
 
@@ -69,8 +69,8 @@ def test_backend_child_exits_when_the_console_is_killed(tmp_path):
         "time.sleep(120)\n"
     )
     console = subprocess.Popen(
-        [sys.executable, "-c", launcher], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        [sys.executable, "-c", launcher], stdout=subprocess.PIPE, text=True, cwd=OUTSIDE_TREE,
+        env=package_env(),
     )
     backend_pid = int(console.stdout.readline())
     assert alive(backend_pid)

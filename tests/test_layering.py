@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.package_under_test import OUTSIDE_TREE, package_env
+
 ROOT = Path(__file__).resolve().parent.parent
 HEADLESS_PACKAGES = ["quick_replies", "local_cache", "backend"]
 
@@ -29,7 +31,8 @@ def test_headless_packages_never_load_textual_widgets_or_console(package):
         f"for name in {modules!r}: importlib.import_module(name)\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'widgets', 'console'))))"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=OUTSIDE_TREE,
+                            env=package_env(), check=True)
     assert json.loads(result.stdout) == [], f"{package} pulls in UI modules"
     assert len(modules) > 1 or package == "quick_replies"
 

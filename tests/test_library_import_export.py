@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -11,13 +10,13 @@ import pytest
 
 from quick_replies.library import STARTER_DIR, QuickReply, load_library
 from quick_replies.library_editing import LibraryEditError, PersonalLibrary
-from tests.reference_backend import REPO_ROOT
+from tests.package_under_test import OUTSIDE_TREE, package_env
 
 
 def agent_console(*args):
     return subprocess.run(
-        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=120,
+        env=package_env(),
     )
 
 

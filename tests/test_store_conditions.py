@@ -13,13 +13,13 @@ import pytest
 from local_cache.database import CorruptStore, StoreError
 from local_cache.models import RemoteChat, RemoteMessage
 from local_cache.store import LocalStore, profile_path
-from tests.reference_backend import REPO_ROOT
+from tests.package_under_test import OUTSIDE_TREE, package_env
 
 
 def run_cli(*args, prefix=(), stdin=None):
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=REPO_ROOT,
-        timeout=60, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, input=stdin,
+        [*prefix, sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE,
+        timeout=60, env=package_env(), input=stdin,
     )
 
 
@@ -141,10 +141,10 @@ for n in range(150):
 def test_many_writers_at_once_never_see_database_is_locked(tmp_path):
     path = tmp_path / "agent.sqlite3"
     LocalStore(path).close()
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = package_env()
     roles = ["send-a", "send-b", "send-c", "feed", "reader"]
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(path), role], cwd=REPO_ROOT, env=env,
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), role], cwd=OUTSIDE_TREE, env=env,
                          stderr=subprocess.PIPE, text=True)
         for role in roles
     ]
