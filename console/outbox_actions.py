@@ -9,6 +9,7 @@ from textual.binding import Binding
 
 from widgets.i18n import tr
 from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
+from widgets.reply_form import split_tags
 
 # The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.
 SIGN_IN_BINDING = Binding("ctrl+f", "sign_in", "Sign in again", id="sign_in", show=False)
@@ -164,16 +165,25 @@ class OutboxActions:
                                       placeholder="refund-team: customer wants a callback"), chosen)
 
     def action_escalate_chat(self) -> None:
-        """One key: the chat goes to the safety team as urgent, with why; the transcript stays with it."""
+        """The chat goes to the safety team as urgent, with why; the transcript stays with it. It asks once (f12
+        sits next to f10 and f11): the reason is prefilled from the rule the customer's message matched, Enter
+        escalates with it as edited, Esc queues nothing."""
         chat = self.chats.get(self.active_chat_id) if self.active_chat_id else None
         if chat is None:
             self.notify(tr("Pick a chat first."), severity="warning")
             return
-        reason = f"high risk ({chat.high_risk})" if chat.high_risk else "high risk (agent's judgement)"  # for the team
-        self._queue_action({"type": "priority", "priority": "urgent"}, chat.id)
-        self._queue_action(self._with_tags(chat.id, "high-risk"), chat.id)
-        self._queue_action({"type": "transfer", "to": SAFETY_QUEUE, "note": reason}, chat.id)
-        self.notify(tr("Escalated to {queue}: {reason}.", queue=SAFETY_QUEUE, reason=reason), markup=False)
+        suggested = f"high risk ({chat.high_risk})" if chat.high_risk else "high risk (agent's judgement)"
+
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self._queue_action({"type": "priority", "priority": "urgent"}, chat.id)
+                self._queue_action(self._with_tags(chat.id, "high-risk"), chat.id)
+                self._queue_action({"type": "transfer", "to": SAFETY_QUEUE, "note": reason}, chat.id)
+                self.notify(tr("Escalated to {queue}: {reason}.", queue=SAFETY_QUEUE, reason=reason), markup=False)
+
+        self.push_screen(PromptScreen(tr("Escalate to {queue}: urgent, tagged high-risk, transferred with this reason."
+                                         " Enter escalates, Esc cancels.", queue=SAFETY_QUEUE),
+                                      value=suggested, default=suggested), chosen)
 
     def action_tag_chat(self) -> None:
         if (chat_id := self._target_chat()) is None:
@@ -181,8 +191,7 @@ class OutboxActions:
 
         def chosen(tags: str | None) -> None:
             if tags:
-                new_tags = (t.strip() for t in tags.split(",") if t.strip())
-                self._queue_action(self._with_tags(chat_id, *new_tags), chat_id)
+                self._queue_action(self._with_tags(chat_id, *split_tags(tags)), chat_id)
 
         self.push_screen(PromptScreen(tr("Add tags, comma-separated"), placeholder="refund, vip"), chosen)
 

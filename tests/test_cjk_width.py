@@ -5,7 +5,9 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 
+from local_cache.models import ChatSummary
 from tests.test_transcript_view import Entry, showing
+from widgets.chat_header import header_text
 from widgets.chat_list import fit_line
 
 
@@ -19,6 +21,17 @@ def test_a_long_chinese_name_is_cut_by_cells_and_the_badge_stays_whole():
 
 def test_short_rows_are_padded_to_the_width():
     assert fit_line(Text("陈静"), Text("reply 0:05"), 30).plain == "陈静" + " " * 15 + " reply 0:05"
+
+
+def test_a_narrow_header_shortens_the_name_and_channel_and_keeps_state_and_priority():
+    chat = ChatSummary("c1", "欧阳娜娜娜娜娜娜", "女士", True, "wechat", "in_progress", "important", "", 0, None)
+    assert header_text(chat).plain == "欧阳娜娜娜娜娜娜 (女士) VIP  ·  wechat  ·  in progress  ·  important"
+    for width in range(23, 80):
+        header = header_text(chat, width)
+        assert header.cell_len <= width, width
+        assert header.plain.endswith("in progress · important") or header.plain.endswith("  ·  important"), width
+    assert header_text(chat, 50).plain == "欧阳娜娜娜… VIP · wechat · in progress · important", "cut by cells"
+    assert header_text(chat, 36).plain == "欧阳… VIP · in progress · important", "the channel goes before the name"
 
 
 async def test_long_chinese_lines_wrap_by_cells_without_splitting_a_character():

@@ -1,11 +1,14 @@
-"""One key sends a high-risk chat to the safety queue, through the outbox (real backend on 127.0.0.1)."""
+"""f12 sends a high-risk chat to the safety queue, through the outbox, after asking once with the reason
+prefilled (real backend on 127.0.0.1)."""
 
 from __future__ import annotations
 
 import httpx
+from textual.widgets import Input
 
-from tests.pilot_helpers import wait_until
+from tests.pilot_helpers import type_text, wait_until
 from tests.test_app_quick_replies import make_app, open_chat
+from widgets.prompt_screen import PromptScreen
 
 
 def server_chat(backend, chat_id):
@@ -20,13 +23,20 @@ async def test_f12_escalates_with_the_reason_and_keeps_the_transcript(tmp_path, 
         reference_backend.customer_says(chat_id, "我不想活了")
         await wait_until(pilot, lambda: app.chats[chat_id].high_risk == "high-risk-self-harm", "the mark")
         await pilot.press("f12")
+        assert isinstance(app.screen, PromptScreen), "f12 asks first"
+        assert app.screen.query_one(Input).value == "high risk (high-risk-self-harm)", "the matched rule, editable"
+        assert app.store.outbox_items() == []
+        await type_text(pilot, ", said 我不想活了")
+        await pilot.press("enter")
         [priority, tag, transfer] = [item.body for item in app.store.outbox_items()]
         assert priority == {"type": "priority", "priority": "urgent"} and tag == {"type": "tag", "tags": ["high-risk"]}
-        assert transfer["to"] == "safety-team" and "high-risk-self-harm" in transfer["note"]
+        assert transfer == {"type": "transfer", "to": "safety-team",
+                            "note": "high risk (high-risk-self-harm), said 我不想活了"}
         await wait_until(pilot, lambda: all(item.state == "sent" for item in app.store.outbox_items()), "delivery")
         chat = server_chat(reference_backend, chat_id)
         assert (chat["state"], chat["priority"]) == ("transferred", "urgent")
-        assert [m["text"] for m in reference_backend.messages(chat_id)][-2:] == ["杯子碎了，我要退款", "我不想活了"]
+        customer_says = [m["text"] for m in reference_backend.messages(chat_id) if m["author"] == "customer"]
+        assert customer_says[-2:] == ["杯子碎了，我要退款", "我不想活了"], "the transcript goes with the chat"
 
 
 async def test_f12_offline_queues_the_escalation_and_it_lands_when_the_backend_returns(
@@ -41,7 +51,7 @@ async def test_f12_offline_queues_the_escalation_and_it_lands_when_the_backend_r
         await wait_until(pilot, lambda: chat_id in app.chats and app.chats[chat_id].high_risk, "the mark")
         fault_proxy.refuse()
         await wait_until(pilot, lambda: app.sync_status.online is False, "offline")
-        await pilot.press("f12")
+        await pilot.press("f12", "enter")  # the reason as suggested
         assert (app.chats[chat_id].state, app.chats[chat_id].priority) == ("transferred", "urgent")
         assert app.chats[chat_id].tags == ("high-risk",)
         assert server_chat(reference_backend, chat_id)["state"] == "opened", "nothing reached the backend yet"
@@ -49,3 +59,15 @@ async def test_f12_offline_queues_the_escalation_and_it_lands_when_the_backend_r
         await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the outbox to drain", timeout=30)
     chat = server_chat(reference_backend, chat_id)
     assert (chat["state"], chat["priority"], chat["tags"]) == ("transferred", "urgent", ["high-risk"])
+
+
+async def test_escape_in_the_escalation_dialog_queues_nothing(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = await open_chat(pilot, app, reference_backend)
+        await pilot.press("f12")
+        assert app.screen.query_one(Input).value == "high risk (agent's judgement)", "no rule matched: the agent's call"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PromptScreen)
+        assert app.store.outbox_items() == []
+        assert (app.chats[chat_id].state, app.chats[chat_id].tags) == ("opened", ())

@@ -13,10 +13,14 @@ from widgets.i18n import tr, translate_bindings
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: 70; height: auto; border: round $accent; background: $surface; padding: 1 2;
+    width: 70; max-width: 100%; height: auto; max-height: 100%; border: round $accent; background: $surface;
+    padding: 1 2;
 }}
-{name} Label {{ margin-bottom: 1; }}
+{name} Label {{ width: 100%; margin-bottom: 1; }}
+{name} Label:last-child {{ margin-bottom: 0; }}
 """
+# A Label is as wide as its text by default, and the dialog crops it: a long question (a resolution list, a
+# linter finding, a Chinese sentence) must wrap to the dialog's width instead, or the agent answers half of it.
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -25,16 +29,20 @@ class PromptScreen(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptScreen")
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, question: str, *, placeholder: str = "", password: bool = False, default: str | None = None):
+    def __init__(self, question: str, *, placeholder: str = "", password: bool = False, default: str | None = None,
+                 value: str = ""):
+        """`value`: text already in the field, for the agent to edit or accept with Enter."""
         super().__init__()
         translate_bindings(self)
         self._question, self._placeholder, self._password = question, placeholder, password
         self._default = default  # what an empty Enter means
+        self._value = value
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self._question, markup=False)
-            yield Input(placeholder=self._placeholder, password=self._password)
+            # Typing adds to the prefilled text rather than replacing it (ctrl+u clears it for a new one).
+            yield Input(self._value, placeholder=self._placeholder, password=self._password, select_on_focus=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

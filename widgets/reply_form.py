@@ -6,6 +6,7 @@ the reply was saved (the form closes).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,6 +17,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from widgets.i18n import translate_bindings
+
+# What agents type between tags: ASCII or full-width commas, the enumeration comma 、, semicolons.
+TAG_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+def split_tags(typed: str) -> tuple[str, ...]:
+    """Tags as typed in a form or dialog: trimmed, empty ones dropped, each once, in the order typed."""
+    return tuple(dict.fromkeys(tag.strip() for tag in TAG_SEPARATORS.split(typed) if tag.strip()))
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ class ReplyForm(ModalScreen[bool]):
             title=value("title"),
             shortcut=value("shortcut").lstrip("/").lower(),
             folder=value("folder"),
-            tags=tuple(tag.strip() for tag in value("tags").replace("，", ",").split(",") if tag.strip()),
+            tags=split_tags(value("tags")),
             body=self.query_one("#body", TextArea).text.strip(),
         )
         error = self._save(draft)
