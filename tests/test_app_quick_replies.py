@@ -66,6 +66,23 @@ async def test_a_shortcut_typed_inside_a_message_expands_in_place(tmp_path, refe
         assert app.query_one(Composer).text.endswith(" a/b ")
 
 
+async def test_a_shortcut_expands_after_chinese_text_and_punctuation_without_a_space(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        composer = app.query_one(Composer)
+        for before in ("王先生您好，", "收到。", "好的", "OK!", "“好”"):
+            composer.clear()
+            await type_text(pilot, before + "/dd")
+            await pilot.press("space")
+            assert composer.text == before + "好的，请您稍等，正在为您查询，大约需要一两分钟。", "the space is consumed"
+        for text in ("a/dd", "http://x/dd", "../dd", "C:/dd", "~/dd"):  # a path or an address stays as typed
+            composer.clear()
+            await type_text(pilot, text)
+            await pilot.press("space")
+            assert composer.text == text + " "
+
+
 async def test_an_unfilled_placeholder_is_selected_and_cannot_be_sent_unnoticed(tmp_path, reference_backend):
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from tests.pilot_helpers import type_text, wait_until
 from tests.test_app_quick_replies import make_app
 from widgets.composer import Composer
@@ -40,3 +42,22 @@ async def test_each_chat_keeps_its_unsent_text_across_switches_and_a_restart(tmp
         assert again.query_one(Composer).text == "您好，订单号是123"
         await pilot.press("enter")  # sent: the draft is gone
         await wait_until(pilot, lambda: again.store.draft(first) == "", "the draft cleared after sending")
+
+
+async def test_alt_x_clears_the_composer_ctrl_z_brings_it_back_and_the_draft_follows(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(chat_id, "在吗")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
+        composer = app.query_one(Composer)
+        await type_text(pilot, "您好，订单号是")
+        await pilot.press("backspace")  # an edit of the same kind as clearing: must not be undone with it
+        await wait_until(pilot, lambda: app.store.draft(chat_id) == "您好，订单号", "the draft saved")
+        app.post_message(events.Key("alt+x", "x"))  # as a terminal sends it: ESC x, with "x" as the character
+        await wait_until(pilot, lambda: composer.text == "", "the composer cleared")
+        await wait_until(pilot, lambda: app.store.draft(chat_id) == "", "the draft cleared too")
+        await pilot.press("ctrl+z")
+        assert composer.text == "您好，订单号", "one undo brings the whole text back"
+        await wait_until(pilot, lambda: app.store.draft(chat_id) == "您好，订单号", "the draft back too")
+        assert ("alt+x", "Clear (ctrl+z undoes)") in app.key_help_rows(), "listed in the help screen (f1)"

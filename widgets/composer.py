@@ -16,8 +16,17 @@ from textual.widgets.text_area import Selection
 
 from widgets.i18n import translate_bindings
 
-# A shortcut code right before the cursor, at the start of the text or after a space: "/tk", "好的 /tk".
-SHORTCUT_BEFORE_CURSOR = re.compile(r"(?:^|(?<=\s))/([A-Za-z0-9_-]{1,20})$")
+# What may stand right before a shortcut code: whitespace, a Chinese (or other CJK) character, CJK and full-width
+# punctuation, or ASCII punctuation that ends a phrase. Chinese has no spaces, so "王先生您好，/wl" must expand; a
+# letter, digit or any of / . : ~ - _ = ? & # @ does not, so "a/b", "http://x/wl", "../wl" and "C:/wl" stay text.
+CODE_MAY_FOLLOW = (
+    r"\s"
+    r"\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"  # CJK punctuation, kana, ideographs (3000-303f included)
+    r"\uff00-\uffef\u2018-\u201f\u2026"  # full-width forms (，！？：), curly quotes, ellipsis
+    r",;!?)\]}\"'"
+)
+# A shortcut code right before the cursor: "/tk", "好的 /tk", "您好，/tk", "收到。/dd".
+SHORTCUT_BEFORE_CURSOR = re.compile(rf"(?:^|(?<=[{CODE_MAY_FOLLOW}]))/([A-Za-z0-9_-]{{1,20}})$")
 
 NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter")
 
@@ -48,6 +57,9 @@ class Composer(TextArea):
         # Shown in the findings bar when there is something to apply, not in the crowded footer.
         Binding("ctrl+t", "apply_suggestion", "Use suggestion", id="apply_suggestion", show=False),
         Binding("ctrl+g", "mask_personal_data", "Mask personal data", id="mask_personal_data", show=False),
+        # Every ctrl+letter is taken (TextArea, the app, the terminal), and so is alt+c; alt+x (✗) is free in
+        # TextArea, the app and terminals. ctrl+z brings the text back.
+        Binding("alt+x", "clear_composer", "Clear (ctrl+z undoes)", id="clear_composer", show=False),
     ]
 
     @dataclass
@@ -165,8 +177,19 @@ class Composer(TextArea):
             event.stop()
             event.prevent_default()
             self.action_newline()
+        elif event.key.startswith("alt+") and event.key in self.screen.active_bindings:
+            # A terminal sends alt+x as ESC x, with "x" as its character: bound, it is a command, not text. Not
+            # stopped: it bubbles up to the bindings.
+            event.prevent_default()
         else:
             await super()._on_key(event)
+
+    def action_clear_composer(self) -> None:
+        """Empty the composer as one undoable edit: ctrl+z restores the text, and the draft follows (the app
+        saves drafts on TextArea.Changed)."""
+        self.history.checkpoint()  # not merged with the typing before it: one undo brings back exactly this
+        self.clear()
+        self.history.checkpoint()
 
     def action_send(self) -> None:
         if self.text.strip():
