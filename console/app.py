@@ -101,7 +101,7 @@ class SyncCrashed(Message):
 class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, CustomerActions, SplitActions, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
-    COMMANDS = App.COMMANDS | {ChatCommands}
+    COMMANDS = {ChatCommands}  # which lists Textual's own commands too, after the console's
     # The footer shows these in this order and cuts what does not fit at the right: f1 first, since it lists
     # every other key; moving between chats (alt+↑/↓, alt+1…9) is in the help and on the palette.
     BINDINGS = [

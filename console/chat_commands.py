@@ -1,15 +1,33 @@
-"""Command palette entries: every chat by name, and every key binding's action by its description."""
+"""Command palette entries: every chat by name, every key binding's action by its description, then Textual's own.
+
+The palette is searched with the quick-reply panel's matcher (quick_replies.search), so 陈静 is found by `chen`,
+`cj` or `陈`, "Save as reply" by `sar` and 转接 by `zj`. This is the app's only provider (App.COMMANDS):
+Textual's commands (Theme, Keys, Maximize, Screenshot) are listed here after the console's, which always come
+first — Textual runs providers in no fixed order and sorts their hits by score alone.
+"""
 
 from __future__ import annotations
 
 from functools import partial
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.markup import escape
 
 from console.outbox_actions import PALETTE_ACTIONS
+from quick_replies.search import make_doc, parse_query, score_doc
 from widgets.i18n import tr
 from widgets.inert_text import inert
+from widgets.reply_panel import highlighted
+
+CONSOLE_FIRST = 1_000_000.0  # added to a console entry's score: more than any match can score
+
+
+def palette_match(query: str, name: str) -> tuple[float, tuple[int, ...]] | None:
+    """How well a palette entry's name matches what was typed, and where: the quick-reply search, with the name
+    as an entry's title (every term must match)."""
+    terms = parse_query(query)
+    hit = score_doc(make_doc("command", name, name, "", "", "", [("title", name)], None), terms) if terms else None
+    return (hit.score, hit.highlights.get("title", ())) if hit else None
 
 
 class ChatCommands(Provider):
@@ -19,10 +37,9 @@ class ChatCommands(Provider):
         for position, chat_id in enumerate(app.query_one("#chat-list").chat_ids, 1):
             chat = app.chats.get(chat_id)
             if chat is not None:
-                # The palette parses command names as markup: a customer's name must stay plain text.
                 commands.append(
-                    (escape(inert(tr("Open chat {position}: {name} ({channel})", position=position,
-                                     name=chat.customer_name, channel=chat.channel))),
+                    (tr("Open chat {position}: {name} ({channel})", position=position, name=chat.customer_name,
+                        channel=chat.channel),
                      partial(app.show_chat, chat_id), tr("Switch the transcript and composer to this chat"))
                 )
         for binding in app.BINDINGS:
@@ -41,13 +58,22 @@ class ChatCommands(Provider):
             commands.append((tr(description), partial(app.run_action, action), tr("applies to the open chat")))
         return commands
 
+    def _textual_commands(self) -> list[tuple[str, object, str]]:
+        """Textual's system commands, but not those the console has under the same name (Quit)."""
+        own = {binding.description for binding in self.app.BINDINGS}
+        return [(name, callback, help_text)
+                for name, help_text, callback, discover in self.app.get_system_commands(self.screen)
+                if discover and name not in own]
+
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+        for name, callback, help_text in [*self._commands(), *self._textual_commands()]:
+            # A Text, never markup: a customer's name is data (the palette parses strings as markup).
+            yield DiscoveryHit(Text(inert(name)), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+        for rank, commands in ((CONSOLE_FIRST, self._commands()), (0.0, self._textual_commands())):
+            for name, callback, help_text in commands:
+                match = palette_match(query, name)
+                if match is not None:
+                    score, positions = match
+                    yield Hit(rank + score, highlighted(name, positions), callback, text=name, help=help_text)

@@ -1,0 +1,62 @@
+"""The command palette: found with the quick-reply panel's pinyin matcher, and the console's own entries listed
+before Textual's (real backend on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from textual.command import CommandList, CommandPalette
+
+from console.chat_commands import palette_match
+from tests.pilot_helpers import type_text, wait_until
+from tests.test_app_quick_replies import make_app
+
+TEXTUALS_OWN = ("Theme", "Keys", "Maximize", "Minimize", "Screenshot")
+
+
+def test_a_chat_is_found_by_full_pinyin_initials_and_characters():
+    name = "Open chat 2: 陈静 (web)"
+    for query in ("chen", "cj", "chenjing", "陈", "陈j", "open cj"):
+        found = palette_match(query, name)
+        assert found is not None, query
+        assert name.index("陈") in found[1], query
+    assert palette_match("zhao", name) is None
+    assert palette_match("sar", "Save as reply") is not None, "word starts, as in the search panel"
+    assert palette_match("zj", "转接") is not None, "the Chinese interface by pinyin too"
+
+
+def palette_entries(app) -> list[str]:
+    command_list = app.screen.query_one(CommandList)
+    return [command_list.get_option_at_index(index).hit.text for index in range(command_list.option_count)]
+
+
+async def test_the_palette_finds_chen_jing_by_pinyin(tmp_path, reference_backend):
+    chen = reference_backend.open_chat("陈静", "web")
+    other = reference_backend.open_chat("Emily Carter", "app")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: {chen, other} <= set(app.chats), "both chats")
+        for query in ("chen", "cj"):
+            await pilot.press("ctrl+p")
+            assert isinstance(app.screen, CommandPalette)
+            await type_text(pilot, query)
+            await wait_until(pilot, lambda: any("陈静" in entry for entry in palette_entries(app)), f"陈静 by {query}")
+            assert "陈静" in palette_entries(app)[0], "the best match first"
+            await pilot.press("enter")
+            assert app.current_chat_id == chen
+            app.show_chat(other)
+
+
+async def test_the_consoles_entries_come_before_textuals_own(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("陈静", "web")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: chat_id in app.chats, "the chat")
+        for query in ("", "e"):  # every entry, then a letter in both kinds of names
+            await pilot.press("ctrl+p")
+            await type_text(pilot, query)
+            await wait_until(pilot, lambda: "Screenshot" in palette_entries(app), f"the whole list for {query!r}")
+            entries = palette_entries(app)
+            textual = [index for index, entry in enumerate(entries) if entry in TEXTUALS_OWN]
+            console = [index for index, entry in enumerate(entries) if entry not in TEXTUALS_OWN]
+            assert textual and console and max(console) < min(textual), entries
+            assert entries.count("Quit") <= 1, "Textual's Quit is the console's"
+            await pilot.press("escape")
