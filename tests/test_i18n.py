@@ -72,6 +72,13 @@ def test_tr_fills_named_values_in_either_language(chinese):
         set_language("fr")
 
 
+def test_sent_says_sent_and_nothing_claims_the_customer_received_a_message(chinese):
+    # "Sent" means the backend accepted it (README, Delivery guarantees); the console never knows that the
+    # customer's device shows it, so no label may say 送达 (delivered).
+    assert tr(DELIVERY_MARKS["sent"][0]) == "✓ 已发送"
+    assert [(text, label) for text, label in ZH.items() if "送达" in label] == []
+
+
 async def test_the_console_in_chinese(tmp_path, reference_backend, chinese):
     chat_id = reference_backend.open_chat("林小雨", "app")
     reference_backend.customer_says(chat_id, "在吗？")

@@ -27,6 +27,7 @@ ZH: dict[str, str] = {
     "Newline": "换行",
     "Use suggestion": "采用建议",
     "Mask personal data": "脱敏",
+    "Clear (ctrl+z undoes)": "清空（ctrl+z 撤销）",
     "Close help": "关闭帮助",
     "Cancel": "取消",
     "Yes": "是",
@@ -68,9 +69,9 @@ ZH: dict[str, str] = {
     "sign-in needed: ctrl+f": "需要重新登录：ctrl+f",
     "You": "我",
     "… sending": "… 发送中",
-    "✓ sent": "✓ 已送达",
-    "✗ rejected": "✗ 被拒收",
-    "✗ not delivered": "✗ 未送达",
+    "✓ sent": "✓ 已发送",  # the backend accepted it; whether the customer's device shows it is not known
+    "✗ rejected": "✗ 被拒绝",
+    "✗ not sent": "✗ 未发送",  # a rejected item: the backend refused it, so it never went out
     "Transferred to {to}: {note}": "已转接给 {to}：{note}",
     "Transferred to {to}": "已转接给 {to}",
     "Sent despite {rules}: {reason}": "不顾 {rules} 仍发送：{reason}",
@@ -109,6 +110,8 @@ ZH: dict[str, str] = {
     "Pick a chat first.": "请先选择会话。",
     "The composer has text: send or clear it first, then edit.": "输入框中有内容：请先发送或清空，再编辑。",
     "Escalated to {queue}: {reason}.": "已升级至 {queue}：{reason}。",
+    "Escalate to {queue}: urgent, tagged high-risk, transferred with this reason. Enter escalates, Esc cancels.":
+        "升级至 {queue}：设为紧急、加 high-risk 标签，并附此理由转接。Enter 升级，Esc 取消。",
     "New token in use; sync resumes.": "已使用新令牌，同步恢复。",
     "High-risk message: {message}": "高危消息：{message}",
     "Personal data shown in clear for this chat (logged). f9 hides it again.":

@@ -20,7 +20,7 @@ class RejectedBar(Static):
         self.display = text is not None
         if text is None:
             return
-        line = Text(tr("✗ not delivered"), style="bold red")
+        line = Text(tr("✗ not sent"), style="bold red")
         if count > 1:
             line.append(tr(" (1 of {count})", count=count), style="red")
         line.append(": ")
