@@ -37,6 +37,7 @@ class KeySequencer:
         self._waiting: deque[events.Event] = deque()
         self._busy = False
         self._turn = 0  # which key is in flight; a late settle or timeout for an earlier one is ignored
+        self.dispatched = 0  # keys handed to Textual so far (benchmarks wait on it)
 
     @property
     def waiting(self) -> int:
@@ -57,6 +58,7 @@ class KeySequencer:
         screen = self._app.screen
         try:
             await self._dispatch(event)
+            self.dispatched += 1
         except BaseException:
             self._app.call_later(self._deliver_next)  # the next keys must not wait on a key that failed
             raise
