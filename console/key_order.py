@@ -37,6 +37,7 @@ class KeySequencer:
         self._waiting: deque[events.Event] = deque()
         self._busy = False
         self._turn = 0  # which key is in flight; a late settle or timeout for an earlier one is ignored
+        self._finished = 0  # the last turn whose next key was let go
         self.dispatched = 0  # keys handed to Textual so far (benchmarks wait on it)
 
     @property
@@ -118,10 +119,16 @@ class KeySequencer:
         arrive(0)
 
     def _settled(self, turn: int) -> None:
-        if turn == self._turn and self._busy:
-            self._app.call_later(self._deliver_next)
+        self._finish(turn)
 
     def _give_up(self, turn: int) -> None:
-        if turn == self._turn and self._busy:
+        if self._finish(turn):
             self._app.log.warning(f"key {turn} did not settle within {SETTLE_TIMEOUT} s; delivering the next one")
-            self._app.call_later(self._deliver_next)
+
+    def _finish(self, turn: int) -> bool:
+        """Let the next key go, once per key: a settle and a time-out for the same key must not both do it."""
+        if turn != self._turn or self._finished == turn or not self._busy:
+            return False
+        self._finished = turn
+        self._app.call_later(self._deliver_next)
+        return True
