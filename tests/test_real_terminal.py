@@ -90,6 +90,14 @@ def test_bursts_of_typing_arrive_exactly(tmp_path, backend):
         wrong = [(want, got) for want, got in zip(expected, sent) if want != got]
         assert not wrong and len(sent) == len(expected), f"{len(wrong)} of 18 messages garbled: {wrong[:3]}"
 
+        # f2 and the query in one burst: every key lands in the search box, in order.
+        for query, keys in (("tuikuan", ["tuik", "backspace", "kuan"]), ("退款", ["退货", "backspace", "款"]),
+                            ("refund", ["refnd", *["backspace"] * 2, "und"])):
+            session.send("f2", *keys)
+            session.wait_for(lambda: search_box(session) == query, f"the query {query!r} in the search box")
+            session.send("escape")
+            session.wait_for(lambda: search_box(session) is None, "the panel closed")
+
         # A Tab inside a burst moves to the next field before the next characters: 20 forms, saved by ctrl+s.
         for form in range(20):
             session.send(f"回复{form}", "ctrl+s", f"标题{form}", "tab", f"sc{form}", "tab", "tab", f"tag{form}，vip",
@@ -102,6 +110,16 @@ def test_bursts_of_typing_arrive_exactly(tmp_path, backend):
             assert reply["title"].endswith(f"标题{form}") and set(reply["tags"]) == {f"tag{form}", "vip"}, reply
     finally:
         session.quit()
+
+
+def search_box(session: TerminalSession) -> str | None:
+    """The quick-reply panel's query as drawn (its input is the only field on screen with a tall cursor bar)."""
+    for line in session.lines():
+        if "▊" in line and "▎" in line and line.index("▊") < line.rindex("▎"):
+            inside = line[line.index("▊") + 1:line.rindex("▎")].strip()
+            if not inside or not set(inside) <= {"▔", "▁"}:  # not the field's top or bottom edge
+                return inside
+    return None
 
 
 def saved_replies(tmp_path: Path) -> dict[str, dict]:
