@@ -9,12 +9,11 @@ the characters after a Tab are delivered to the field it leaves (Textual issue #
 it waits for the app to go idle after every key.
 
 So the App passes each key here instead of forwarding it. A key is dispatched exactly as Textual would (priority
-bindings, then the focused widget), and the next one waits until this one has settled: a callback has followed
-it up the focused widget's ancestors to the App, twice over each queue so that it also trails the messages the
-key caused (TextArea.Changed, ChatList.Selected, a shortcut's RepliesRequested); a second pass follows a key that
-reached the App's bindings, whose action posts its messages only then; and a screen pushed or popped by the key
-has composed and taken its focus. Typing stays as fast as before: a single key is dispatched at once, only the
-keys of a burst queue behind each other (about ten callbacks, ~0.3 ms, each).
+bindings, then the focused widget), and the next one waits until the app is quiet: no widget, screen or the App
+has a message waiting or in hand. By then everything the key set off has run, wherever it went — its bubbling
+to the bindings, a TextArea.Changed, a list's selection travelling through a dialog's widgets until the dialog
+closes and the App runs the chosen command, a deferred focus — so the next key goes where the agent expects.
+Only the keys of a burst wait (about half a millisecond each); a single key is dispatched at once.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from typing import Awaitable, Callable
 
 from textual import events
 from textual.app import App
-from textual.message_pump import MessagePump
 
 SETTLE_TIMEOUT = 2.0  # s: a key that never settles (a widget torn down mid-way) must not hold up the next ones
 
@@ -56,77 +54,49 @@ class KeySequencer:
         self._busy = True
         self._turn += 1
         turn, event = self._turn, self._waiting.popleft()
-        screen = self._app.screen
         try:
             await self._dispatch(event)
             self.dispatched += 1
         except BaseException:
             self._app.call_later(self._deliver_next)  # the next keys must not wait on a key that failed
             raise
-        target = (self._app.focused or self._app.screen) if event.is_forwarded else None
-        asyncio.get_running_loop().call_later(SETTLE_TIMEOUT, self._give_up, turn)
-        self._follow(turn, event, target, screen)
+        loop = asyncio.get_running_loop()
+        loop.call_later(SETTLE_TIMEOUT, self._give_up, turn)
+        loop.call_soon(self._when_quiet, turn, loop.time())
 
-    def _follow(self, turn: int, event: events.Event, target: MessagePump | None, screen) -> None:
-        """Trail the key up from the widget that got it (or the focused one, for a key the App's priority
-        bindings took), then again if it reached the App's own bindings, then settle a new screen."""
+    def _when_quiet(self, turn: int, since: float, quiet_before: bool = False) -> None:
+        """Let the next key go once no widget, screen or the App has had a message waiting at two looks one turn
+        of the event loop apart: whatever this key set off (its bubbling, the messages its action posted to
+        other widgets — a list's selection, a dialog closing, a deferred focus) has run. Looked at right away
+        for a frame's time, then every millisecond, so a handler that waits on something slow is not spun on."""
+        if turn != self._turn or self._finished == turn:
+            return
+        quiet = self._quiet()
+        if quiet and quiet_before:  # two looks: a handler between two of its awaits is not taken for quiet
+            self._finish(turn)
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() - since < 0.02:
+            loop.call_soon(self._when_quiet, turn, since, quiet)
+        else:
+            loop.call_later(0.001, self._when_quiet, turn, since, quiet)
 
-        def after_first_pass(bubbled: bool) -> None:
-            if bubbled and target is not None:
-                self._trail(self._path(target), lambda _: after_second_pass())
-            else:
-                after_second_pass()
-
-        def after_second_pass() -> None:
-            current = self._app.screen
-            if current is not screen:
-                # A dialog opened or closed: its compose, mount and focus run in its own queue, then the App's.
-                self._trail([current, self._app], lambda _: self._settled(turn))
-            else:
-                self._settled(turn)
-
-        start = target or self._app.focused or self._app.screen
-        self._trail(self._path(start), after_first_pass, event)
-
-    def _path(self, node: MessagePump) -> list[MessagePump]:
-        path = [node]
-        while path[-1] is not self._app and path[-1]._parent is not None:
-            path.append(path[-1]._parent)
-        if path[-1] is not self._app:
-            path.append(self._app)
-        return path
-
-    def _trail(self, path: list[MessagePump], then: Callable[[bool], None], event: events.Event | None = None):
-        """Visit each node's queue twice, bottom up: the first visit comes after the message being handled there,
-        the second after whatever that message posted. `then(bubbled)` says whether `event` went on past the
-        first node (a widget's own handler stopped it, or it went on to the bindings)."""
-        bubbled = False
-
-        def arrive(index: int) -> None:
-            if index == len(path):
-                then(bubbled)
-            elif not path[index].call_later(first_visit, index):  # a closed queue: nothing more happens there
-                arrive(index + 1)
-
-        def first_visit(index: int) -> None:
-            nonlocal bubbled
-            if index == 0 and event is not None:
-                # The screen stops a key it passes to the App (its sender), so a key there always went on.
-                bubbled = not event._stop_propagation or path[0]._parent is self._app
-            if not path[index].call_later(arrive, index + 1):
-                arrive(index + 1)
-
-        arrive(0)
-
-    def _settled(self, turn: int) -> None:
-        self._finish(turn)
+    def _quiet(self) -> bool:
+        app = self._app
+        # Textual's message queues are deques of what is waiting (textual._queue.Queue.values). Keys still
+        # coming to the App only join this line.
+        if any(not isinstance(message, (events.Key, events.Paste)) or message.is_forwarded
+               for message in app._message_queue.values):
+            return False
+        return not any(node._message_queue.values
+                       for screen in app.screen_stack for node in screen.walk_children(with_self=True))
 
     def _give_up(self, turn: int) -> None:
         if self._finish(turn):
             self._app.log.warning(f"key {turn} did not settle within {SETTLE_TIMEOUT} s; delivering the next one")
 
     def _finish(self, turn: int) -> bool:
-        """Let the next key go, once per key: a settle and a time-out for the same key must not both do it."""
+        """Let the next key go, once per key: the quiet check and the time-out for the same key must not both."""
         if turn != self._turn or self._finished == turn or not self._busy:
             return False
         self._finished = turn

@@ -19,7 +19,7 @@ from widgets.composer import Composer
 from widgets.reply_form import ReplyForm
 from widgets.reply_panel import ReplyPanel
 
-NAMED = {"⌫": ("backspace", "\x7f"), "⇥": ("tab", "\t"), "⏎": ("enter", "\r"), "↓": ("down", None),
+NAMED = {"^P": ("ctrl+p", None), "⌫": ("backspace", "\x7f"), "⇥": ("tab", "\t"), "⏎": ("enter", "\r"), "↓": ("down", None),
          "^L": ("ctrl+l", None), "^S": ("ctrl+s", None), "F2": ("f2", None), "^R": ("ctrl+r", None)}
 
 
@@ -97,3 +97,16 @@ async def test_enter_in_the_chat_list_opens_the_chat_and_the_next_keys_go_to_its
                       and app.query_one("#composer", Composer).text == "您好，马上查")
         assert app.focused is app.query_one("#composer", Composer)
         assert not isinstance(app.focused, ChatList)
+
+
+async def test_choosing_a_chat_in_the_palette_then_typing_at_once_types_into_that_chat(tmp_path, reference_backend):
+    # The palette's Enter selects in its list, the list tells the palette, the palette closes and the App runs
+    # the command: messages well off the key's own path. The text typed after it must wait for all of that.
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        first, second = await started(pilot, app, reference_backend, "陈静", "Alice Wong")
+        target, name = (second, "alice") if app.current_chat_id == first else (first, "chen")
+        burst(app, "^P", name, "⏎", "abcdef")
+        await settled(pilot, app, "the text typed", lambda: app.current_chat_id == target
+                      and app.query_one("#composer", Composer).text == "abcdef")
+        assert app.store.draft(first if target == second else second) == ""
