@@ -13,6 +13,10 @@ from local_cache.models import ChatSummary, RemoteChat, RemoteMessage, Transcrip
 PREVIEW_CHARS = 60
 
 
+CLOSE_PENDING = """EXISTS (SELECT 1 FROM outbox WHERE outbox.chat_id = chats.id AND outbox.kind = 'action'
+    AND outbox.state IN ('queued', 'sending') AND json_extract(outbox.body, '$.type') = 'close')"""
+
+
 def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
     conn.execute(
         """
@@ -21,12 +25,15 @@ def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
         VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET
             customer_name=excluded.customer_name, customer_title=excluded.customer_title, vip=excluded.vip,
-            channel=excluded.channel, state=excluded.state, priority=excluded.priority,
+            channel=excluded.channel, priority=excluded.priority,
             updated_at=excluded.updated_at, tags=excluded.tags, profile=excluded.profile,
+            -- The agent's close still on its way stays shown: the server's answer to an action queued before it
+            -- (the resolution tag) says "opened" and is not a reopening.
+            state=CASE WHEN {closing} THEN 'closed' ELSE excluded.state END,
             -- A closed chat the customer wrote into again starts a new handling period.
-            opened_at=CASE WHEN chats.state = 'closed' AND excluded.state != 'closed'
+            opened_at=CASE WHEN chats.state = 'closed' AND excluded.state != 'closed' AND NOT {closing}
                            THEN excluded.updated_at ELSE chats.opened_at END
-        """,
+        """.format(closing=CLOSE_PENDING),
         (
             chat.id, chat.customer_name, chat.customer_title, int(chat.vip), chat.channel,
             chat.state, chat.priority, chat.created_at, chat.updated_at, chat.created_at,

@@ -142,3 +142,23 @@ def reference_backend_chats(backend) -> list[dict]:
 
     response = httpx.get(f"{backend.url}/api/v1/chats", headers={"Authorization": f"Bearer {backend.token}"})
     return response.json()["chats"]
+
+
+def test_closing_with_a_resolution_tag_keeps_when_the_chat_was_opened(tmp_path, reference_backend):
+    # f7 queues the resolution tag, then the close. The server's answer to the tag says "opened" while the close is
+    # still on its way: that is not the customer reopening the chat, so the handling time still counts from the
+    # chat's start (a hostile pass saw the day's average handling time read 0 s).
+    chat_id = reference_backend.open_chat("陈静", "web")
+    reference_backend.customer_says(chat_id, "杯子碎了")
+    path = tmp_path / "agent.sqlite3"
+    asyncio.run(engine_for(path, reference_backend).sync_once())
+    store = LocalStore(path)
+    opened = store.chat_summaries([chat_id])[0].opened_at
+    store.enqueue_action(chat_id, {"type": "tag", "tags": ["resolved"]})
+    store.enqueue_action(chat_id, {"type": "close"})
+    assert store.chat_summaries([chat_id])[0].state == "closed"
+    report = asyncio.run(engine_for(path, reference_backend).sync_once())
+    assert report.sent == 2
+    summary = store.chat_summaries([chat_id])[0]
+    assert (summary.state, summary.opened_at) == ("closed", opened)
+    store.close()
