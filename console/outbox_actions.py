@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from widgets.chat_list import ChatList
 from widgets.i18n import tr
 from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
 from widgets.reply_form import split_tags
@@ -125,14 +126,21 @@ class OutboxActions:
         return self.active_chat_id
 
     def action_close_chat(self) -> None:
-        """Close with a resolution tag (Enter alone: resolved)."""
+        """Close with a resolution tag (Enter alone: resolved). The closed chat leaves the list, and the chat
+        that took its place there opens, so what the agent types next goes to a chat still waiting, not into
+        the closed one."""
         if (chat_id := self._target_chat()) is None:
             return
 
         def chosen(resolution: str | None) -> None:
             if resolution:
+                listed = self.query_one(ChatList).chat_ids
+                position = listed.index(chat_id) if chat_id in listed else 0
                 self._queue_action(self._with_tags(chat_id, resolution), chat_id)
                 self._queue_action({"type": "close"}, chat_id)
+                still_listed = self.query_one(ChatList).chat_ids
+                if chat_id == self.current_chat_id and chat_id not in still_listed and still_listed:
+                    self.show_chat(still_listed[min(position, len(still_listed) - 1)])
 
         self.push_screen(PromptScreen(tr("Close this chat. Resolution tag ({choices}):", choices=RESOLUTIONS),
                                       placeholder="resolved",

@@ -387,3 +387,20 @@ async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_e
         assert any(line.strip().startswith(transferred) for line in lines)
         assert any("Transferred to 2nd-line: [red]x[/red] ␛[2J" in line for line in lines)
         assert not any("Sent despite" in line for line in lines), "the reason is this console's own record"
+
+
+async def test_closing_the_open_chat_moves_on_to_the_next_one_and_typing_goes_there(tmp_path, reference_backend):
+    first = waiting_customer(reference_backend)
+    second = reference_backend.open_chat("赵先生", "weibo")
+    reference_backend.customer_says(second, "我的快递呢")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: {first, second} <= set(app.chats), "both chats")
+        await pilot.press("alt+1")
+        closing = app.current_chat_id
+        other = second if closing == first else first
+        await pilot.press("f7", "enter")
+        await type_text(pilot, "您好")
+        assert app.current_chat_id == other, "the chat below the closed one opens"
+        assert app.query_one("#composer").text == "您好"
+        assert app.store.draft(closing) == "", "nothing typed after closing lands in the closed chat"
