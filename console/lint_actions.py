@@ -50,8 +50,11 @@ class LintActions:
                 risks = [f for f in self.linter.lint(text, "incoming") if f.category == "high_risk"]
                 if risks and first_risk is None:
                     first_risk = (risks[0].rule, mask_all(text[max(0, risks[0].start - 20):risks[0].end + 20]))
-                    self.notify(tr("High-risk message: {message}", message=risks[0].message), severity="error",
-                                timeout=20, markup=False)
+                    # Which chat: f12 escalates the open one, and this may be another (or one not yet listed).
+                    known = self.chats.get(chat_id) or next(iter(self.store.chat_summaries([chat_id])), None)
+                    self.notify(tr("High-risk message from {name}: {message}",
+                                   name=known.customer_name if known else chat_id, message=risks[0].message),
+                                severity="error", timeout=20, markup=False)
             self.store.record_risk_check(chat_id, messages[-1][0], *(first_risk or (None, None)))
             marked = marked or first_risk is not None
         return marked

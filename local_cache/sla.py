@@ -67,12 +67,16 @@ def nearest_deadline(chat: ChatSummary, policy: SlaPolicy) -> Deadline | None:
 
 
 def urgency_order(chats: list[ChatSummary], policy: SlaPolicy) -> list[ChatSummary]:
-    """Open chats by nearest deadline (so breached ones first, most overdue first), then transferred, then
-    closed; ties by age."""
+    """High-risk chats not yet handed on first (abuse, threats, self-harm go to the safety team at once, however
+    late other chats are), then open chats by nearest deadline (so breached ones first, most overdue first), then
+    transferred, then closed; ties by age."""
 
     def key(chat: ChatSummary):
         deadline = nearest_deadline(chat, policy)
-        group = 0 if deadline else 1 if chat.state != "closed" else 2
+        if chat.high_risk and deadline:
+            group = -1
+        else:
+            group = 0 if deadline else 1 if chat.state != "closed" else 2
         return group, deadline.due if deadline else 0.0, chat.created_at, chat.id
 
     return sorted(chats, key=key)

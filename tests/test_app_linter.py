@@ -106,6 +106,9 @@ async def test_a_high_risk_customer_marks_the_chat_and_personal_data_is_masked_u
         chat_id = await open_chat(pilot, app, reference_backend)
         reference_backend.customer_says(chat_id, "钱要不回来我真的不想活了，我的卡号6222021234567890128")
         await wait_until(pilot, lambda: app.chats[chat_id].high_risk == "high-risk-self-harm", "the mark")
+        name = app.chats[chat_id].customer_name
+        assert any(text.startswith(f"High-risk message from {name}: ") for text in app.alert_history), \
+            "the alert says whose chat it is: f12 escalates the open one"
         transcript = app.query_one(Transcript)
         await wait_until(pilot, lambda: any("622202*********0128" in line for line in transcript.plain_lines()),
                          "the masked card in the transcript")

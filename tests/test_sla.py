@@ -71,3 +71,14 @@ def test_the_order_depends_on_deadlines_not_on_the_clock():
     assert order == ["a", "b"]
     assert [c.id for c in urgency_order(replied, SlaPolicy())] == ["a", "b"]
     assert [c.id for c in urgency_order(chats[::-1], SlaPolicy())] == order
+
+
+def test_a_high_risk_chat_comes_first_until_it_is_handed_on():
+    chats = [
+        chat("late-longest", waiting=T0 - 100),
+        chat("self-harm", waiting=T0 - 20, risk="high-risk-self-harm"),  # 10 s left to reply, but at risk
+        chat("escalated", state="transferred", risk="high-risk-threat"),
+        chat("closed-risk", state="closed", risk="high-risk-abuse"),
+    ]
+    assert [c.id for c in urgency_order(chats, SlaPolicy())] == [
+        "self-harm", "late-longest", "escalated", "closed-risk"]

@@ -113,7 +113,7 @@ ZH: dict[str, str] = {
     "Escalate to {queue}: urgent, tagged high-risk, transferred with this reason. Enter escalates, Esc cancels.":
         "升级至 {queue}：设为紧急、加 high-risk 标签，并附此理由转接。Enter 升级，Esc 取消。",
     "New token in use; sync resumes.": "已使用新令牌，同步恢复。",
-    "High-risk message: {message}": "高危消息：{message}",
+    "High-risk message from {name}: {message}": "{name} 发来高危消息：{message}",
     "Personal data shown in clear for this chat (logged). f9 hides it again.":
         "此会话的个人信息已明文显示（已记录）。再按 f9 隐藏。",
     " (and {count} more)": "（另有 {count} 处）",
