@@ -20,6 +20,7 @@ from widgets.inert_text import inert
 from widgets.reply_panel import highlighted
 
 CONSOLE_FIRST = 1_000_000.0  # added to a console entry's score: more than any match can score
+CHATS_FIRST = 2 * CONSOLE_FIRST  # a chat above an action: a name typed is a chat looked for (陈静 by cj, not 最近提醒)
 
 
 def palette_match(query: str, name: str) -> tuple[float, tuple[int, ...]] | None:
@@ -54,8 +55,8 @@ class ChatCommands(Provider):
             if binding.description:
                 commands.append((tr(binding.description), partial(composer.run_action, binding.action),
                                  tr("key: {key}", key=binding.key)))
-        for description, action in PALETTE_ACTIONS:
-            commands.append((tr(description), partial(app.run_action, action), tr("applies to the open chat")))
+        for description, action, help_text in PALETTE_ACTIONS:
+            commands.append((tr(description), partial(app.run_action, action), tr(help_text)))
         return commands
 
     def _textual_commands(self) -> list[tuple[str, object, str]]:
@@ -71,7 +72,10 @@ class ChatCommands(Provider):
             yield DiscoveryHit(Text(inert(name)), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        for rank, commands in ((CONSOLE_FIRST, self._commands()), (0.0, self._textual_commands())):
+        console = self._commands()
+        chats = len(self.app.query_one("#chat-list").chat_ids)  # the first entries
+        tiers = ((CHATS_FIRST, console[:chats]), (CONSOLE_FIRST, console[chats:]), (0.0, self._textual_commands()))
+        for rank, commands in tiers:
             for name, callback, help_text in commands:
                 match = palette_match(query, name)
                 if match is not None:

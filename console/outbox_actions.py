@@ -36,11 +36,11 @@ PRIORITY_CHOICES = [("u", "urgent", "urgent"), ("i", "important", "important"), 
 RESOLUTIONS = "resolved, refunded, replaced, no-reply, duplicate, out-of-scope"
 
 # Palette-only entries: one priority each (the key, f10, asks which), and the message line's alert log.
-PALETTE_ACTIONS = [
-    ("Priority: urgent", "set_priority('urgent')"),
-    ("Priority: important", "set_priority('important')"),
-    ("Priority: normal", "set_priority('normal')"),
-    ("Recent alerts", "recent_alerts"),
+PALETTE_ACTIONS = [  # (name, action, what it does)
+    ("Priority: urgent", "set_priority('urgent')", "applies to the open chat"),
+    ("Priority: important", "set_priority('important')", "applies to the open chat"),
+    ("Priority: normal", "set_priority('normal')", "applies to the open chat"),
+    ("Recent alerts", "recent_alerts", "every alert of this session, in full"),
 ]
 
 

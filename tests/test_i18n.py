@@ -43,7 +43,8 @@ def vocabulary() -> set[str]:
     states = {state.replace("_", " ") for state in (*ACTIVE_STATES, "transferred", "closed")}
     return (states | set(PRIORITIES) | {"reply", "error", "warning", "suggestion"} | set(ORDER_STATES)
             | {label for label, _ in DELIVERY_MARKS.values()} | {label for _, label in NUMBER_LABELS}
-            | {description for description, _ in PALETTE_ACTIONS} | {"palette"})  # Textual's own footer key
+            | {description for description, *_ in PALETTE_ACTIONS}
+            | {help_text for *_, help_text in PALETTE_ACTIONS} | {"palette"})  # Textual's own footer key
 
 
 def fields(template: str) -> set[str]:

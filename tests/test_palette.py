@@ -60,3 +60,24 @@ async def test_the_consoles_entries_come_before_textuals_own(tmp_path, reference
             assert textual and console and max(console) < min(textual), entries
             assert entries.count("Quit") <= 1, "Textual's Quit is the console's"
             await pilot.press("escape")
+
+
+async def test_in_the_chinese_interface_a_chat_outranks_an_action_that_also_matches(tmp_path, reference_backend):
+    # 最近提醒 ("Recent alerts") matches cj too: 最 has the rare reading cuo. A name typed is a chat looked for.
+    from console.app import AgentConsoleApp
+    from local_cache.reference_client import ReferenceApiClient
+    from widgets.i18n import set_language
+
+    chen = reference_backend.open_chat("陈静", "web")
+    app = AgentConsoleApp(tmp_path / "agent.sqlite3",
+                          lambda: ReferenceApiClient(reference_backend.url, reference_backend.token), language="zh")
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_until(pilot, lambda: chen in app.chats, "the chat")
+            await pilot.press("ctrl+p")
+            await type_text(pilot, "cj")
+            await wait_until(pilot, lambda: any("陈静" in entry for entry in palette_entries(app)), "陈静 by cj")
+            entries = palette_entries(app)
+            assert "陈静" in entries[0], entries
+    finally:
+        set_language("en")

@@ -164,6 +164,7 @@ ZH: dict[str, str] = {
     "  (+{count} more: palette › Recent alerts)": "（另有 {count} 条：命令面板 › 最近提醒）",
     "Recent alerts": "最近提醒",
     "No alerts yet.": "暂无提醒。",
+    "every alert of this session, in full": "本次会话的全部提醒（完整）",
     "Open chat": "打开会话",
 }
 ZH.update({f"Chat {n}": f"会话 {n}" for n in range(2, 10)})
