@@ -61,7 +61,7 @@ async def test_arrivals_coalesce_into_one_line_and_no_toast_covers_the_screen(tm
     app = make_app(tmp_path, reference_backend, "notify")
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await wait_until(pilot, lambda: app.current_chat_id == first, "the first chat open")
-        others = [reference_backend.open_chat(name, "web") for name in ("陈静", "赵先生", "王建国")]
+        others = [reference_backend.open_chat(name, "web") for name in ("陈静", "赵先生", "王建国", "Emily")]
         for chat_id in others:
             reference_backend.customer_says(chat_id, "你好")
         reference_backend.customer_says(others[0], "在吗？")
@@ -69,7 +69,7 @@ async def test_arrivals_coalesce_into_one_line_and_no_toast_covers_the_screen(tm
         await wait_until(pilot, lambda: app.chats[others[0]].unread == 2, "the second message")
         await pilot.pause(0.1)
         line = str(app.query_one(MessageLine).render())
-        assert line.startswith("• 4 new messages: ") and all(n in line for n in ("陈静", "赵先生", "王建国"))
+        assert line.startswith("• 5 new messages: ") and line.endswith(" …"), "the line names three, then …"
         assert len([text for text in app.alert_history if "new message" in text]) == 1, "one line, grown"
         assert not app.query(Toast), "nothing is drawn over the composer, a dialog or the search panel"
         await pilot.press("ctrl+p")
@@ -77,4 +77,5 @@ async def test_arrivals_coalesce_into_one_line_and_no_toast_covers_the_screen(tm
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, AlertLogScreen), "the alert log")
         shown = html.unescape(app.export_screenshot()).replace("\xa0", " ")
-        assert "4 new messages" in shown
+        assert "5 new messages" in shown
+        assert all(name in shown for name in ("陈静", "赵先生", "王建国", "Emily")), "the log names every chat"

@@ -33,6 +33,7 @@ class Alert:
     severity: str
     at: float
     until: float
+    full: Text | None = None  # for the log, where the line had to shorten it (every name of the arrivals)
 
 
 @dataclass
@@ -48,9 +49,10 @@ class Arrivals:
             self.names.remove(name)
         self.names.insert(0, name)  # the latest first
 
-    def text(self) -> Text:
-        shown = ", ".join(inert(name) for name in self.names[:NAMES_SHOWN])
-        more = " …" if len(self.names) > NAMES_SHOWN else ""
+    def text(self, every_name: bool = False) -> Text:
+        names = self.names if every_name else self.names[:NAMES_SHOWN]
+        shown = ", ".join(inert(name) for name in names)
+        more = " …" if len(self.names) > len(names) else ""
         if self.messages == 1:
             return Text(tr("New message from {names}", names=shown))
         return Text(tr("{count} new messages: {names}", count=self.messages, names=shown) + more)
@@ -110,7 +112,8 @@ class MessageLine(Static):
         previous = self._arrivals_alert
         if previous in self._alerts:
             self._alerts.remove(previous)
-        self._arrivals_alert = Alert(self._arrivals.text(), "information", now, now + DEFAULT_SECONDS["information"])
+        self._arrivals_alert = Alert(self._arrivals.text(), "information", now, now + DEFAULT_SECONDS["information"],
+                                     full=self._arrivals.text(every_name=True))
         self._alerts.append(self._arrivals_alert)
         self._remember(self._arrivals_alert, replacing=previous)
         self._paint()
