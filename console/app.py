@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.widgets import Footer, TextArea
 
@@ -522,6 +523,11 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         midnight = datetime.fromtimestamp(self._clock()).replace(hour=0, minute=0, second=0, microsecond=0)
         figures = self.store.day_metrics(midnight.timestamp(), self.sla, self.chats)
         self.push_screen(MetricsScreen(figures, self.sla.first_response))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its placeholder in the agent's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=tr("Search for commands…")))
 
     def action_recent_alerts(self) -> None:
         self.push_screen(AlertLogScreen(self._message_line.history))

@@ -170,7 +170,7 @@ class OutboxActions:
                 self._queue_action({"type": "transfer", "to": to.strip(), "note": note.strip()}, chat_id)
 
         self.push_screen(PromptScreen(tr("Transfer to (agent or team), optionally ': note'"),
-                                      placeholder="refund-team: customer wants a callback"), chosen)
+                                      placeholder=tr("refund-team: customer wants a callback")), chosen)
 
     def action_escalate_chat(self) -> None:
         """The chat goes to the safety team as urgent, with why; the transcript stays with it. It asks once (f12
@@ -180,7 +180,8 @@ class OutboxActions:
         if chat is None:
             self.notify(tr("Pick a chat first."), severity="warning")
             return
-        suggested = f"high risk ({chat.high_risk})" if chat.high_risk else "high risk (agent's judgement)"
+        suggested = (tr("high risk ({rule})", rule=chat.high_risk) if chat.high_risk
+                     else tr("high risk (agent's judgement)"))
 
         def chosen(reason: str | None) -> None:
             if reason:

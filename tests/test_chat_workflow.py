@@ -327,8 +327,8 @@ async def test_closed_chats_leave_the_list_are_never_opened_by_themselves_and_co
 
 
 async def test_every_row_has_its_number_and_two_chats_of_one_customer_differ(tmp_path, reference_backend):
-    chat_ids = [reference_backend.open_chat(name, "web") for name in
-                ("陈静", "陈静", "Emily Carter", "欧阳娜娜", "王建国", "赵先生", "林小雨", "周海峰", "Li Lei", "Ann", "Bo")]
+    names = ("陈静", "陈静", "Emily Carter", "欧阳娜娜", "王建国", "赵先生", "林小雨", "周海峰", "Li Lei", "Ann", "Bo")
+    chat_ids = [reference_backend.open_chat(name, "web") for name in names]
     app = make_app(tmp_path, reference_backend.url, reference_backend.token)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: len(app.query_one(ChatList).chat_ids) == 11, "eleven chats")

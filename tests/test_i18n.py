@@ -95,3 +95,6 @@ async def test_the_console_in_chinese(tmp_path, reference_backend, chinese):
         footer = " ".join(str(key.render()) for key in app.query("FooterKey"))
         assert "发送" in footer and "快捷语" in footer and "命令面板" in footer
         assert ("f1", "帮助") in app.key_help_rows()
+        await pilot.press("ctrl+p")
+        assert app.screen.query_one("CommandInput").placeholder == "搜索命令…"
+        await pilot.press("escape")

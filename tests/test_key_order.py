@@ -19,7 +19,8 @@ from widgets.composer import Composer
 from widgets.reply_form import ReplyForm
 from widgets.reply_panel import ReplyPanel
 
-NAMED = {"^P": ("ctrl+p", None), "⌫": ("backspace", "\x7f"), "⇥": ("tab", "\t"), "⏎": ("enter", "\r"), "↓": ("down", None),
+NAMED = {"^P": ("ctrl+p", None),
+         "⌫": ("backspace", "\x7f"), "⇥": ("tab", "\t"), "⏎": ("enter", "\r"), "↓": ("down", None),
          "^L": ("ctrl+l", None), "^S": ("ctrl+s", None), "F2": ("f2", None), "^R": ("ctrl+r", None)}
 
 

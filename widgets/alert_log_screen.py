@@ -38,8 +38,8 @@ class AlertLogScreen(ModalScreen[None]):
         table.add_column(no_wrap=True)
         table.add_column()  # wraps: the whole text, which the line may have cut
         for alert in self._alerts:
-            table.add_row(datetime.fromtimestamp(alert.at).strftime("%H:%M:%S"),
-                          Text(SEVERITY_MARK[alert.severity], style=SEVERITY_STYLE[alert.severity]), alert.full or alert.text)
+            mark = Text(SEVERITY_MARK[alert.severity], style=SEVERITY_STYLE[alert.severity])
+            table.add_row(datetime.fromtimestamp(alert.at).strftime("%H:%M:%S"), mark, alert.full or alert.text)
         with VerticalScroll():
             yield Static(Text(tr("Recent alerts"), style="bold") + Text("  (Esc)", style="dim"))
             yield Static(table if self._alerts else Text(tr("No alerts yet."), style="dim"))

@@ -165,6 +165,10 @@ ZH: dict[str, str] = {
     "Recent alerts": "最近提醒",
     "No alerts yet.": "暂无提醒。",
     "every alert of this session, in full": "本次会话的全部提醒（完整）",
+    "Search for commands…": "搜索命令…",
+    "refund-team: customer wants a callback": "退款组：客户希望回电",
+    "high risk ({rule})": "高危（{rule}）",
+    "high risk (agent's judgement)": "高危（坐席判断）",
     "Open chat": "打开会话",
 }
 ZH.update({f"Chat {n}": f"会话 {n}" for n in range(2, 10)})
