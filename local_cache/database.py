@@ -88,6 +88,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chats ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE chats ADD COLUMN profile TEXT NOT NULL DEFAULT '{}';
     """,
+    # 7: every transcript read looks up the chat's unsent outbox items and each message's override reason: by
+    # index, not by scanning an outbox and an audit trail that only grow.
+    """
+    CREATE INDEX outbox_by_chat ON outbox (chat_id, state);
+    CREATE INDEX lint_overrides_by_key ON lint_overrides (outbox_key);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

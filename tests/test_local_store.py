@@ -202,3 +202,15 @@ def test_a_rejected_transfer_leaves_no_line(store):
     store.mark_sending([item])
     store.apply_deliveries([item], [Delivery(item.idempotency_key, False, error="HTTP 422 no such team")])
     assert store.transcript("ch_1") == []
+
+
+def test_a_transcript_read_finds_unsent_items_and_override_reasons_by_index(tmp_path):
+    # Read on every new message and every chat switch: the outbox keeps every item sent and the override audit
+    # trail only grows, so a scan of either would make each read slower with every day of work.
+    from local_cache.chat_cache import PENDING_ITEMS, SERVER_MESSAGES
+
+    store = LocalStore(tmp_path / "agent.sqlite3")
+    plans = " ".join(row[3] for query in (SERVER_MESSAGES, PENDING_ITEMS)
+                     for row in store.conn.execute("EXPLAIN QUERY PLAN " + query, ("ch_1", 0)[:query.count("?")]))
+    store.close()
+    assert "SCAN" not in plans.replace("SCAN CONSTANT", ""), plans
