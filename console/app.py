@@ -174,6 +174,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self._message_line: MessageLine | None = None  # set on mount
         self._collector = IdleCollector()
         self._keys = KeySequencer(self, self._dispatch_input)
+        self._order_when_opened: list[str] = []  # the chat list's order when the open chat was opened
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
         self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
 
@@ -330,6 +331,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             self.save_side_draft()
             self.side_chat_id = None
         if chat_id != self.current_chat_id:
+            self._order_when_opened = list(self.query_one(ChatList).chat_ids)
             self.query_one("#transcript", Transcript).set_revealed(False)  # a reveal lasts while its chat stays open
             self.conceal_customer()
             self.switch_draft(self.current_chat_id, chat_id)
@@ -498,10 +500,15 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self._move_selection(-1)
 
     def _move_selection(self, step: int) -> None:
-        chat_ids = self.query_one(ChatList).chat_ids
-        if chat_ids:
-            current = chat_ids.index(self.current_chat_id) if self.current_chat_id in chat_ids else -step
-            self.show_chat(chat_ids[(current + step) % len(chat_ids)])
+        """Next and previous in the order the list had when this chat was opened: the agent's own reply sends it
+        down the list, and alt+↓ still means the chat that was below it, not the top of the list."""
+        listed = self.query_one(ChatList).chat_ids
+        if listed:
+            still = set(listed)
+            order = [c for c in self._order_when_opened if c in still]
+            order += [c for c in listed if c not in set(order)]
+            current = order.index(self.current_chat_id) if self.current_chat_id in order else -step
+            self.show_chat(order[(current + step) % len(order)])
 
     def action_jump_to_chat(self, position: int) -> None:
         chat_ids = self.query_one(ChatList).chat_ids

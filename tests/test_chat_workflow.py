@@ -404,3 +404,21 @@ async def test_closing_the_open_chat_moves_on_to_the_next_one_and_typing_goes_th
         assert app.current_chat_id == other, "the chat below the closed one opens"
         assert app.query_one("#composer").text == "您好"
         assert app.store.draft(closing) == "", "nothing typed after closing lands in the closed chat"
+
+
+async def test_after_a_reply_alt_down_goes_to_the_chat_that_was_below(tmp_path, reference_backend):
+    chat_ids = []
+    for name in ("陈静", "赵先生", "王建国", "Emily Carter"):
+        chat_ids.append(reference_backend.open_chat(name, "web"))
+        reference_backend.customer_says(chat_ids[-1], "在吗？")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: set(chat_ids) <= set(app.chats), "four waiting chats")
+        await pilot.press("alt+2")
+        listed = list(app.query_one(ChatList).chat_ids)
+        answered, below = listed[1], listed[2]
+        await type_text(pilot, "您好，马上为您查看")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.query_one(ChatList).chat_ids[-1] == answered, "the answered chat sinks")
+        await pilot.press("alt+down")
+        assert app.current_chat_id == below, "the chat that was below it, not the top of the list"
