@@ -159,8 +159,10 @@ def test_status_tells_the_truth_through_quiet_outage_and_recovery(tmp_path, back
         os.kill(backend.process.pid, signal.SIGCONT)
         assert session.wait_for_text("● online", timeout=2) < 2
     finally:
-        backend.process and os.kill(backend.process.pid, signal.SIGCONT)
         session.quit()
+        if backend.process and backend.process.poll() is None:
+            os.kill(backend.process.pid, signal.SIGCONT)
+        backend.stop()  # this one, started on the fixed port, is not the fixture's
 
 
 def test_no_alert_covers_the_composer_or_a_dialog(tmp_path, backend):
