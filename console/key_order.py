@@ -36,16 +36,22 @@ class KeySequencer:
         self._busy = False
         self._turn = 0  # which key is in flight; a late settle or timeout for an earlier one is ignored
         self._finished = 0  # the last turn whose next key was let go
+        self._paused = 0  # the turn whose settling is not watched while no key waits behind it
         self.dispatched = 0  # keys handed to Textual so far (benchmarks wait on it)
 
     @property
     def waiting(self) -> int:
-        return len(self._waiting) + self._busy
+        """Keys not yet handed to Textual, or whose turn to settle another key is still being watched for."""
+        return len(self._waiting) + (self._busy and self._paused != self._turn)
 
     async def receive(self, event: events.Event) -> None:
         self._waiting.append(event)
         if not self._busy:
             await self._deliver_next()
+        elif self._paused == self._turn:  # the last key was dispatched with nothing behind it: watch it now
+            self._paused = 0
+            loop = asyncio.get_running_loop()
+            loop.call_soon(self._when_quiet, self._turn, loop.time())
 
     async def _deliver_next(self) -> None:
         if not self._waiting:
@@ -70,6 +76,10 @@ class KeySequencer:
         other widgets — a list's selection, a dialog closing, a deferred focus) has run. Looked at right away
         for a frame's time, then every millisecond, so a handler that waits on something slow is not spun on."""
         if turn != self._turn or self._finished == turn:
+            return
+        if not self._waiting:
+            # Nothing to let go: stop looking (a key typed at a human pace costs no polling) until one arrives.
+            self._paused = turn
             return
         quiet = self._quiet()
         if quiet and quiet_before:  # two looks: a handler between two of its awaits is not taken for quiet
