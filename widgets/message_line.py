@@ -96,7 +96,7 @@ class MessageLine(Static):
 
     def alert(self, text: str | Text, severity: str = "information", seconds: float | None = None) -> None:
         now = time.time()
-        line = Text(inert(" ".join(text.split()))) if isinstance(text, str) else text  # one line, always plain
+        line = alert_text(text, markup=False) if isinstance(text, str) else text
         alert = Alert(line, severity, now, now + (seconds if seconds is not None else DEFAULT_SECONDS[severity]))
         self._alerts.append(alert)
         self._remember(alert)
