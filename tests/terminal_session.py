@@ -20,7 +20,8 @@ import pexpect
 import pyte
 
 KEYS = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b", "ctrl+s": "\x13", "ctrl+q": "\x11",
-        "ctrl+l": "\x0c", "ctrl+r": "\x12", "down": "\x1b[B", "f2": "\x1bOQ", "f6": "\x1b[17~"}
+        "ctrl+l": "\x0c", "ctrl+r": "\x12", "down": "\x1b[B", "f2": "\x1bOQ", "f6": "\x1b[17~",
+        "alt+down": "\x1b[1;3B", "alt+up": "\x1b[1;3A"}
 
 
 def installed_console() -> str:
@@ -66,6 +67,13 @@ class TerminalSession:
     def lines(self) -> list[str]:
         with self._lock:
             return [line.rstrip() for line in self.screen.display]
+
+    def cells(self, columns: range) -> list[list[tuple[str, str]]]:
+        """Each screen row cell by cell over `columns`: (character, background colour). The cell after a wide
+        character holds ""."""
+        with self._lock:
+            return [[(self.screen.buffer[y][x].data, self.screen.buffer[y][x].bg) for x in columns]
+                    for y in range(self.rows)]
 
     def text(self) -> str:
         return "\n".join(self.lines())

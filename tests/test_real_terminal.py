@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import time
+from collections import Counter
 import tomllib
 from pathlib import Path
 
@@ -226,3 +227,56 @@ def embedded_backend_pid(console_pid: int) -> int:
         if "backend" in Path(f"/proc/{pid}/cmdline").read_text():
             return int(pid)
     raise AssertionError("the embedded backend is not a child of the console")
+
+
+def test_the_highlight_in_the_chat_list_follows_every_switch(tmp_path, backend):
+    """The list repaints only the rows that gain and lose the highlight; in a real terminal, after bursts of
+    alt+down/alt+up that scroll the list both ways, exactly one row is highlighted and it is the open chat."""
+    for number in range(16):  # more than the 13 rows a 30-line terminal shows: the list scrolls
+        backend.customer_says(backend.open_chat(f"客户{number:02d}", "web"), f"hello {number}")
+    session = console(tmp_path, backend)
+    try:
+        session.wait_for_text("客户12")
+        rng, opened = random.Random(5), set()
+        for burst in range(14):
+            session.send(*[rng.choice(["alt+down", "alt+down", "alt+up"]) for _ in range(rng.randint(1, 6))])
+            settled(session)
+            header, highlighted = open_chat_name(session), highlighted_rows(session)
+            assert len(highlighted) == 2 and highlighted[1] == highlighted[0] + 1, (burst, highlighted, session.text())
+            assert header in session.lines()[highlighted[0]], (burst, header, session.text())
+            opened.add(header)
+        assert len(opened) >= 8, opened
+    finally:
+        session.quit()
+
+
+def settled(session: TerminalSession, quiet: float = 0.4, timeout: float = 10) -> None:
+    """Wait until neither the text nor the colours on screen change for `quiet` seconds."""
+    look = lambda: session.cells(range(session.cols))  # noqa: E731
+    deadline, last, since = time.monotonic() + timeout, look(), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, "the screen never settled"
+        time.sleep(0.05)
+        now = look()
+        if now != last:
+            last, since = now, time.monotonic()
+
+
+def list_width(session: TerminalSession) -> int:
+    top_row = session.cells(range(session.cols))[0]
+    return [character for character, _ in top_row].index("│")  # the list ends at the transcript's left border
+
+
+def open_chat_name(session: TerminalSession) -> str:
+    header = session.lines()[0].split("│", 1)[1]
+    return header.split("·")[0].strip()
+
+
+def highlighted_rows(session: TerminalSession) -> list[int]:
+    """Rows of the chat list painted in a background other than the list's own."""
+    width = list_width(session)
+    cells = session.cells(range(width + 1))
+    rows = [y for y, row in enumerate(cells) if row[width][0] == "│"]
+    colours = {y: Counter(colour for _, colour in cells[y][1:width - 2]) for y in rows}  # not the scrollbar
+    usual = sum(colours.values(), Counter()).most_common(1)[0][0]
+    return [y for y in rows if colours[y].most_common(1)[0][0] != usual]
