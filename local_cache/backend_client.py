@@ -40,6 +40,21 @@ class RequestRejected(BackendError):
         self.status = status
 
 
+class BadPayload(BackendError):
+    """The backend answered, but not as the API says (not JSON, cut short, a field of the wrong type).
+
+    `detail` names the endpoint and the field. Never the item's fault: the same request is tried again later."""
+
+
+class UnexpectedStatus(BackendError):
+    """A status the endpoint never gives when it works (404 or 410 on the feed itself, 405, 403, ...): a
+    proxy or a misconfigured server is in the way. Not the item's fault: the same request is tried again later."""
+
+    def __init__(self, detail: str, status: int):
+        super().__init__(detail)
+        self.status = status
+
+
 class CursorExpired(BackendError):
     """The server no longer has changes after our cursor: take a fresh snapshot."""
 
@@ -90,7 +105,9 @@ class BackendClient(Protocol):
         """Send items in order, each with its own idempotency key; return a Delivery for a prefix of them.
 
         Items are applied in order. A backend that stops partway (a transient failure after some items) returns
-        the Deliveries it has; if it has none, it raises BackendUnavailable or AuthenticationRejected instead.
+        the Deliveries it has; if it has none, it raises BackendUnavailable or AuthenticationRejected instead, or
+        BadPayload / UnexpectedStatus when the answer cannot be read (the items may have been applied: the same
+        items are sent again later with the same keys).
         """
 
     async def customer_profile(self, chat_id: str) -> dict:

@@ -91,6 +91,7 @@ class SyncStatus:
     detail: str = ""
     pushed_elsewhere: bool = False  # another process (e.g. `agent-console sync`) holds the push lock
     auth_required: bool = False  # the backend refused the token; sync waits for a new one
+    degraded: str = ""  # why sync is not working although the backend may answer (bad payload, odd status)
 
 
 @dataclass(frozen=True)

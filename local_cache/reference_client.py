@@ -3,36 +3,54 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from email.utils import parsedate_to_datetime
 
 import httpx
 
+from local_cache import payloads
 from local_cache.backend_client import (
     AuthenticationRejected,
+    BackendError,
     BackendUnavailable,
+    BadPayload,
     ChangeBatch,
     CursorExpired,
     Delivery,
     Identity,
     RequestRejected,
     Snapshot,
+    UnexpectedStatus,
 )
 from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
+from local_cache.payloads import Payload
 
 TRANSIENT_STATUSES = {408, 409, 425, 429}
+# A whole POST /batch refused with one of these is about what was sent (docs/api.md): narrow it down to the
+# item. Any other 4xx there (404, 405, 410, ...) means the endpoint is not what it should be: try again later.
+ITEM_STATUSES = frozenset({400, 413, 422})
 BATCH_LIMIT = 100  # the reference API's maximum items per POST /batch
+# The API refuses a request body over 64 KiB whole (413, docs/api.md): a batch of long messages is split into
+# requests under it, or a 413 would send them one at a time with a backoff between (21 s for ten 5,000-character
+# messages). The rest of 64 KiB is room for the envelope.
+MAX_BATCH_BYTES = 60 * 1024
 REQUEST_DEADLINE = 15.0  # whole request; httpx's own timeouts are per phase and per chunk
 # The change feed asks for a space every HEARTBEAT s while it waits; a read that hears nothing for
 # SILENCE_LIMIT s means the server stopped answering (frozen, or the network dropped), not a quiet feed.
 HEARTBEAT = 1.0
 CONNECT_TIMEOUT = 5.0
+# The largest answer read: a full events page (500 events, each a chat and a 5,000-character message) is about
+# 10 MiB, so this leaves room and still stops a runaway server long before it costs the console its memory.
+MAX_ANSWER_BYTES = 32 * 2**20
 SILENCE_LIMIT = 3.5
 
 
 class ReferenceApiClient:
-    def __init__(self, base_url: str, token: str, *, deadline: float = REQUEST_DEADLINE, transport=None):
-        self._deadline = deadline
+    def __init__(self, base_url: str, token: str, *, deadline: float = REQUEST_DEADLINE,
+                 silence_limit: float = SILENCE_LIMIT, max_answer_bytes: int = MAX_ANSWER_BYTES, transport=None):
+        self._deadline, self._silence_limit = deadline, silence_limit
+        self._max_answer_bytes = max_answer_bytes
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/api/v1",
             headers={"Authorization": f"Bearer {token}"},
@@ -44,39 +62,50 @@ class ReferenceApiClient:
         await self._http.aclose()
 
     async def identity(self) -> Identity:
-        body = await self._request("GET", "/me")
-        return Identity(agent_name=body["agent"]["name"], server_id=body["server_id"])
+        body = await self._request("GET", "/me", payloads.MeAnswer)
+        return Identity(agent_name=body.agent.name, server_id=body.server_id)
 
     async def snapshot(self) -> Snapshot:
-        body = await self._request("GET", "/chats")
-        return Snapshot(chats=[chat_from_json(c) for c in body["chats"]], cursor=body["cursor"])
+        body = await self._request("GET", "/chats", payloads.ChatsAnswer)
+        return Snapshot(chats=[remote_chat(c) for c in body.chats], cursor=body.cursor)
 
     async def messages_after(self, chat_id: str, after_seq: int) -> list[RemoteMessage]:
         messages: list[RemoteMessage] = []
         while True:
-            body = await self._request("GET", f"/chats/{chat_id}/messages", params={"after": after_seq})
-            page = [message_from_json(m) for m in body["messages"]]
+            path = f"/chats/{chat_id}/messages"
+            body = await self._request("GET", path, payloads.MessagesAnswer, params={"after": after_seq})
+            page = [remote_message(m) for m in body.messages]
+            for message in page:
+                if message.chat_id != chat_id or message.seq <= after_seq:
+                    raise BadPayload(f"GET {path}: answer does not fit the API: a message of another chat "
+                                     f"or not after seq {after_seq}")
+                after_seq = message.seq
             messages.extend(page)
-            if not body["has_more"] or not page:
+            if not body.has_more or not page:
                 return messages
-            after_seq = page[-1].seq
 
     async def customer_profile(self, chat_id: str) -> dict:
-        body = await self._request("GET", f"/chats/{chat_id}/customer")
-        return body.get("customer") or {}
+        body = await self._request("GET", f"/chats/{chat_id}/customer", payloads.CustomerAnswer,
+                                   item_statuses=frozenset({404}))
+        return body.customer or {}
 
     async def changes_after(self, cursor: int, wait: float) -> ChangeBatch:
         params = {"after": cursor, "wait": wait, **({"heartbeat": HEARTBEAT} if wait else {})}
-        body = await self._request("GET", "/events", params=params, deadline=wait + self._deadline,
-                                   silence_limit=SILENCE_LIMIT)
+        try:
+            body = await self._request("GET", "/events", payloads.EventsAnswer, params=params,
+                                       deadline=wait + self._deadline, silence_limit=self._silence_limit)
+        except UnexpectedStatus as error:
+            if error.status == 410:  # the only endpoint where 410 has a meaning: our cursor is too old
+                raise CursorExpired(error.detail) from None
+            raise
         chats: dict[str, RemoteChat] = {}
         messages: list[RemoteMessage] = []
-        for event in body["events"]:
-            if event.get("chat"):
-                chats[event["chat"]["id"]] = chat_from_json(event["chat"])
-            if event.get("message"):
-                messages.append(message_from_json(event["message"]))
-        return ChangeBatch(chats=list(chats.values()), messages=messages, cursor=body["cursor"])
+        for event in body.events:
+            if event.chat is not None:
+                chats[event.chat.id] = remote_chat(event.chat)
+            if event.message is not None:
+                messages.append(remote_message(event.message))
+        return ChangeBatch(chats=list(chats.values()), messages=messages, cursor=body.cursor)
 
     batch_limit = BATCH_LIMIT
 
@@ -84,67 +113,130 @@ class ReferenceApiClient:
         self._http.headers["Authorization"] = f"Bearer {token}"
 
     async def deliver(self, items: list[OutboxItem]) -> list[Delivery]:
+        """Deliver `items` in order, in as many requests as their size needs; stops at the first item the
+        backend could not apply now (the ones behind it wait their turn)."""
+        deliveries: list[Delivery] = []
+        for batch in batches_within(items, MAX_BATCH_BYTES):
+            try:
+                answered = await self._deliver_batch(batch)
+            except BackendError:
+                if deliveries:
+                    return deliveries  # settled stays settled; the rest is retried with its keys
+                raise
+            deliveries += answered
+            if len(answered) < len(batch):
+                break
+        return deliveries
+
+    async def _deliver_batch(self, items: list[OutboxItem]) -> list[Delivery]:
         try:
-            body = await self._request("POST", "/batch", json={"items": [
-                {"idempotency_key": i.idempotency_key, "type": i.kind, "chat_id": i.chat_id, "body": i.body}
-                for i in items
-            ]})
+            body = await self._request("POST", "/batch", payloads.BatchAnswer, item_statuses=ITEM_STATUSES,
+                                       content=batch_body([item_json(item) for item in items]),
+                                       headers={"Content-Type": "application/json"})
         except RequestRejected as error:
             if len(items) > 1:
                 # The whole request was refused and we cannot tell for which item: try the first on its own.
-                return await self.deliver(items[:1])
+                return await self._deliver_batch(items[:1])
             return [Delivery(items[0].idempotency_key, False, error=error.detail.split(": ", 1)[-1])]
         deliveries = []
-        for item, result in zip(items, body["results"]):
-            status, answer = result["status"], result["body"]
+        for item, result in zip(items, body.results):
+            if result.idempotency_key and result.idempotency_key != item.idempotency_key:
+                raise BadPayload(f"POST /batch: answer does not fit the API: results[{len(deliveries)}] "
+                                 "answers another item than the one sent there")
+            status, answer = result.status, result.body
             if status < 300:
                 deliveries.append(Delivery(
                     item.idempotency_key, True,
-                    message=message_from_json(answer["message"]) if "message" in answer else None,
-                    chat=chat_from_json(answer["chat"]) if "chat" in answer else None,
+                    message=remote_message(answer.message) if answer.message is not None else None,
+                    chat=remote_chat(answer.chat) if answer.chat is not None else None,
                 ))
             elif status >= 500 or status in TRANSIENT_STATUSES:
                 break  # this item and the ones behind it are retried later, in order
             else:
-                error = (answer.get("error") or {}).get("message", "")
+                error = payloads.plain(answer.error.message) if answer.error is not None else ""
                 deliveries.append(Delivery(item.idempotency_key, False, error=f"HTTP {status} {error}"))
         if not deliveries:
             raise BackendUnavailable("POST /batch: the first item could not be applied now")
         return deliveries
 
-    async def _request(self, method: str, path: str, *, deadline: float | None = None,
-                       silence_limit: float | None = None, **kwargs) -> dict:
+    async def _read_capped(self, request: httpx.Request) -> tuple[httpx.Response, bytes | None]:
+        """The response and its body, or None for a body over the cap (read no further: a server that sends
+        hundreds of megabytes must not take the console's memory with it)."""
+        response = await self._http.send(request, stream=True)
+        try:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > self._max_answer_bytes:
+                    return response, None
+            return response, bytes(body)
+        finally:
+            await response.aclose()
+
+    async def _request(self, method: str, path: str, schema: type[Payload], *, deadline: float | None = None,
+                       silence_limit: float | None = None, item_statuses: frozenset[int] = frozenset(),
+                       **kwargs) -> Payload:
+        """The answer, decoded and checked against `schema`. A 4xx in `item_statuses` means the request itself
+        can never succeed (RequestRejected); any other unexpected status is UnexpectedStatus (tried again)."""
+        endpoint = f"{method} {path}"
         if silence_limit is not None:  # httpx's read timeout is the longest wait for the next chunk
             kwargs["timeout"] = httpx.Timeout(silence_limit, connect=CONNECT_TIMEOUT)
         try:
             async with asyncio.timeout(deadline or self._deadline):
-                response = await self._http.request(method, path, **kwargs)
+                response, content = await self._read_capped(self._http.build_request(method, path, **kwargs))
         except TimeoutError:
-            raise BackendUnavailable(f"{method} {path}: no complete answer within the deadline") from None
+            raise BackendUnavailable(f"{endpoint}: no complete answer within the deadline") from None
         except httpx.HTTPError as error:
             # str(error) never includes request headers, so the token cannot leak through it.
-            raise BackendUnavailable(f"{method} {path}: {type(error).__name__}: {error}") from None
+            raise BackendUnavailable(f"{endpoint}: {type(error).__name__}: {error}") from None
+        if content is None:
+            raise BadPayload(f"{endpoint}: answer does not fit the API: larger than "
+                             f"{self._max_answer_bytes:,} bytes") from None
         status = response.status_code
-        if status < 300:
+        if 200 <= status < 300:
             try:
-                return response.json()
-            except ValueError:
-                raise BackendUnavailable(f"{method} {path}: answer is not JSON") from None
-        detail = f"{method} {path}: HTTP {status} {error_message(response)}"
+                return payloads.fit(content, schema)
+            except payloads.Misfit as misfit:
+                raise BadPayload(f"{endpoint}: answer does not fit the API: {misfit.reason}") from None
+        detail = f"{endpoint}: HTTP {status} {error_message(response, content)}"
         if status == 401:
             raise AuthenticationRejected(detail)
-        if status == 410:
-            raise CursorExpired(detail)
         if status >= 500 or status in TRANSIENT_STATUSES:
             raise BackendUnavailable(detail, retry_after=retry_after_seconds(response))
-        raise RequestRejected(detail, status)
+        if status in item_statuses:
+            raise RequestRejected(detail, status)
+        raise UnexpectedStatus(detail, status)
 
 
-def error_message(response: httpx.Response) -> str:
+def item_json(item: OutboxItem) -> bytes:
+    return json.dumps({"idempotency_key": item.idempotency_key, "type": item.kind, "chat_id": item.chat_id,
+                       "body": item.body}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def batch_body(encoded_items: list[bytes]) -> bytes:
+    return b'{"items":[' + b",".join(encoded_items) + b"]}"
+
+
+def batches_within(items: list[OutboxItem], max_bytes: int) -> list[list[OutboxItem]]:
+    """`items` in order, cut into runs whose request body stays within `max_bytes`; an item too large on its own
+    goes alone (the server's 413 then rejects just that one)."""
+    batches: list[list[OutboxItem]] = []
+    size = max_bytes + 1
+    for item in items:
+        item_size = len(item_json(item)) + 1  # and its comma
+        if size + item_size > max_bytes:
+            batches.append([])
+            size = len(batch_body([]))
+        batches[-1].append(item)
+        size += item_size
+    return batches
+
+
+def error_message(response: httpx.Response, content: bytes) -> str:
     try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return response.reason_phrase
+        return payloads.plain(str(json.loads(content)["error"]["message"]))
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return payloads.plain(response.reason_phrase)
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -162,31 +254,31 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return None
 
 
-def chat_from_json(data: dict) -> RemoteChat:
-    customer = data.get("customer") or {}
+def remote_chat(chat: payloads.Chat) -> RemoteChat:
+    known = payloads.customer_fields(chat)
     return RemoteChat(
-        id=data["id"],
-        customer_name=customer.get("name", ""),
-        customer_title=customer.get("title", ""),
-        vip=bool(customer.get("vip", False)),
-        channel=data.get("channel", ""),
-        state=data.get("state", "opened"),
-        priority=data.get("priority", "normal"),
-        created_at=float(data["created_at"]),
-        updated_at=float(data["updated_at"]),
-        tags=tuple(str(tag) for tag in data.get("tags") or ()),
+        id=chat.id,
+        customer_name=known.name,
+        customer_title=known.title,
+        vip=known.vip,
+        channel=chat.channel,
+        state=chat.state,
+        priority=chat.priority,
+        created_at=chat.created_at,
+        updated_at=chat.updated_at,
+        tags=tuple(chat.tags),
         # Masked by the server; kept for the customer panel (name, title and VIP have their own columns).
-        profile={k: v for k, v in customer.items() if k not in ("name", "title", "vip")},
+        profile={k: v for k, v in chat.customer.items() if k not in ("name", "title", "vip")},
     )
 
 
-def message_from_json(data: dict) -> RemoteMessage:
+def remote_message(message: payloads.Message) -> RemoteMessage:
     return RemoteMessage(
-        id=data["id"],
-        chat_id=data["chat_id"],
-        seq=int(data["seq"]),
-        author=data["author"],
-        text=data["text"],
-        created_at=float(data["created_at"]),
-        client_key=data.get("client_key"),
+        id=message.id,
+        chat_id=message.chat_id,
+        seq=message.seq,
+        author=message.author,
+        text=message.text,
+        created_at=message.created_at,
+        client_key=message.client_key,
     )

@@ -4,16 +4,22 @@ It owns its own LocalStore connection and runs on its own event loop (the consol
 slow network or a long poll never blocks the UI. It reports through two callbacks, called on its thread:
 `on_change(chat_ids)` after the store changed, and `on_status(SyncStatus)` when connectivity or depth changes.
 
-Failure handling (docs/api.md lists the statuses):
+It is supervised: nothing ends `run()` but cancellation (the console quitting). Every failure is classified
+(docs/api.md lists the statuses):
 - transient (connection refused or reset, timeouts, 5xx, 408, 409, 425, 429): the same items, with the same
-  keys and bodies, are retried with capped exponential backoff and full jitter, honouring Retry-After;
+  keys and bodies, are retried with capped exponential backoff and full jitter, honouring Retry-After; the
+  status reads offline;
 - 401: sync pauses, nothing is dropped, until `replace_token()` is called (the agent signed in again);
-- any other 4xx: that item is rejected and the items behind it go on.
+- an item the backend refuses (400, 413, 422 for it): that item is rejected and the items behind it go on;
+- anything else (an answer that does not fit the API, a status the endpoint never gives, another server's
+  data, the local store failing, a bug): logged with the endpoint, reported as degraded with a short reason
+  (the status reads offline, so nobody trusts a feed that is not flowing), and tried again with backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from contextlib import asynccontextmanager
@@ -26,10 +32,15 @@ from local_cache.backend_client import (
     BackendError,
     BackendUnavailable,
     CursorExpired,
+    UnexpectedStatus,
 )
+from local_cache.database import StoreError
 from local_cache.models import SyncStatus
 from local_cache.push_lock import PushLock
 from local_cache.store import LocalStore
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # a library: whoever runs the engine decides where its log goes
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
@@ -54,9 +65,10 @@ class SyncReport:
     pushed_elsewhere: bool = False  # another process held the push lock
 
 
-def backoff_delay(attempts: int, retry_after: float | None = None, rng=random.random) -> float:
+def backoff_delay(attempts: int, retry_after: float | None = None, rng=random.random,
+                  cap: float = BACKOFF_CAP) -> float:
     """Exponential backoff with full jitter, capped; a server's Retry-After is a floor."""
-    delay = rng() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    delay = rng() * min(cap, BACKOFF_BASE * 2 ** max(0, attempts - 1))
     return max(delay, retry_after or 0.0)
 
 
@@ -64,6 +76,21 @@ def reconnect_delay(failures: int, retry_after: float | None = None, rng=random.
     """How long the feed waits before asking an unreachable backend again: backoff with jitter, capped low."""
     return max(0.2 + rng() * min(RECONNECT_PROBE_CAP - 0.2, BACKOFF_BASE * 2 ** max(0, failures - 1)),
                retry_after or 0.0)
+
+
+def problem_delay(failures: int, cap: float = BACKOFF_CAP, rng=random.random) -> float:
+    """How long to wait before trying again after a non-transient problem: backoff with half jitter, so a
+    server that keeps answering nonsense is never asked in a tight loop."""
+    delay = min(cap, BACKOFF_BASE * 2 ** max(0, failures - 1))
+    return delay / 2 + rng() * delay / 2
+
+
+def describe(error: BaseException) -> str:
+    """A short reason for the status line: backend errors name their endpoint, store errors their file; anything
+    else is a bug, named by its type only (its text may quote untrusted data; the log has the traceback)."""
+    if isinstance(error, (BackendError, StoreError)):
+        return getattr(error, "detail", None) or str(error)
+    return f"internal error ({type(error).__name__}); see the log"
 
 
 class SyncEngine:
@@ -75,48 +102,97 @@ class SyncEngine:
         on_change: Callable[[set[str]], None] = lambda chat_ids: None,
         on_status: Callable[[SyncStatus], None] = lambda status: None,
         long_poll_wait: float = 20.0,
+        retry_cap: float = BACKOFF_CAP,
+        fail_fast: bool = False,
     ):
+        """`retry_cap`: the longest wait between two attempts after a failure (tests make it short).
+        `fail_fast`: a problem other than an unreachable backend before the first successful contact ends
+        `run()` with that error (a misconfiguration for `agent-console sync` to report); after it, nothing does."""
         self._open_store, self._open_client = open_store, open_client
         self._on_change, self._on_status = on_change, on_status
         self._long_poll_wait = long_poll_wait
+        self._retry_cap = retry_cap
+        self._fail_fast = fail_fast
         self._loop: asyncio.AbstractEventLoop | None = None
         self._push_wanted: asyncio.Event | None = None
         self._signed_in: asyncio.Event | None = None  # cleared while the backend refuses our token
+        # Set once /me confirmed that the backend is the one our cache belongs to; cleared whenever it was out of
+        # reach (another server may answer on that address when it comes back). The outbox waits for it.
+        self._confirmed: asyncio.Event | None = None
+        self._ever_connected = False
+        self._snapshot_cursor: int | None = None  # the cursor of the last snapshot, until the feed moves on
         self._online: bool | None = None  # None until the first attempt to reach the backend ends
+        self._problems: dict[str, str] = {}  # "pull" / "push" / "engine" -> why it is degraded
+        self._shown_online: bool | None = None
         self._status_since = time.time()
         self._agent_name = ""
         self._detail = ""
+        self._depth = 0
+        self.store: LocalStore | None = None
         self.lock: PushLock | None = None
 
     # --- long-running mode (the console, `agent-console sync`) --------------------------------------------
 
     async def run(self) -> None:
+        """Runs until cancelled. A failure of the whole session (the store cannot be opened, say) is reported and
+        the session starts again after a backoff."""
         self._loop = asyncio.get_running_loop()
-        self._push_wanted, self._signed_in = asyncio.Event(), asyncio.Event()
+        self._push_wanted, self._signed_in, self._confirmed = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self._signed_in.set()
+        failures = 0
+        while True:
+            try:
+                await self._session()
+            except Exception as error:
+                if self._giving_up(error):
+                    raise
+                failures += 1
+                self._degrade("engine", error)
+                await asyncio.sleep(problem_delay(failures, self._retry_cap))
+
+    async def _session(self) -> None:
         self.store = store = self._open_store()
         self.lock = PushLock(store.path)
+        self._confirmed.clear()
         try:
             self._report_status()
             self.client = client = self._open_client()  # may wait for an embedded backend to boot
             try:
-                await self._connect_until_ready()
-                await asyncio.gather(self._pull_loop(), self._push_loop())
+                try:
+                    async with asyncio.TaskGroup() as loops:  # one failing cancels the other
+                        loops.create_task(self._pull_loop())
+                        loops.create_task(self._push_loop())
+                except ExceptionGroup as failure:
+                    raise failure.exceptions[0] from None
             finally:
                 await client.aclose()
         finally:
             self.lock.release()
+            self.store = None  # the status reports the last known depth until a new session opens the store
             store.close()
+
+    def _giving_up(self, error: BaseException) -> bool:
+        return self._fail_fast and not self._ever_connected and not isinstance(error, BackendUnavailable)
 
     def wake(self) -> None:
         """Thread-safe: the outbox has a new item, push now rather than at the next timer."""
-        if self._loop is not None and self._push_wanted is not None:
-            self._loop.call_soon_threadsafe(self._push_wanted.set)
+        if self._push_wanted is not None:
+            self._call_in_loop(self._push_wanted.set)
 
     def replace_token(self, token: str) -> None:
         """Thread-safe: the agent signed in again; resume with the new token."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._resume_with, token)
+        self._call_in_loop(self._resume_with, token)
+
+    def _call_in_loop(self, callback, *args) -> bool:
+        """Thread-safe, and safe after the engine's loop has ended (the console quitting): then a no-op."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return False
+        try:
+            loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop closed between the check and the call
+            return False
+        return True
 
     def _resume_with(self, token: str) -> None:
         self.client.replace_token(token)
@@ -125,22 +201,9 @@ class SyncEngine:
         self._push_wanted.set()
         self._report_status()
 
-    async def _connect_until_ready(self) -> None:
-        failures = 0
-        while True:
-            try:
-                await self._check_identity()
-                await self._pull(wait=0)
-                self._set_online(True)
-                return
-            except AuthenticationRejected:
-                await self._wait_for_sign_in()
-            except (BackendUnavailable, ServerMismatch) as error:
-                failures += 1
-                self._set_online(False, error.detail)
-                await asyncio.sleep(reconnect_delay(failures, getattr(error, "retry_after", None)))
-
-    async def _wait_for_sign_in(self) -> None:
+    async def _wait_for_sign_in(self, error: AuthenticationRejected) -> None:
+        if self._giving_up(error):
+            raise error
         self._signed_in.clear()
         self._set_online(False, AUTH_REQUIRED)
         await self._signed_in.wait()
@@ -149,36 +212,80 @@ class SyncEngine:
         failures = 0
         while True:
             await self._signed_in.wait()
+            healthy = self._online and self._confirmed.is_set() and not self._problems.get("pull")
             try:
-                # Offline, a long poll would hold the answer back: probe with a quick pull instead.
-                await self._pull(wait=self._long_poll_wait if self._online else 0)
-                failures = 0
-                if not self._online:
-                    self._set_online(True)
-                    self.store.make_due_now()
-                    self._push_wanted.set()  # the backend is back: drain at once
-            except AuthenticationRejected:
-                await self._wait_for_sign_in()
+                if not self._confirmed.is_set():
+                    await self._check_identity()
+                    self._confirmed.set()
+                # Not healthy, a long poll would hold the answer back: probe with a quick pull instead.
+                await self._pull(wait=self._long_poll_wait if healthy else 0)
+            except AuthenticationRejected as error:
+                await self._wait_for_sign_in(error)
+                continue
             except BackendUnavailable as error:
                 failures += 1
+                self._confirmed.clear()
                 self._set_online(False, error.detail)
                 await asyncio.sleep(reconnect_delay(failures, error.retry_after))
+                continue
+            except Exception as error:
+                if self._giving_up(error):
+                    raise
+                failures += 1
+                if isinstance(error, ServerMismatch):
+                    self._confirmed.clear()  # and the outbox waits: its items are for the other server
+                self._degrade("pull", error)
+                await asyncio.sleep(problem_delay(failures, self._retry_cap))
+                continue
+            failures = 0
+            self._ever_connected = True
+            if not healthy:
+                self._recover("pull", "engine")
+                self._set_online(True)
+                self.store.make_due_now()
+                self._push_wanted.set()  # the backend is back: drain at once
 
     async def _push_loop(self) -> None:
+        failures = 0
         while True:
             await self._signed_in.wait()
-            if not self.hold_push_lock():
-                await self._wait_for_push(LOCK_RETRY_SECONDS)
-                continue
+            await self._confirmed.wait()
             try:
-                settled = await self.push_once()
-            except AuthenticationRejected:
-                await self._wait_for_sign_in()
+                wait = await self._push_step()
+                failures = 0
+            except AuthenticationRejected as error:
+                await self._wait_for_sign_in(error)
                 continue
-            except BackendUnavailable:
-                settled = 0  # push_once scheduled the retry; wait for it below
-            if settled == 0:
-                await self._wait_for_push(self.store.seconds_until_due())
+            except Exception as error:
+                failures += 1
+                wait = self._after_push_failure(error, failures)
+            if wait != 0:
+                await self._wait_for_push(wait)
+
+    async def _push_step(self) -> float | None:
+        """Push what is due; returns how long to wait before the next step (0: at once, None: until woken)."""
+        if not self.hold_push_lock():
+            return LOCK_RETRY_SECONDS
+        if await self.push_once():
+            return 0
+        if not self.store.outbox_depth():
+            # Nothing left to push: items whose answers were lost were settled by the feed bringing them back.
+            self._recover("push")
+        return self.store.seconds_until_due()
+
+    def _after_push_failure(self, error: Exception, failures: int) -> float | None:
+        if isinstance(error, BackendError):  # push_once has rescheduled the items and reported it
+            try:
+                return self.store.seconds_until_due()
+            except Exception:
+                return problem_delay(failures, self._retry_cap)
+        self._degrade("push", error)
+        try:
+            # The items of the failed attempt may be left 'sending'; we hold the push lock, so they are ours.
+            self.store.requeue_interrupted()
+        except Exception:
+            log.exception("could not requeue the outbox after a failed push")
+        return problem_delay(failures, self._retry_cap)
 
     async def _wait_for_push(self, timeout: float | None) -> None:
         self._push_wanted.clear()
@@ -270,8 +377,13 @@ class SyncEngine:
             return await self._pull_snapshot()
         try:
             batch = await self.client.changes_after(cursor, wait)
-        except CursorExpired:
+        except CursorExpired as expired:
+            if cursor == self._snapshot_cursor:
+                # The cursor a snapshot has just given is "too old" already: the server is broken, and taking
+                # snapshot after snapshot would only hammer it. Degraded; tried again after a backoff.
+                raise UnexpectedStatus(f"{expired.detail} (even for a fresh snapshot's cursor)", 410) from None
             return await self._pull_snapshot()
+        self._snapshot_cursor = None
         messages = list(batch.messages)
         for chat_id in {m.chat_id for m in messages}:
             # Fill any hole (a message we never saw) before applying what the feed brought.
@@ -288,15 +400,27 @@ class SyncEngine:
         snapshot = await self.client.snapshot()
         messages = []
         for chat in snapshot.chats:
-            messages += await self.client.messages_after(chat.id, self.store.last_seq(chat.id))
+            messages += await self.client.messages_after(chat.id, self._complete_up_to(chat.id))
         self.store.apply_changes(snapshot.chats, messages, snapshot.cursor)
+        self._snapshot_cursor = snapshot.cursor
         self._on_change({chat.id for chat in snapshot.chats})
         return len(messages)
+
+    def _complete_up_to(self, chat_id: str) -> int:
+        """The highest seq up to which the cache holds every message of the chat. Not the highest seq it holds:
+        a delivery's answer (our own message, seq 5) can land before the customer's seq 1-4 were pulled, and a
+        snapshot that asked only after seq 5 would skip them for good (the feed's cursor moves past them)."""
+        complete = 0
+        for seq in sorted(entry.seq for entry in self.store.transcript(chat_id) if entry.seq):
+            if seq > complete + 1:
+                break
+            complete = seq
+        return complete
 
     async def push_once(self) -> int:
         """Deliver the next run of due items; returns how many were settled (sent or rejected).
 
-        Raises BackendUnavailable (after scheduling the retry) or AuthenticationRejected (items stay queued).
+        Raises a BackendError (after scheduling the retry) or AuthenticationRejected (items stay queued).
         """
         items = self.store.due_items(self.client.batch_limit)
         if not items:
@@ -304,18 +428,27 @@ class SyncEngine:
         self.store.mark_sending(items)
         try:
             deliveries = await self.client.deliver(items)
-        except BackendUnavailable as error:
-            self.store.mark_retry(items, error.detail, backoff_delay(items[0].attempts + 1, error.retry_after))
-            self._set_online(False, error.detail)
-            self._report_change(items)
-            raise
         except AuthenticationRejected as error:
             self.store.mark_retry(items, error.detail, 0.0)
+            raise
+        except BackendError as error:
+            # Unreachable, or an answer we cannot read: the server may have applied some of the items, so the
+            # same items go again with the same keys (a replay settles them), after a backoff.
+            retry_after = getattr(error, "retry_after", None)
+            self.store.mark_retry(items, error.detail,
+                                  backoff_delay(items[0].attempts + 1, retry_after, cap=self._retry_cap))
+            if isinstance(error, BackendUnavailable):
+                self._set_online(False, error.detail)
+            else:
+                self._degrade("push", error)
+            self._report_change(items)
             raise
         self.store.apply_deliveries(items, deliveries)
         undelivered = items[len(deliveries):]  # the backend stopped partway: the rest waits its turn again
         if undelivered:
-            self.store.mark_retry(undelivered, "not applied yet", backoff_delay(undelivered[0].attempts + 1))
+            self.store.mark_retry(undelivered, "not applied yet",
+                                  backoff_delay(undelivered[0].attempts + 1, cap=self._retry_cap))
+        self._recover("push")
         self._set_online(True)
         kinds = {item.idempotency_key: item.kind for item in items}
         if any(not d.accepted and kinds[d.idempotency_key] == "action" for d in deliveries):
@@ -331,21 +464,53 @@ class SyncEngine:
 
     def _set_online(self, online: bool, detail: str = "") -> None:
         if online != self._online:
-            self._online = online
-            self._status_since = time.time()
+            if online:
+                log.info("backend reachable again")
+            else:
+                log.warning("backend out of reach: %s", detail)
+        self._online = online
         self._detail = detail
         self._report_status()
 
+    def _degrade(self, part: str, error: BaseException) -> None:
+        reason = describe(error)
+        if self._problems.get(part) != reason:  # log each new problem once, not every retry
+            if isinstance(error, (BackendError, StoreError)):
+                log.warning("sync degraded (%s): %s", part, reason)
+            else:
+                log.error("sync degraded (%s) by an unexpected error", part, exc_info=error)
+        self._problems[part] = reason
+        self._report_status()
+
+    def _recover(self, *parts: str) -> None:
+        recovered = [part for part in parts if self._problems.pop(part, None) is not None]
+        for part in recovered:
+            log.info("sync recovered (%s)", part)
+        if recovered:
+            self._report_status()
+
     def _report_status(self) -> None:
-        lock, depth = self.lock, self.store.outbox_depth()
+        lock, store = self.lock, self.store
+        try:
+            if store is not None:
+                self._depth = store.outbox_depth()
+            agent_name = self._agent_name or (store.get_meta("agent_name") if store is not None else "") or ""
+        except Exception:  # a store that fails (StoreError) or was closed: whoever met the failure reports it
+            agent_name = self._agent_name
+        # A degraded engine reads offline: the feed is not flowing, whatever the network says.
+        online = False if self._problems else self._online
+        if online != self._shown_online:
+            self._shown_online, self._status_since = online, time.time()
+        problems = list(self._problems.values())
         self._on_status(
             SyncStatus(
-                online=self._online,
+                online=online,
                 since=self._status_since,
-                outbox_depth=depth,
-                agent_name=self._agent_name or self.store.get_meta("agent_name") or "",
-                detail=self._detail,
-                pushed_elsewhere=lock is not None and not lock.held and depth > 0,
+                outbox_depth=self._depth,
+                agent_name=agent_name,
+                detail=f"degraded: {problems[0]}" if problems else self._detail,
+                pushed_elsewhere=lock is not None and not lock.held and self._depth > 0,
                 auth_required=self._signed_in is not None and not self._signed_in.is_set(),
+                degraded="; ".join(problems),
             )
         )

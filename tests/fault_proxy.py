@@ -8,7 +8,16 @@ connection. Faults are taken, in order, by requests that match `plan`'s predicat
   "stall"    forward, then never answer (until the client gives up or the proxy is restored);
   "503"      answer 503 without forwarding;
   "429:N"    answer 429 with Retry-After: N without forwarding;
-  "NNN"      answer that status (e.g. "422") without forwarding.
+  "NNN"      answer that status (e.g. "422") without forwarding;
+  "garbage"  forward, then answer 200 with a body that is not JSON;
+  "wrongtypes" forward, then answer 200 with the real JSON document, every value of the wrong type
+             (strings become numbers, numbers strings, booleans strings, null a list);
+  "truncated" forward, then answer 200 with the first half of the real body (a well-formed HTTP answer whose
+             JSON is cut short);
+  "cut"      forward, then promise the whole body and close the connection halfway through it.
+The body faults forward first, so on POST /batch the server has applied the items the client never hears about.
+`fail(fault, matches)` gives every matching request that fault until `heal()` (a lasting outage of one
+endpoint); `faulted(...)` counts the requests that got one.
 `refuse()` closes the listening socket and drops every connection (the backend is unreachable);
 `restore()` listens again on the same port.
 """
@@ -16,6 +25,7 @@ connection. Faults are taken, in order, by requests that match `plan`'s predicat
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import struct
 import threading
@@ -52,6 +62,56 @@ async def read_chunks(reader: asyncio.StreamReader) -> bytes:
             return body
 
 
+def split_response(raw: bytes) -> tuple[bytes, bytes]:
+    """The status line and the body (de-chunked) of a whole HTTP/1.1 response read by read_http_message."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    if b"transfer-encoding: chunked" in head.lower():
+        data, rest = b"", body
+        while True:
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0].strip(), 16)
+            if size == 0:
+                break
+            data, rest = data + rest[:size], rest[size + 2:]
+        body = data
+    return head.split(b"\r\n", 1)[0], body
+
+
+def answer_200(body: bytes, promised: int | None = None) -> bytes:
+    length = len(body) if promised is None else promised
+    return (f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n").encode() + body
+
+
+def wrong_types(value):
+    """The same document with every value of another JSON type than the API says."""
+    if isinstance(value, dict):
+        return {key: wrong_types(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [wrong_types(item) for item in value]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return 12345
+    return []
+
+
+def corrupted(fault: str, response: bytes) -> tuple[bytes, bool]:
+    """What a body fault sends instead of `response`, and whether the connection is closed after it."""
+    _, body = split_response(response)
+    if fault == "garbage":
+        return answer_200(b"<html>\xff\xfe not json at all {{{"), False
+    if fault == "wrongtypes":
+        return answer_200(json.dumps(wrong_types(json.loads(body))).encode()), False
+    if fault == "truncated":
+        return answer_200(body.strip()[: len(body.strip()) // 2]), False
+    return answer_200(body[: len(body) // 2], promised=len(body)), True  # "cut"
+
+
+BODY_FAULTS = {"garbage", "wrongtypes", "truncated", "cut"}
+
+
 def canned(status: int, reason: str, extra_headers: str = "") -> bytes:
     body = b'{"error": {"code": "injected", "message": "fault injected by the test proxy"}}'
     return (
@@ -76,6 +136,7 @@ class FaultProxy:
         self.port = 0
         self._faults: deque[str] = deque()
         self._matches: Callable[[str, str], bool] = lambda method, path: method == "POST"
+        self._lasting: tuple[str, Callable[[str, str], bool]] | None = None
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -102,6 +163,19 @@ class FaultProxy:
                 self._matches = matches
 
         self._loop.call_soon_threadsafe(apply)
+
+    def fail(self, fault: str, matches: Callable[[str, str], bool]) -> None:
+        """Every request that `matches` gets `fault` until heal()."""
+        self._call(self._set_lasting((fault, matches)))
+
+    def heal(self) -> None:
+        self._call(self._set_lasting(None))
+
+    async def _set_lasting(self, lasting) -> None:
+        self._lasting = lasting
+
+    def faulted(self, fault: str | None = None) -> int:
+        return sum(1 for _, _, f in list(self.requests_seen) if f != "pass" and fault in (None, f))
 
     def refuse(self) -> None:
         self._call(self._close(drop_connections=True))
@@ -142,6 +216,8 @@ class FaultProxy:
             self._writers.clear()
 
     def _next_fault(self, method: str, path: str) -> str:
+        if self._lasting is not None and self._lasting[1](method, path):
+            return self._lasting[0]
         if self._faults and self._matches(method, path):
             return self._faults.popleft()
         return "pass"
@@ -185,10 +261,19 @@ class FaultProxy:
                 if fault == "reset":
                     reset(client_writer)
                     return
+                if fault in BODY_FAULTS:
+                    response, hang_up = corrupted(fault, response)
+                    client_writer.write(response)
+                    await client_writer.drain()
+                    if hang_up:
+                        return
+                    continue
                 client_writer.write(response)
                 await client_writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            pass  # the proxy is stopping; asyncio's stream callback would report a cancelled handler as an error
         finally:
             self._writers.discard(client_writer)
             if upstream is not None:

@@ -162,3 +162,38 @@ def test_closing_with_a_resolution_tag_keeps_when_the_chat_was_opened(tmp_path, 
     summary = store.chat_summaries([chat_id])[0]
     assert (summary.state, summary.opened_at) == ("closed", opened)
     store.close()
+
+
+def test_long_messages_are_delivered_in_requests_under_the_body_limit_with_no_wait(tmp_path, reference_backend):
+    """Ten 4,990-character Chinese messages (~15 KB each) make a body far over the API's 64 KiB: the client
+    splits them into requests under it, so one push settles every one, in order, none refused."""
+    chat_id = reference_backend.open_chat("陈静", "web")
+    path = tmp_path / "agent.sqlite3"
+    asyncio.run(engine_for(path, reference_backend).sync_once())
+    store = LocalStore(path)
+    texts = [f"{number}" + "退款已经为您处理" * 623 + "。" for number in range(10)]
+    for text in texts:
+        store.enqueue_message(chat_id, text)
+
+    async def one_push() -> int:
+        engine = engine_for(path, reference_backend)
+        async with engine.session():
+            return await engine.push_once()
+
+    assert asyncio.run(one_push()) == 10
+    assert [m["text"] for m in reference_backend.messages(chat_id)] == texts
+    assert [entry.delivery for entry in store.transcript(chat_id)] == ["sent"] * 10
+    store.close()
+
+
+def test_batches_stay_under_the_byte_limit_and_keep_the_order():
+    from local_cache.models import OutboxItem
+    from local_cache.reference_client import batch_body, batches_within, item_json
+
+    items = [OutboxItem(number, f"key{number}", "chat", "message", {"text": "字" * size}, "queued", 0, None, 0.0)
+             for number, size in enumerate([10, 5_000, 5_000, 5_000, 5_000, 30_000, 5, 5])]
+    batches = batches_within(items, 60 * 1024)
+    assert [item for batch in batches for item in batch] == items
+    assert [len(batch) for batch in batches] == [5, 1, 2]  # the 30,000-character one (90 KB) goes alone
+    assert all(len(batch_body([item_json(item) for item in batch])) <= 60 * 1024
+               for batch in batches if len(batch) > 1)

@@ -22,6 +22,7 @@ class SyncState(Protocol):
     detail: str
     pushed_elsewhere: bool
     auth_required: bool
+    degraded: str
 
 
 def status_text(status: SyncState | None) -> Text:
@@ -32,7 +33,10 @@ def status_text(status: SyncState | None) -> Text:
         text.append(tr("● online"), style="bold green")
     else:
         since = datetime.fromtimestamp(status.since).strftime("%H:%M:%S")
-        text.append(tr("○ offline since {since}", since=since), style="bold red")
+        if status.degraded:  # the backend answers, but not in a way sync can use: not a network outage
+            text.append(tr("◐ sync degraded since {since}", since=since), style="bold red")
+        else:
+            text.append(tr("○ offline since {since}", since=since), style="bold red")
     if status is None:
         return text
     text.append("  │  ", style="dim")
