@@ -47,6 +47,7 @@ from widgets.customer_panel import CustomerPanel
 from widgets.findings_bar import FindingsBar
 from widgets.help_screen import HelpScreen
 from widgets.i18n import set_language, tr, translate_bindings
+from widgets.inert_text import inert, inert_text
 from widgets.kept_paint import Pane, Row
 from widgets.message_line import MessageLine, alert_text
 from widgets.metrics_screen import MetricsScreen
@@ -206,8 +207,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         for transcript in self.query(Transcript):
             transcript.mask = mask_all
         self.refresh_chats()
-        if self.check_incoming(list(self.chats)):  # messages cached before the incoming rules saw them
-            self.refresh_chats()
+        self.check_incoming(list(self.chats))  # messages cached before the incoming rules saw them (a worker)
         engine = SyncEngine(
             lambda: LocalStore(self._store_path),
             self._open_client,
@@ -313,7 +313,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         if threading.get_ident() != self._thread_id:
             self.call_from_thread(self.notify, message, title=title, severity=severity, timeout=timeout, markup=markup)
             return
-        text = Text(f"{title}: ", style="bold") if title else Text()
+        text = inert_text(f"{title}: ", "bold") if title else Text()
         text.append_text(alert_text(message, markup))
         if self._message_line is None:  # before mount: shown once the line exists
             self.call_after_refresh(self.notify, message, title=title, severity=severity, timeout=timeout,
@@ -449,6 +449,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             tr("Sync stopped: {error}. Messages stay in the outbox.", error=event.error), severity="error", timeout=30,
             markup=False,
         )
+        if self.sync_status is not None and not self._widgets_gone():  # never "online" with no engine behind it
+            self._sync_status_changed(SyncStatusChanged(dataclasses.replace(
+                self.sync_status, online=False, since=time.time(), detail="sync stopped")))
 
     @on(ChatList.Selected)
     def _chat_selected(self, event: ChatList.Selected) -> None:
@@ -541,6 +544,11 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.key_help_rows()))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Textual's, made inert: a key's name can come from the agent's config file ([keys]), and the footer
+        draws it as it is."""
+        return inert(super().get_key_display(binding))
 
     def key_display(self, binding: Binding) -> str:
         """The keys an action answers to after the agent's remaps, as the footer writes them."""

@@ -15,6 +15,7 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
 from widgets.i18n import translate_bindings
+from widgets.inert_text import InertLines
 
 # What may stand right before a shortcut code: whitespace, a Chinese (or other CJK) character, CJK and full-width
 # punctuation, or ASCII punctuation that ends a phrase. Chinese has no spaces, so "王先生您好，/wl" must expand; a
@@ -47,7 +48,7 @@ FINDING_STYLES = {
 }
 
 
-class Composer(TextArea):
+class Composer(InertLines, TextArea):
     DEFAULT_CSS = """
     Composer { height: 5; }
     """

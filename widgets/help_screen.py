@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from widgets.i18n import tr, translate_bindings
+from widgets.inert_text import inert_text
 
 
 class HelpScreen(ModalScreen[None]):
@@ -33,7 +34,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
         for keys, description in self._rows:
-            table.add_row(keys, description)
+            # Texts, not strings: a Table parses strings as markup, and keys come from the agent's config file.
+            table.add_row(inert_text(keys), inert_text(description))
         with VerticalScroll():
             yield Static(tr("[b]agent-console keys[/b]  (Esc closes)") + "\n")
             yield Static(table)

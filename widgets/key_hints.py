@@ -5,12 +5,14 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 
+from widgets.inert_text import inert
+
 
 def key_hints(*hints: tuple[str, str], gap: int = 3) -> Text:
     line = Text()
     for number, (key, label) in enumerate(hints):
-        line.append(key, style="bold")
-        line.append(f" {label}" + (" " * gap if number < len(hints) - 1 else ""))
+        line.append(inert(key), style="bold")  # a key's name can come from the agent's keymap file
+        line.append(f" {inert(label)}" + (" " * gap if number < len(hints) - 1 else ""))
     return line
 
 

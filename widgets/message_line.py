@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 from textual.widgets import Static
 
 from widgets.i18n import tr
@@ -59,13 +60,27 @@ class Arrivals:
 
 
 def alert_text(message: str, markup: bool) -> Text:
-    """Markup only where the caller asked for it (Textual's own alerts); anything else stays plain."""
+    """Markup only where the caller asked for it (Textual's own alerts); anything else stays plain. Either way
+    no control character reaches the terminal, and markup only colours: a caller that forgot `markup=False`
+    for a customer's text could otherwise hand the agent a hyperlink (OSC 8) or a clickable action."""
+    line = inert(" ".join(str(message).split()))
     if markup:
         try:
-            return Text.from_markup(" ".join(str(message).split()))
+            return _only_colours(Text.from_markup(line))
         except Exception:  # a stray "[" in a constant is no reason to lose the alert
             pass
-    return Text(inert(" ".join(str(message).split())))
+    return Text(line)
+
+
+def _only_colours(text: Text) -> Text:
+    spans = []
+    for span in text.spans:
+        style = Style.parse(span.style) if isinstance(span.style, str) else span.style
+        look = Style(color=style.color, bgcolor=style.bgcolor, bold=style.bold, dim=style.dim, italic=style.italic,
+                     underline=style.underline, reverse=style.reverse, strike=style.strike)
+        spans.append(Span(span.start, span.end, look))
+    text.spans = spans
+    return text
 
 
 class MessageLine(Static):

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from widgets.i18n import tr, translate_bindings
+from widgets.inert_text import InertHighlighter, inert
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -40,9 +41,10 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._question, markup=False)
+            yield Label(inert(self._question), markup=False)
             # Typing adds to the prefilled text rather than replacing it (ctrl+u clears it for a new one).
-            yield Input(self._value, placeholder=self._placeholder, password=self._password, select_on_focus=False)
+            yield Input(self._value, placeholder=inert(self._placeholder), password=self._password,
+                        select_on_focus=False, highlighter=InertHighlighter())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -65,7 +67,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._question, markup=False)
+            yield Label(inert(self._question), markup=False)
             yield Label(tr("y = yes   n / Esc = no"))
 
 
@@ -83,9 +85,9 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._question, markup=False)
-            yield Label("   ".join(f"{key} = {label}" for key, _, label in self._choices) + tr("   Esc = cancel"),
-                        markup=False)
+            yield Label(inert(self._question), markup=False)
+            choices = "   ".join(f"{key} = {label}" for key, _, label in self._choices)
+            yield Label(inert(choices) + tr("   Esc = cancel"), markup=False)
 
     def on_key(self, event) -> None:
         for key, value, _ in self._choices:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from widgets.i18n import translate_bindings
+from widgets.inert_text import InertHighlighter, InertLines, inert, inert_text
 
 # What agents type between tags: ASCII or full-width commas, the enumeration comma 、, semicolons.
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
@@ -34,6 +36,10 @@ class ReplyDraft:
     folder: str
     tags: tuple[str, ...]
     body: str
+
+
+class ReplyBody(InertLines, TextArea):
+    """The reply's text, drawn inert (a library file's body is data, whatever it holds)."""
 
 
 class ReplyForm(ModalScreen[bool]):
@@ -57,17 +63,19 @@ class ReplyForm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"[b]{self._heading}[/b]   ctrl+s save · Esc cancel")
+            # The heading names the reply ("Edit “title”"): a Text, so its title is never read as markup.
+            yield Static(inert_text(self._heading, "bold") + Text("   ctrl+s save · Esc cancel"))
             yield Label("Title 标题", markup=False)
-            yield Input(self._draft.title, id="title")
+            yield Input(self._draft.title, id="title", highlighter=InertHighlighter())
             yield Label("Shortcut 快捷码 (optional, typed as /code)", markup=False)
-            yield Input(self._draft.shortcut, id="shortcut", restrict=r"/?[A-Za-z0-9_-]*")
+            yield Input(self._draft.shortcut, id="shortcut", restrict=r"/?[A-Za-z0-9_-]*",
+                        highlighter=InertHighlighter())
             yield Label("Folder 文件夹", markup=False)
-            yield Input(self._draft.folder, id="folder")
+            yield Input(self._draft.folder, id="folder", highlighter=InertHighlighter())
             yield Label("Tags 标签 (comma-separated)", markup=False)
-            yield Input(", ".join(self._draft.tags), id="tags")
+            yield Input(", ".join(self._draft.tags), id="tags", highlighter=InertHighlighter())
             yield Label("Text 正文 (placeholders: {customer.name|您}, {agent.name}, {order.id} …)", markup=False)
-            yield TextArea(self._draft.body, id="body", soft_wrap=True)
+            yield ReplyBody(self._draft.body, id="body", soft_wrap=True)
             yield Static(id="error", markup=False)
 
     def on_mount(self) -> None:
@@ -84,10 +92,10 @@ class ReplyForm(ModalScreen[bool]):
             shortcut=value("shortcut").lstrip("/").lower(),
             folder=value("folder"),
             tags=split_tags(value("tags")),
-            body=self.query_one("#body", TextArea).text.strip(),
+            body=self.query_one("#body", ReplyBody).text.strip(),
         )
         error = self._save(draft)
         if error:
-            self.query_one("#error", Static).update(error)
+            self.query_one("#error", Static).update(inert(error))
         else:
             self.dismiss(True)

@@ -20,7 +20,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from widgets.i18n import tr, translate_bindings
-from widgets.inert_text import inert
+from widgets.inert_text import InertHighlighter, inert
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,15 @@ FLAG_STYLES = {"error": "bold red", "warning": "yellow"}
 
 
 def highlighted(text: str, positions: tuple[int, ...], style: str = "bold reverse") -> Text:
-    line = Text(inert(text))
-    for position in positions:
-        if position < len(text):
-            line.stylize(style, position, position + 1)
+    """`text` made inert piece by piece, so `positions` (into the text as it came) still mark the right
+    characters when a stand-in is longer than what it stands for."""
+    line = Text()
+    start = 0
+    for position in sorted({position for position in positions if 0 <= position < len(text)}):
+        line.append(inert(text[start:position]))
+        line.append(inert(text[position]), style=style)
+        start = position + 1
+    line.append(inert(text[start:]))
     return line
 
 
@@ -79,7 +84,7 @@ class ReplyPanel(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             # select_on_focus off: the "/" typed in the composer stays, and what follows is appended to it.
-            yield Input(value=self._initial_query, select_on_focus=False,
+            yield Input(value=self._initial_query, select_on_focus=False, highlighter=InertHighlighter(),
                         placeholder="搜索快捷语和知识库 · search replies and FAQ (pinyin, initials, /shortcut, a+b)")
             yield Static(id="count")
             with Horizontal():
