@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import platformdirs
 
 from local_cache.sla import DEFAULT_LIMITS, SlaPolicy
@@ -19,6 +22,8 @@ CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library", "alerts", "la
 TABLE_KEYS = {"sla", "keys"}  # [sla] limits in seconds; [keys] action = "key[,key…]"
 LANGUAGES = ("en", "zh")
 DEMO_PROFILE = "demo"
+MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few lines; more is not one
+MAX_LIMIT_SECONDS = 30 * 24 * 3600  # an SLA limit beyond 30 days is a typo (and inf broke the chat list)
 
 
 class ConfigError(ValueError):
@@ -71,11 +76,19 @@ def default_data_dir() -> Path:
 def load_config(path: Path) -> dict:
     """The config file is optional; a present but malformed one is an error naming the file."""
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES:,} bytes: not a config file")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror or 'input/output error'}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 (byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None  # tomllib says where, never quoting the file
+    except RecursionError:
+        raise ConfigError(f"{path}: values nested too deeply to be a config file") from None
     unknown = set(data) - CONFIG_KEYS
     if unknown:
         raise ConfigError(
@@ -87,6 +100,8 @@ def load_config(path: Path) -> dict:
                 raise ConfigError(f"{path}: {key} must be a table ([{key}])")
         elif not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a string")
+        elif "\x00" in value:
+            raise ConfigError(f"{path}: {key} holds a NUL character")
     for action, keys in data.get("keys", {}).items():
         if not isinstance(keys, str) or not keys.strip():
             raise ConfigError(f"{path}: [keys] {action} must be a key name such as \"f6\" or \"ctrl+o,f6\"")
@@ -99,12 +114,39 @@ def sla_policy(table: dict, path: Path) -> SlaPolicy:
     for name, value in table.items():
         if name not in known:
             raise ConfigError(f"{path}: [sla] {name} is not a limit; known: {', '.join(sorted(known))}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise ConfigError(f"{path}: [sla] {name} must be a positive number of seconds")
+        if value > MAX_LIMIT_SECONDS:
+            raise ConfigError(f"{path}: [sla] {name} must be at most {MAX_LIMIT_SECONDS} seconds (30 days)")
     return SlaPolicy(
         first_response=float(table.get("first_response", 30)),
         limits={name: float(table.get(name, default)) for name, default in DEFAULT_LIMITS.items()},
     )
+
+
+def check_backend_url(url: str, source: str) -> None:
+    """A URL the HTTP client can use, or a one-line error naming where it came from (never quoting it: it may
+    hold a password, or escape sequences)."""
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"{source}: {why}; expected a URL such as http://127.0.0.1:8000")
+
+    if not url.isprintable() or any(c.isspace() for c in url):
+        raise refuse("the URL holds spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise refuse("the URL is malformed or its port is not a number from 1 to 65535") from None
+    if parts.scheme not in ("http", "https"):
+        raise refuse("the URL must begin with http:// or https://")
+    if not parts.hostname:
+        raise refuse("the URL has no host")
+    if port == 0:
+        raise refuse("port 0 is not a port to connect to")
+    try:
+        httpx.URL(url)  # what the client will make of it (an IDNA host it cannot encode, ...)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        raise refuse("the URL is malformed") from None
 
 
 def locale_language() -> str:
@@ -130,6 +172,10 @@ def resolve_settings(
     config_path = config_path or Path(os.environ.get(CONFIG_ENV) or default_config_path())
     config = load_config(config_path)
     backend_url = backend or os.environ.get(BACKEND_ENV) or config.get("backend")
+    if backend_url:
+        source = "--backend" if backend else f"${BACKEND_ENV}" if os.environ.get(BACKEND_ENV) else \
+            f"backend in {config_path}"
+        check_backend_url(backend_url, source)
     token = token or os.environ.get(TOKEN_ENV) or config.get("token")
     if backend_url and not token:
         raise ConfigError(

@@ -3,15 +3,22 @@
 Errors (privacy red flags, personal data in clear) refuse the message unless the agent types a reason, which is
 recorded with it; warnings ask once; suggestions only show. Handlers use the naming convention (no @on): this
 is a mixin of the App.
+
+Customers' messages are checked against the incoming rules (high risk) in a thread worker, one batch at a time,
+so no message and no team rule can hold up the interface. A message that cannot be checked (longer than
+`incoming_check_limit`, or one the linter fails on) is recorded as checked and the agent is told it was not.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import time
+from dataclasses import dataclass, field
 from typing import Callable
 
 from textual.binding import Binding
+from textual.message import Message
 
 from local_cache.models import ChatSummary, LintOverride
 from quick_replies.lint_rules import load_rules
@@ -27,37 +34,120 @@ CUT_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}$")
 LINT_BINDINGS = [
     Binding("f9", "reveal_personal_data", "Reveal", id="reveal_personal_data", show=False),
 ]
+INCOMING_CHECK_LIMIT = 100_000  # characters: beyond any message a backend accepts (64 KiB)
+BATCH_SECONDS = 0.5  # a batch stops after this, so that a high-risk mark is not held up by a long backlog
+
+
+@dataclass
+class ChatChecked:
+    chat_id: str
+    last_seq: int  # every message up to here was checked, or found impossible to check
+    risk: tuple[str, str, str] | None = None  # (rule, its message, masked excerpt) of the first high-risk one
+    unchecked: int = 0  # messages that could not be checked
+
+
+@dataclass
+class IncomingChecked(Message):
+    """Posted by the worker: what it found, for the app to record and show."""
+    results: list[ChatChecked] = field(default_factory=list)
+
+
+def check_customer_messages(linter: Linter, batch: dict[str, list[tuple[int, str]]], limit: int) -> list[ChatChecked]:
+    """Runs in a worker thread: pure, touches neither the store nor widgets. Stops after BATCH_SECONDS (at a
+    message's end, as a check cannot be interrupted); what it did not reach is left for the next batch."""
+    started = time.monotonic()
+    results = []
+    for chat_id, messages in batch.items():
+        result = ChatChecked(chat_id, 0)
+        for seq, text in messages:
+            if result.last_seq and time.monotonic() - started > BATCH_SECONDS:
+                break
+            result.last_seq = seq
+            if len(text) > limit:
+                result.unchecked += 1
+                continue
+            try:
+                risks = [f for f in linter.lint(text, "incoming") if f.category == "high_risk"]
+                if risks and result.risk is None:
+                    first = risks[0]
+                    excerpt = mask_all(text[max(0, first.start - 20):first.end + 20])
+                    result.risk = (first.rule, first.message, excerpt)
+            except Exception:  # noqa: BLE001 - a message the linter cannot handle must not stop the checks
+                result.unchecked += 1
+        if result.last_seq:
+            results.append(result)
+        if time.monotonic() - started > BATCH_SECONDS:
+            break
+    return results
 
 
 class LintActions:
     linter: Linter
+    incoming_check_limit = INCOMING_CHECK_LIMIT
+    _incoming_waiting: set[str] | None = None  # chats with messages to check once the running batch is done
+    _incoming_batch: set[str] | None = None  # the chats of the batch being checked
 
     def load_linter(self, rule_dirs: list, cache_dir=None) -> None:
         rules = load_rules(rule_dirs, cache_dir)
         self.linter = Linter(rules)
         self.rule_problems = rules.problems
 
-    def check_incoming(self, chat_ids) -> bool:
-        """Check new customer messages against the incoming rules; a high-risk one marks its chat. True if a
-        chat was newly marked."""
-        marked = False
-        for chat_id in chat_ids:
-            messages = self.store.unchecked_customer_messages(chat_id)
-            if not messages:
-                continue
-            first_risk = None
-            for _, text in messages:
-                risks = [f for f in self.linter.lint(text, "incoming") if f.category == "high_risk"]
-                if risks and first_risk is None:
-                    first_risk = (risks[0].rule, mask_all(text[max(0, risks[0].start - 20):risks[0].end + 20]))
-                    # Which chat: f12 escalates the open one, and this may be another (or one not yet listed).
-                    known = self.chats.get(chat_id) or next(iter(self.store.chat_summaries([chat_id])), None)
-                    self.notify(tr("High-risk message from {name}: {message}",
-                                   name=known.customer_name if known else chat_id, message=risks[0].message),
-                                severity="error", timeout=20, markup=False)
-            self.store.record_risk_check(chat_id, messages[-1][0], *(first_risk or (None, None)))
-            marked = marked or first_risk is not None
-        return marked
+    def check_incoming(self, chat_ids) -> None:
+        """Check these chats' new customer messages against the incoming rules, in a worker: a high-risk one
+        marks its chat (the list is refreshed when the marks are recorded)."""
+        if self._incoming_waiting is None:
+            self._incoming_waiting = set()
+        self._incoming_waiting |= set(chat_ids)
+        if self._incoming_batch is None:
+            self._check_next_batch()
+
+    def _check_next_batch(self) -> None:
+        waiting, self._incoming_waiting = self._incoming_waiting, set()
+        batch = {chat_id: messages for chat_id in sorted(waiting)
+                 if (messages := self.store.unchecked_customer_messages(chat_id))}
+        if not batch:
+            return
+        self._incoming_batch = set(batch)
+        linter, limit = self.linter, self.incoming_check_limit
+
+        def work() -> None:
+            results: list[ChatChecked] = []
+            try:
+                results = check_customer_messages(linter, batch, limit)
+            finally:  # whatever happens, the app hears back, or it would never check again
+                self.post_message(IncomingChecked(results))
+
+        self.run_worker(work, thread=True, group="incoming-check", exit_on_error=False)
+
+    def on_incoming_checked(self, event: IncomingChecked) -> None:
+        batch, self._incoming_batch = self._incoming_batch or set(), None
+        if self.store is None or self._widgets_gone():
+            return  # quitting: the next start checks these messages again
+        marked = set()
+        for result in event.results:
+            rule, message, excerpt = result.risk or (None, None, None)
+            self.store.record_risk_check(result.chat_id, result.last_seq, rule, excerpt)
+            # Which chat: f12 escalates the open one, and this may be another (or one not yet listed).
+            known = self.chats.get(result.chat_id) or next(iter(self.store.chat_summaries([result.chat_id])), None)
+            name = known.customer_name if known else result.chat_id
+            if result.risk:
+                marked.add(result.chat_id)
+                self.notify(tr("High-risk message from {name}: {message}", name=name, message=message),
+                            severity="error", timeout=20, markup=False)
+            if result.unchecked:
+                self.notify(tr("{count} message(s) from {name} could not be checked for high risk (not checked): "
+                               "read them yourself", count=result.unchecked, name=name),
+                            severity="warning", timeout=20, markup=False)
+        if marked:
+            self.refresh_chats(marked)
+            if self.current_chat_id in marked:
+                self.show_chat(self.current_chat_id)  # its header shows the mark
+            if self.side_chat_id in marked:
+                self.show_side_chat(self.side_chat_id)
+        if event.results:  # progress was made: go on with what the batch did not reach
+            self._incoming_waiting |= batch
+        if self._incoming_waiting:  # and with what arrived meanwhile
+            self._check_next_batch()
 
     def action_reveal_personal_data(self) -> None:
         """Show the open chat's personal data in clear until another chat is opened; every reveal is logged."""

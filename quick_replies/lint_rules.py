@@ -9,12 +9,14 @@ A file holds `rules:`, a list of mappings:
   scope       outgoing (what the agent sends; the default) | incoming (what customers write)
   message     shown with each finding
   phrases     matched anywhere, case-insensitively; ASCII-letter edges must be word edges
-  patterns    regular expressions (Python syntax)
+  patterns    regular expressions in RE2 syntax, matched case-insensitively in linear time (no backreferences
+              or lookaround: a pattern RE2 cannot compile is refused with its file, line and rule)
   detector    id_card | bank_card | mobile | email: a personal-data detector (quick_replies/pii.py)
   swap        {bad wording: [approved wording, ...]}; its keys are matched as phrases too
   exceptions  phrases inside which a match does not count (请勿告诉任何人验证码 warns the customer)
   examples    {flag: [texts the rule must flag], pass: [texts it must not]}: the test suite runs them
-A broken file or rule of a team is reported with the file and the rule id, and the other rules still load. The
+A broken file or rule of a team is reported with the file, line and rule id, and the other rules still load.
+Rule files must be plain YAML (no anchors or aliases: quick_replies/rule_yaml.py) of at most MAX_RULE_FILE_BYTES. The
 bundled rules are a compliance control: if their directory is missing or empty, or one of their files cannot be read,
 `load_rules` raises RulesUnavailable rather than lint with fewer rules than the package ships.
 """
@@ -24,13 +26,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import re2
 import yaml
 
-from quick_replies.rule_yaml import load_yaml
+from quick_replies.rule_yaml import describe_yaml_error, entry_lines, load_yaml
 
 BUNDLED_RULES = Path(__file__).parent / "rules"
 LEVELS = ("error", "warning", "suggestion")
@@ -38,7 +40,9 @@ SCOPES = ("outgoing", "incoming")
 DETECTORS = ("id_card", "bank_card", "mobile", "email")
 CATEGORIES = ("absolutist", "blame_shifting", "denying_feelings", "privacy", "negative", "cold", "hedge",
               "weak_apology", "personal_data", "high_risk")
-CACHE_FORMAT = "rules-1"
+CACHE_FORMAT = "rules-2"  # 2: files with aliases are refused, so a cache written before may not be trusted
+MAX_RULE_FILE_BYTES = 4 * 1024 * 1024  # 10,000 rules take about 2 MB
+MAX_SHOWN = 40  # characters of a file's value quoted in an error
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class Rule:
     message: str
     scope: str = "outgoing"
     phrases: tuple[str, ...] = ()
-    patterns: tuple[re.Pattern, ...] = ()
+    patterns: tuple[re2._Regexp, ...] = ()  # RE2: a team's pattern cannot take exponential time
     detector: str = ""
     swap: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     exceptions: tuple[str, ...] = ()
@@ -72,10 +76,11 @@ class RuleProblem:
     path: Path
     rule_id: str
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}: rule {self.rule_id}" if self.rule_id else str(self.path)
-        return f"{where}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: rule {self.rule_id}: {self.message}" if self.rule_id else f"{where}: {self.message}"
 
 
 @dataclass
@@ -140,9 +145,18 @@ def load_rule_file(path: Path, into: RuleSet, cache_dir: Path | None = None) -> 
 
 def read_rule_entries(path: Path, cache_dir: Path | None) -> list:
     try:
+        size = path.stat().st_size
+        if size > MAX_RULE_FILE_BYTES:
+            raise RuleFileError(f"is {size:,} bytes, more than the {MAX_RULE_FILE_BYTES:,} a rule file may hold")
         document = read_rule_document(path, cache_dir)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise RuleFileError(f"cannot be read: {error}") from error
+    except yaml.YAMLError as error:
+        raise RuleFileError(f"cannot be read: {describe_yaml_error(error)}") from error
+    except UnicodeDecodeError as error:
+        raise RuleFileError(f"cannot be read: not UTF-8 (byte {error.start})") from error
+    except OSError as error:
+        raise RuleFileError(f"cannot be read: {error.strerror or 'input/output error'}") from error
+    except (ValueError, OverflowError) as error:  # a scalar PyYAML resolves but cannot build: 2020-13-45
+        raise RuleFileError("cannot be read: a value cannot be built (a date that does not exist?)") from error
     entries = document.get("rules") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise RuleFileError("expected a top-level `rules:` list")
@@ -150,14 +164,26 @@ def read_rule_entries(path: Path, cache_dir: Path | None) -> list:
 
 
 def add_rules(path: Path, entries: list, into: RuleSet) -> None:
+    broken: list[RuleProblem] = []
     for number, entry in enumerate(entries, start=1):
-        rule_id = str(entry.get("id", "")) if isinstance(entry, dict) else ""
+        rule_id = entry.get("id") if isinstance(entry, dict) else None
+        shown_id = rule_id if _showable(rule_id) else f"#{number}"
         try:
             rule = parse_rule(entry, str(path))
-        except (ValueError, TypeError, re.error) as error:
-            into.problems.append(RuleProblem(path, rule_id or f"#{number}", str(error)))
+        except (ValueError, TypeError) as error:
+            broken.append(RuleProblem(path, shown_id, str(error), number))  # line: the entry's number for now
             continue
         into.rules[rule.id] = rule
+    if broken:
+        lines = _entry_lines(path)  # only on a problem: a second parse of a large file takes a while
+        into.problems.extend(RuleProblem(p.path, p.rule_id, p.message, lines.get(p.line)) for p in broken)
+
+
+def _entry_lines(path: Path) -> dict[int, int]:
+    try:
+        return dict(enumerate(entry_lines(path.read_text(encoding="utf-8")), start=1))
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
 
 
 def read_rule_document(path: Path, cache_dir: Path | None):
@@ -192,23 +218,25 @@ def parse_rule(entry, source: str) -> Rule:
     category = _text(entry, "category")
     detector = str(entry.get("detector", ""))
     if level not in LEVELS:
-        raise ValueError(f"level {level!r} is not one of {', '.join(LEVELS)}")
+        raise ValueError(f"level {_shown(level)} is not one of {', '.join(LEVELS)}")
     if scope not in SCOPES:
-        raise ValueError(f"scope {scope!r} is not one of {', '.join(SCOPES)}")
+        raise ValueError(f"scope {_shown(scope)} is not one of {', '.join(SCOPES)}")
     if category not in CATEGORIES:
-        raise ValueError(f"category {category!r} is not one of {', '.join(CATEGORIES)}")
+        raise ValueError(f"category {_shown(category)} is not one of {', '.join(CATEGORIES)}")
     if detector and detector not in DETECTORS:
-        raise ValueError(f"detector {detector!r} is not one of {', '.join(DETECTORS)}")
+        raise ValueError(f"detector {_shown(detector)} is not one of {', '.join(DETECTORS)}")
     swap = entry.get("swap") or {}
     if not isinstance(swap, dict):
         raise ValueError("swap maps a wording to its approved replacements")
     swaps = {str(bad): tuple(_strings(good if isinstance(good, list) else [good], "swap"))
              for bad, good in swap.items()}
     phrases = tuple(dict.fromkeys([*_strings(entry.get("phrases", []), "phrases"), *swaps]))
-    patterns = tuple(re.compile(p, re.IGNORECASE) for p in _strings(entry.get("patterns", []), "patterns"))
+    patterns = tuple(compile_pattern(p, n) for n, p in enumerate(_strings(entry.get("patterns", []), "patterns"), 1))
     if not (phrases or patterns or detector):
         raise ValueError("needs phrases, patterns, swap or a detector")
     examples = entry.get("examples") or {}
+    if not isinstance(examples, dict):
+        raise ValueError("examples maps flag and pass to lists of texts")
     return Rule(
         id=rule_id, category=category, level=level, message=_text(entry, "message"), scope=scope,
         phrases=phrases, patterns=patterns, detector=detector, swap=swaps,
@@ -217,6 +245,33 @@ def parse_rule(entry, source: str) -> Rule:
         pass_examples=tuple(_strings(examples.get("pass", []), "examples.pass")),
         source=source,
     )
+
+
+def compile_pattern(pattern: str, number: int = 1):
+    """RE2, case-insensitive: matching takes time linear in the text whatever the pattern."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # RE2 would write to stderr, under the console's screen
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as error:
+        why = error.args[0].decode("utf-8", "replace") if error.args and isinstance(error.args[0], bytes) else ""
+        why = why.split(":")[0] or "not valid"
+        raise ValueError(f"pattern {number} cannot be used ({why}; RE2 syntax: no backreferences or "
+                         "lookaround)") from None
+
+
+def _showable(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_SHOWN and value.isprintable()
+
+
+def _shown(value) -> str:
+    """A value from a file, for an error: quoted if short printable text, else only its kind."""
+    if _showable(value):
+        return f"'{value}'"
+    if isinstance(value, str):
+        return f"(a text of {len(value)} characters)"
+    return f"(a {type(value).__name__})"
 
 
 def _text(entry: dict, key: str) -> str:

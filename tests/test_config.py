@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from console.config import ConfigError, resolve_settings
+from tests.package_under_test import OUTSIDE_TREE, package_env
 
 
 @pytest.fixture
@@ -92,3 +97,61 @@ def test_bad_sla_keys_or_language_settings_are_refused_naming_the_file(tmp_path,
     with pytest.raises(ConfigError, match=complaint) as raised:
         resolve(path)
     assert str(path) in str(raised.value)
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ("[sla]\nnormal = inf\n", r"\[sla\] normal must be a positive number of seconds"),
+    ("[sla]\nurgent = nan\n", r"\[sla\] urgent must be a positive number of seconds"),
+    ("[sla]\nnormal = -inf\n", r"\[sla\] normal must be a positive number of seconds"),
+    ("[sla]\nnormal = 1e300\n", r"\[sla\] normal must be at most 2592000 seconds"),
+    ("keys = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ("x = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n", "nested too deeply"),
+    ('data_dir = "/tmp/a\\u0000b"\n', "data_dir holds a NUL character"),
+    ('agent = "\x1b]0;x\x07"\n', r"Illegal character '\\x1b' \(at line 1, column 10\)"),
+], ids=["inf", "nan", "-inf", "huge", "deep-array", "deep-table", "nul", "escape"])
+def test_hostile_config_values_are_one_line_errors_naming_file_and_key(tmp_path, monkeypatch, text, complaint):
+    monkeypatch.delenv("AGENT_CONSOLE_BACKEND", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=complaint) as raised:
+        resolve(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message and "\x1b" not in message
+
+
+def test_an_oversized_config_file_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.delenv("AGENT_CONSOLE_BACKEND", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text("# " + "x" * 2_000_000 + "\n")
+    with pytest.raises(ConfigError, match="larger than 1,048,576 bytes"):
+        resolve(path)
+
+
+@pytest.mark.parametrize("url, complaint", [
+    ("http://[::1", "malformed or its port"), ("http://host:99999", "malformed or its port"),
+    ("localhost:8000", "must begin with http"), ("http://", "has no host"), ("http://a b", "spaces or control"),
+    ("http://\x1b]0;x\x07", "spaces or control"), ("http://host:0", "port 0"),
+])
+def test_a_malformed_backend_url_is_refused_naming_where_it_came_from(tmp_path, monkeypatch, url, complaint):
+    monkeypatch.delenv("AGENT_CONSOLE_BACKEND", raising=False)
+    with pytest.raises(ConfigError, match=f"^--backend: the URL.*{complaint}|^--backend: {complaint}") as raised:
+        resolve(tmp_path / "missing.toml", backend=url, token="t")
+    shown = str(raised.value).replace("http://127.0.0.1:8000", "")  # the example is not the URL given
+    assert url not in shown, "never quoted: it may hold a password or escape sequences"
+    monkeypatch.setenv("AGENT_CONSOLE_BACKEND", url)
+    with pytest.raises(ConfigError, match=r"^\$AGENT_CONSOLE_BACKEND: "):
+        resolve(tmp_path / "missing.toml", token="t")
+    monkeypatch.delenv("AGENT_CONSOLE_BACKEND")
+    path = tmp_path / "config.toml"
+    path.write_text(f"backend = {json.dumps(url)}\ntoken = \"t\"\n")  # JSON escapes are TOML escapes
+    with pytest.raises(ConfigError, match=f"^backend in {path}: "):
+        resolve(path)
+
+
+def test_agent_console_with_a_malformed_backend_url_exits_2_with_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "chats", "--backend", "http://[::1", "--token", "t",
+         "--data-dir", str(tmp_path), "--config", str(tmp_path / "absent.toml")],
+        capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=60, env=package_env())
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: --backend: the URL is malformed")

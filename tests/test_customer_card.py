@@ -1,7 +1,8 @@
 """The customer card laid out by hand draws what a Rich Table.grid drew, for any customer, at any panel width.
 
 The grid is the slow exact reference (~4 ms a card): it stays here, and the fast card must match it cell for cell
-in every visible character and its style."""
+in every visible character and its style. Profiles come from the backend as they are: values of the wrong type
+are shown as "unreadable" in place, by both."""
 
 from __future__ import annotations
 
@@ -13,12 +14,20 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from widgets.customer_panel import NUMBER_LABELS, customer_card
+from widgets.customer_panel import NUMBER_LABELS, CustomerPanel, customer_card
 from widgets.i18n import tr
 from widgets.inert_text import inert_text
 
 
+def shown_as_text(value, style="") -> Text:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return Text("unreadable", style="dim italic")
+    return inert_text(str(value), style)
+
+
 def reference_card(chat, profile: dict, revealed: bool, note: str = "") -> Table:
+    if not isinstance(profile, dict):
+        profile = {"orders": "not a list"}
     card = Table.grid(padding=(0, 1))
     card.add_column(style="dim", no_wrap=True)
     card.add_column(overflow="fold")
@@ -33,18 +42,27 @@ def reference_card(chat, profile: dict, revealed: bool, note: str = "") -> Table
     card.add_row(tr("Tags"), inert_text(", ".join(chat.tags) or "—"))
     for key, label in NUMBER_LABELS:
         if profile.get(key):
-            card.add_row(tr(label), inert_text(str(profile[key]), "bold red" if revealed else ""))
+            card.add_row(tr(label), shown_as_text(profile[key], "bold red" if revealed else ""))
     if note:
         card.add_row("", inert_text(note, "italic"))
-    orders = [order for order in profile.get("orders") or () if isinstance(order, dict)][:5]
+    orders = profile.get("orders") or []
     card.add_row("", "")
+    if not isinstance(orders, list):
+        card.add_row(tr("Orders"), Text("unreadable", style="dim italic"))
+        return card
     card.add_row(tr("Orders"), Text(tr("none on record"), style="dim") if not orders else "")
-    for order in orders:
-        line = inert_text(str(order.get("id", "")), "bold")
-        line.append_text(inert_text(f"  {tr(str(order.get('status', '')))}", "cyan"))
-        details = " · ".join(str(order[field]) for field in ("item", "amount") if order.get(field) not in (None, ""))
+    for order in orders[:5]:
+        if not isinstance(order, dict):
+            card.add_row("", Text("unreadable", style="dim italic"))
+            continue
+        line = shown_as_text(order.get("id", ""), "bold")
+        status = order.get("status", "")
+        line.append_text(inert_text(f"  {tr(str(status))}", "cyan") if isinstance(status, (str, int, float))
+                         and not isinstance(status, bool) else Text("  ").append_text(shown_as_text(status)))
+        details = [shown_as_text(order[field], "dim") for field in ("item", "amount")
+                   if order.get(field) not in (None, "")]
         if details:
-            line.append_text(inert_text(f"\n{details}", "dim"))
+            line.append_text(Text("\n").append_text(Text(" · ", style="dim").join(details)))
         card.add_row("", line)
     return card
 
@@ -87,3 +105,57 @@ def test_a_long_name_wraps_under_its_own_column():
                            vip=True, channel="web", priority="important", tags=("vip", "refund"))
     lines = [line.rstrip() for line in customer_card(chat, {}, False, width=31).plain.splitlines()]
     assert lines[:3] == ["Customer 客户07 Customer 7 with", "         a very long name", "         indeed VIP"]
+
+
+wrong = st.one_of(st.integers(), st.booleans(), st.floats(allow_nan=False), st.none(), words,
+                  st.lists(st.integers(), max_size=3), st.dictionaries(words, st.integers(), max_size=2))
+wrong_orders = st.one_of(wrong, st.lists(st.one_of(wrong, st.dictionaries(
+    st.sampled_from(["id", "status", "item", "amount"]), wrong)), max_size=6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(phone=wrong, id_number=wrong, orders=wrong_orders, revealed=st.booleans(),
+       width=st.integers(min_value=20, max_value=60))
+def test_a_profile_of_the_wrong_shape_is_drawn_as_the_grid_drew_it(phone, id_number, orders, revealed, width):
+    chat = SimpleNamespace(customer_name="陈静", customer_title="", vip=False, channel="web", priority="normal",
+                           tags=())
+    profile = {"phone": phone, "id_number": id_number, "orders": orders}
+    assert seen(customer_card(chat, profile, revealed, width=width), width) == \
+        seen(reference_card(chat, profile, revealed), width)
+
+
+CHAT = SimpleNamespace(customer_name="陈静", customer_title="", vip=False, channel="web", priority="normal", tags=())
+
+
+def card_lines(profile) -> list[str]:
+    return [line.rstrip() for line in customer_card(CHAT, profile, False, width=40).plain.splitlines()]
+
+
+def test_orders_that_are_not_a_list_of_orders_are_unreadable_in_place():
+    for orders in (5, "A1001", {"id": "A1001"}, True):
+        assert card_lines({"orders": orders})[-1] == "Orders   unreadable"
+    assert card_lines({"orders": ["A1001", {"id": "A1002", "status": "shipped"}]})[-3:] == [
+        "Orders", "         unreadable", "         A1002  shipped"]
+
+
+def test_fields_of_the_wrong_type_are_unreadable_and_never_repeated():
+    lines = card_lines({"phone": {"secret": "x"}, "orders": [{"id": ["A", "B"], "status": {"s": 1}, "item": "杯子",
+                                                                "amount": [1]}]})
+    assert "Phone    unreadable" in lines
+    assert lines[-2:] == ["         unreadable  unreadable", "         杯子 · unreadable"]
+    assert "secret" not in "\n".join(lines) and "['A'" not in "\n".join(lines)
+    assert card_lines([1, 2])[-1] == "Orders   unreadable", "a profile that is not a mapping"
+
+
+async def test_the_panel_shows_a_hostile_profile_without_crashing():
+    from textual.app import App
+
+    class PanelApp(App):
+        def compose(self):
+            yield CustomerPanel()
+
+    app = PanelApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        app.query_one(CustomerPanel).show(CHAT, {"orders": 5, "phone": ["x"]})
+        await pilot.pause()
+        assert "unreadable" in str(app.query_one(CustomerPanel).render())

@@ -86,8 +86,8 @@ def test_team_rules_extend_and_override_and_a_broken_rule_names_file_and_id(tmp_
     (tmp_path / "garbage.yaml").write_text("rules: [unclosed", encoding="utf-8")
     rules = load_rules([tmp_path])
     problems = [str(problem) for problem in rules.problems]
-    assert any("team.yaml: rule broken-level: level 'fatal'" in p for p in problems)
-    assert any("team.yaml: rule broken-regex" in p for p in problems)
+    assert any("team.yaml:12: rule broken-level: level 'fatal'" in p for p in problems)
+    assert any("team.yaml:17: rule broken-regex: pattern 1 cannot be used" in p for p in problems)
     assert any("garbage.yaml" in p for p in problems)
     assert rules.rules["absolutist"].level == "error" and "team-slang" in rules.rules
     assert "pii-mobile" in rules.rules, "the bundled rules still load"

@@ -1,7 +1,9 @@
 """Who the customer is: name, title / VIP, channel, tags, contact numbers (masked unless revealed), recent orders.
 
 The panel shows what it is given; the app decides whether numbers come masked (from the local cache) or in
-clear (fetched from the backend for one logged reveal, never stored).
+clear (fetched from the backend for one logged reveal, never stored). A profile comes from the backend as it is:
+a value of the wrong type (orders that are a number, an order id that is a list) is shown as "unreadable" in its
+place, never repeated and never a crash.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from widgets.inert_text import inert_text
 
 NUMBER_LABELS = (("phone", "Phone"), ("id_number", "ID card"), ("bank_card", "Bank card"))  # tr() at use
 CARD_WIDTH = 31  # the panel's 34 columns less its border and padding
+ORDERS_SHOWN = 5
 _MEASURING = Console(width=CARD_WIDTH, color_system=None, force_terminal=False)  # for wrapping only: never prints
 
 
@@ -37,6 +40,9 @@ def customer_card(chat: CustomerRow, profile: dict, revealed: bool, note: str = 
     """Two columns, labels and values, each value wrapped under itself at `width` cells. Laid out by hand: a Rich
     Table.grid draws the same lines (tests/test_customer_card.py holds it as the reference) but took ~4 ms per
     card, a tenth of a chat switch."""
+    whole_profile_unreadable = not isinstance(profile, dict)  # shown where the orders go
+    if whole_profile_unreadable:
+        profile = {}
     rows = [(tr("Customer"), _name(chat))]
     if chat.customer_title:
         rows.append((tr("Address as"), inert_text(chat.customer_title)))
@@ -44,13 +50,35 @@ def customer_card(chat: CustomerRow, profile: dict, revealed: bool, note: str = 
              (tr("Tags"), inert_text(", ".join(chat.tags) or "—"))]
     for key, label in NUMBER_LABELS:
         if profile.get(key):
-            rows.append((tr(label), inert_text(str(profile[key]), "bold red" if revealed else "")))
+            rows.append((tr(label), _value(profile[key], "bold red" if revealed else "")))
     if note:
         rows.append(("", inert_text(note, "italic")))
-    orders = [order for order in profile.get("orders") or () if isinstance(order, dict)][:5]
-    rows += [("", Text()), (tr("Orders"), Text(tr("none on record"), style="dim") if not orders else Text())]
-    rows += [("", _order_line(order)) for order in orders]
+    orders = profile.get("orders") or []
+    if whole_profile_unreadable or not isinstance(orders, list):
+        rows += [("", Text()), (tr("Orders"), unreadable())]
+    else:
+        rows += [("", Text()), (tr("Orders"), Text(tr("none on record"), style="dim") if not orders else Text())]
+        rows += [("", _order_line(order) if isinstance(order, dict) else unreadable())
+                 for order in orders[:ORDERS_SHOWN]]
     return _two_columns(rows, width)
+
+
+def unreadable() -> Text:
+    return Text(tr("unreadable"), style="dim italic")
+
+
+def _readable(value) -> str | None:
+    """Text or a number as text; anything else (a list, a mapping, true) has no place here."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _value(value, style: str = "") -> Text:
+    readable = _readable(value)
+    return unreadable() if readable is None else inert_text(readable, style)
 
 
 def _name(chat: CustomerRow) -> Text:
@@ -61,11 +89,14 @@ def _name(chat: CustomerRow) -> Text:
 
 
 def _order_line(order: dict) -> Text:
-    line = inert_text(str(order.get("id", "")), "bold")
-    line.append_text(inert_text(f"  {tr(str(order.get('status', '')))}", "cyan"))
-    details = " · ".join(str(order[field]) for field in ("item", "amount") if order.get(field) not in (None, ""))
+    line = _value(order.get("id", ""), "bold")
+    status = _readable(order.get("status", ""))
+    line.append_text(inert_text(f"  {tr(status)}", "cyan") if status is not None else Text("  ").append_text(
+        unreadable()))
+    details = [_value(order[field], "dim") for field in ("item", "amount") if order.get(field) not in (None, "")]
     if details:
-        line.append_text(inert_text(f"\n{details}", "dim"))
+        line.append("\n")
+        line.append_text(Text(" · ", style="dim").join(details))
     return line
 
 

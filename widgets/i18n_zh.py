@@ -64,6 +64,7 @@ ZH: dict[str, str] = {
     "○ connecting…": "○ 连接中…",
     "● online": "● 在线",
     "○ offline since {since}": "○ 离线（自 {since}）",
+    "◐ sync degraded since {since}": "◐ 同步异常（自 {since}）",
     "outbox {depth}": "待发 {depth}",
     " (sent by another process)": "（由另一进程发送）",
     "sign-in needed: ctrl+f": "需要重新登录：ctrl+f",
@@ -114,6 +115,8 @@ ZH: dict[str, str] = {
         "升级至 {queue}：设为紧急、加 high-risk 标签，并附此理由转接。Enter 升级，Esc 取消。",
     "New token in use; sync resumes.": "已使用新令牌，同步恢复。",
     "High-risk message from {name}: {message}": "{name} 发来高危消息：{message}",
+    "{count} message(s) from {name} could not be checked for high risk (not checked): read them yourself":
+        "{name} 的 {count} 条消息无法做高危检查（未检查）：请亲自阅读",
     "Personal data shown in clear for this chat (logged). f9 hides it again.":
         "此会话的个人信息已明文显示（已记录）。再按 f9 隐藏。",
     " (and {count} more)": "（另有 {count} 处）",
@@ -141,6 +144,7 @@ ZH: dict[str, str] = {
     "Bank card": "银行卡",
     "Orders": "订单",
     "none on record": "暂无记录",
+    "unreadable": "无法读取",
     "paid": "已付款",
     "shipped": "已发货",
     "delivered": "已签收",
