@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from backend.api_errors import ApiError
+from backend.request_limits import MAX_TAG_CHARS, MAX_TAGS, MAX_TRANSFER_TARGET_CHARS
 from backend.store import PRIORITIES, BackendStore, StoredResponse
 
 MAX_TEXT_CHARS = 5000
@@ -19,11 +20,13 @@ def perform(store: BackendStore, kind: str, chat_id: str, body: dict, key: str) 
     """Apply one write at most once per key. Returns the response and whether it was a replay."""
     if not (isinstance(key, str) and 0 < len(key) <= 200 and key.isascii() and key.isprintable()):
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key (1-200 printable ASCII) required")
-    if kind not in WRITE_KINDS:
+    if not isinstance(kind, str) or kind not in WRITE_KINDS:  # a list or an object is no type (nor hashable)
         raise ApiError(422, "invalid_type", f"type must be one of {', '.join(WRITE_KINDS)}")
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "body must be a JSON object")
-    if not isinstance(chat_id, str) or store.chat(chat_id) is None:
+    if not isinstance(chat_id, str):
+        raise ApiError(422, "invalid_chat_id", "chat_id must be a string")
+    if store.chat(chat_id) is None:
         raise ApiError(404, "no_such_chat", f"no chat {chat_id}")
     if kind == "message":
         text = valid_text(body)
@@ -77,6 +80,8 @@ def action_fields(body: dict) -> dict:
     if kind == "transfer":
         if not isinstance(body.get("to"), str) or not body["to"].strip():
             raise ApiError(422, "invalid_action", "transfer needs 'to'")
+        if len(body["to"]) > MAX_TRANSFER_TARGET_CHARS:
+            raise ApiError(422, "invalid_action", f"a transfer's 'to' is up to {MAX_TRANSFER_TARGET_CHARS} characters")
         note = body.get("note") or ""
         if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
             raise ApiError(422, "invalid_action", f"a transfer's note is a string of up to {MAX_NOTE_CHARS} characters")
@@ -85,6 +90,8 @@ def action_fields(body: dict) -> dict:
         tags = body.get("tags")
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise ApiError(422, "invalid_action", "tag needs 'tags': a list of strings")
+        if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_CHARS for tag in tags):
+            raise ApiError(422, "invalid_action", f"up to {MAX_TAGS} tags of up to {MAX_TAG_CHARS} characters each")
         return {"tags": tags}
     if body.get("priority") not in PRIORITIES:
         raise ApiError(422, "invalid_action", f"priority must be one of {', '.join(PRIORITIES)}")

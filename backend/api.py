@@ -15,9 +15,15 @@ from starlette.routing import Route
 from backend.agent_writes import perform, valid_text
 from backend.api_errors import ApiError
 from backend.change_feed import ChangeNotifier
+from backend.request_limits import (
+    MAX_SQLITE_INTEGER,
+    capped_text,
+    checked_profile,
+    read_json_object,
+    within_page_bytes,
+)
 from backend.store import BackendStore
 
-MAX_BODY_BYTES = 1024 * 1024  # a full batch of 100 long messages fits
 MAX_WAIT_SECONDS = 30.0
 MIN_HEARTBEAT = 0.5  # s: below this the heartbeats would cost more than the poll they keep alive
 MAX_BATCH_ITEMS = 100
@@ -40,18 +46,6 @@ def create_app(
             presented.strip().encode(), expected.encode()
         ):
             raise ApiError(401, "unauthorized", "missing or invalid bearer token")
-
-    async def read_json(request: Request) -> dict:
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
-        try:
-            body = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "bad_json", "request body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "bad_json", "request body must be a JSON object")
-        return body
 
     def existing_chat(chat_id: str) -> dict:
         chat = store.chat(chat_id)
@@ -82,10 +76,11 @@ def create_app(
     async def list_messages(request: Request) -> JSONResponse:
         require_token(request, agent_token)
         existing_chat(request.path_params["chat_id"])
-        after = int_param(request, "after", 0, minimum=0)
+        after = int_param(request, "after", 0, minimum=0, maximum=MAX_SQLITE_INTEGER)
         limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
         messages = store.messages_after(request.path_params["chat_id"], after, limit + 1)
-        return JSONResponse({"messages": messages[:limit], "has_more": len(messages) > limit})
+        page = within_page_bytes(messages[:limit])
+        return JSONResponse({"messages": page, "has_more": len(messages) > len(page)})
 
     async def customer_profile(request: Request) -> JSONResponse:
         """The only way personal numbers leave the server in clear: the agent asked to reveal them."""
@@ -96,7 +91,7 @@ def create_app(
 
     async def events(request: Request):
         require_token(request, agent_token)
-        after = int_param(request, "after", 0, minimum=0)
+        after = int_param(request, "after", 0, minimum=0, maximum=MAX_SQLITE_INTEGER)
         wait = min(float_param(request, "wait", 0.0), MAX_WAIT_SECONDS)
         heartbeat = float_param(request, "heartbeat", 0.0)
         if heartbeat and not MIN_HEARTBEAT <= heartbeat <= MAX_WAIT_SECONDS:
@@ -113,7 +108,7 @@ def create_app(
         deadline = time.monotonic() + wait
         while True:
             changed = notifier.current()
-            batch = store.events_after(after)
+            batch = within_page_bytes(store.events_after(after))
             remaining = deadline - time.monotonic()
             if batch or remaining <= 0:
                 return {"events": batch, "cursor": batch[-1]["cursor"] if batch else max(after, 0)}
@@ -131,13 +126,13 @@ def create_app(
 
     async def post_agent_message(request: Request) -> JSONResponse:
         require_token(request, agent_token)
-        body = await read_json(request)
+        body = await read_json_object(request)
         key = request.headers.get("idempotency-key", "")
         return agent_write("message", request.path_params["chat_id"], body, key)
 
     async def post_action(request: Request) -> JSONResponse:
         require_token(request, agent_token)
-        body = await read_json(request)
+        body = await read_json_object(request)
         key = request.headers.get("idempotency-key", "")
         return agent_write("action", request.path_params["chat_id"], body, key)
 
@@ -145,7 +140,7 @@ def create_app(
         """Items are applied in order, each exactly as its single endpoint would; one failing item does not
         stop the others (its result carries the error)."""
         require_token(request, agent_token)
-        items = (await read_json(request)).get("items")
+        items = (await read_json_object(request)).get("items")
         if not isinstance(items, list) or not 0 < len(items) <= MAX_BATCH_ITEMS:
             raise ApiError(400, "bad_batch", f"items must be a list of 1-{MAX_BATCH_ITEMS} objects")
         results, changed = [], []
@@ -167,17 +162,17 @@ def create_app(
 
     async def channel_open_chat(request: Request) -> JSONResponse:
         require_token(request, channel_token)
-        body = await read_json(request)
+        body = await read_json_object(request)
         customer = body.get("customer") or {}
         if not isinstance(customer, dict) or not isinstance(customer.get("name"), str) or not customer["name"]:
             raise ApiError(422, "invalid_customer", "customer.name is required")
         chat = store.open_chat(
-            customer["name"],
-            str(body.get("channel", "web")),
-            customer_title=str(customer.get("title", "")),
+            capped_text(customer, "name", "customer.", ""),
+            capped_text(body, "channel", "", "web"),
+            customer_title=capped_text(customer, "title", "customer.", ""),
             vip=bool(customer.get("vip", False)),
-            language=str(body.get("language", "zh")),
-            profile={k: customer[k] for k in ("phone", "id_number", "orders") if k in customer},
+            language=capped_text(body, "language", "", "zh"),
+            profile=checked_profile(customer),
         )
         notifier.notify("chat.created", chat["id"], "customer")
         return JSONResponse({"chat": chat}, 201)
@@ -185,7 +180,7 @@ def create_app(
     async def channel_customer_message(request: Request) -> JSONResponse:
         require_token(request, channel_token)
         chat_id = request.path_params["chat_id"]
-        body = await read_json(request)
+        body = await read_json_object(request)
         existing_chat(chat_id)
         message = store.add_message(chat_id, "customer", valid_text(body))
         notifier.notify("message.created", chat_id, "customer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import os
 import secrets
 import socket
@@ -55,6 +56,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_server(args: argparse.Namespace) -> int:
+    if not is_loopback(args.host):
+        print(f"warning: serving on {args.host} over plain HTTP: bearer tokens and customers' personal data cross "
+              "the network unencrypted; bind 127.0.0.1 or put a TLS-terminating proxy in front",
+              file=sys.stderr, flush=True)
     token = args.token or os.environ.get(TOKEN_ENV)
     if not token:
         token = secrets.token_urlsafe(18)
@@ -68,7 +73,7 @@ def run_server(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     try:
-        args.db.parent.mkdir(parents=True, exist_ok=True)
+        make_folders_private(args.db.parent)
         store = BackendStore(args.db)
     except Exception as error:  # sqlite3 errors and OSError both mean: this file cannot serve
         print(f"error: cannot open backend database {args.db}: {error}", file=sys.stderr)
@@ -85,6 +90,24 @@ def run_server(args: argparse.Namespace) -> int:
         return 2
     asyncio.run(_serve(args, store, sock, token, channel_token, scenarios))
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def make_folders_private(folder: Path) -> None:
+    """Folders this server creates for its database are its owner's alone (0700, whatever the umask); an
+    existing folder is left as it is: it may be the user's working directory."""
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in missing:
+        os.chmod(path, 0o700)
 
 
 async def _serve(args, store, sock, token, channel_token, scenarios) -> None:

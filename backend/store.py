@@ -7,6 +7,7 @@ change log's cursor strictly increasing in commit order without extra locking.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import time
@@ -89,10 +90,29 @@ class StoredResponse:
     body: dict
 
 
+PRIVATE_FILE = 0o600
+SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def make_private(path: Path) -> None:
+    """Customers' names, messages and numbers: only the server's own user may read the database, whatever the
+    umask. Created 0600 before SQLite opens it (SQLite gives -wal and -shm the database file's mode); files an
+    older version left readable are tightened."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SIDECARS)):
+        try:
+            if file.stat().st_mode & 0o777 != PRIVATE_FILE:
+                os.chmod(file, PRIVATE_FILE)
+        except FileNotFoundError:
+            pass
+
+
 class BackendStore:
     def __init__(self, path: str | Path, clock=time.time):
         self.path = str(path)
         self.clock = clock
+        make_private(Path(path))
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")

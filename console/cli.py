@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from console.config import BACKEND_ENV, CONFIG_ENV, TOKEN_ENV, ConfigError, Settings, resolve_settings
+from console.inert_output import inert_output
 from local_cache.database import CorruptStore, StoreError
 from local_cache.recovery import move_aside_and_salvage
 from local_cache.store import LocalStore, profile_path
@@ -73,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--chat", required=True, metavar="ID", help="chat id (see `agent-console chats`)")
     history.add_argument("--json", action="store_true", help="print a JSON list")
     history.add_argument("--offline", action="store_true", help="read the local store only")
+    history.add_argument("--reveal", action="store_true",
+                         help="show personal data (phone, ID and card numbers, e-mail) in clear instead of masked; "
+                              "each reveal is logged in the profile's store, as the console's f9 is")
 
     sync = commands.add_parser("sync", parents=[common], help="push the outbox and pull changes",
                                description="Push the outbox and pull the change feed until interrupted, or with "
@@ -163,7 +167,10 @@ EXIT_READER_GONE = 141
 def main(argv: list[str] | None = None) -> int:
     try:
         try:
-            return run_command(argv)
+            # Every print shows customers', backends' and files' text inert (console/inert_output.py); `serve`
+            # prints only its own lines and lets uvicorn colour its log.
+            with inert_output(enabled=not serving(argv)):
+                return run_command(argv)
         finally:
             sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
     except BrokenPipeError:
@@ -172,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_READER_GONE
+
+
+def serving(argv: list[str] | None) -> bool:
+    words = [word for word in (sys.argv[1:] if argv is None else argv) if not word.startswith("-")]
+    return words[:1] == ["serve"]
 
 
 def run_command(argv: list[str] | None) -> int:
@@ -203,7 +215,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chats":
         return headless.run_chats(settings, args.json, args.offline)
     if args.command == "history":
-        return headless.run_history(settings, args.chat, args.json, args.offline)
+        from console.history_command import run_history
+
+        return run_history(settings, args.chat, args.json, args.offline, args.reveal)
     if args.command == "send":
         return outbox_commands.run_send(settings, args.chat, args.text, args.wait, args.timeout,
                                         args.override_reason)
@@ -258,14 +272,16 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
             return ReferenceApiClient(settings.backend_url, settings.token)
 
     try:
-        AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),
-                        library_cache=settings.search_cache, rule_dirs=settings.rule_dirs(),
-                        alerts=settings.alerts, sla=settings.sla, keys=settings.keys,
-                        language=settings.language).run()
+        app = AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),
+                              library_cache=settings.search_cache, rule_dirs=settings.rule_dirs(),
+                              alerts=settings.alerts, sla=settings.sla, keys=settings.keys,
+                              language=settings.language)
+        app.run()
     finally:
         if embedded is not None:
             embedded.stop()
-    return 0
+    # After a crash Textual prints the traceback and run() returns normally: the exit status must say it failed.
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

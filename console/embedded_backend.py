@@ -37,7 +37,9 @@ class EmbeddedBackend:
 
     def spawn(self) -> None:
         """Start the child without waiting, so the TUI can show cached chats while the backend boots."""
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        # Its database and log hold customers' messages and numbers: the owner's alone, whatever the umask.
+        self.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.workdir, 0o700)
         log_path = self.workdir / "backend.log"
         command = [
             sys.executable, "-m", "backend",
@@ -49,7 +51,8 @@ class EmbeddedBackend:
         ]
         # The token travels in the environment, not argv, so `ps` does not show it.
         env = {**os.environ, TOKEN_ENV: self.token}
-        with open(log_path, "ab") as log:
+        with open(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
+            os.chmod(log_path, 0o600)  # a log an older version left readable
             self._process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env, text=True
             )

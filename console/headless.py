@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import signal
 import sys
@@ -13,6 +14,7 @@ from datetime import datetime, timezone
 from rich.cells import cell_len, set_cell_size
 
 from console.config import Settings
+from local_cache import sync_engine
 from local_cache.backend_client import AuthenticationRejected, BackendError
 from local_cache.reference_client import ReferenceApiClient
 from local_cache.store import LocalStore
@@ -55,10 +57,11 @@ def table_lines(header: list[str], rows: list[list[str]], right_aligned: frozens
     return [line(header), *(line(row) for row in rows)]
 
 
-def make_engine(settings: Settings) -> SyncEngine:
+def make_engine(settings: Settings, **options) -> SyncEngine:
     return SyncEngine(
         lambda: LocalStore.for_profile(settings.data_dir, settings.profile),
         lambda: ReferenceApiClient(settings.backend_url, settings.token),
+        **options,
     )
 
 
@@ -105,32 +108,6 @@ def run_chats(settings: Settings, as_json: bool, offline: bool) -> int:
     return EXIT_OK
 
 
-def run_history(settings: Settings, chat_id: str, as_json: bool, offline: bool) -> int:
-    refresh_from_backend(settings, offline)
-    store = LocalStore.for_profile(settings.data_dir, settings.profile)
-    try:
-        if not store.chat_exists(chat_id):
-            print(f"error: no chat {chat_id!r} in {store.path} (see `agent-console chats`)", file=sys.stderr)
-            return EXIT_USAGE
-        entries = store.transcript(chat_id)
-    finally:
-        store.close()
-    rows = [
-        {"id": e.key, "author": e.author, "text": e.text, "time": iso_time(e.created_at), "delivery": e.delivery}
-        for e in entries
-    ]
-    if as_json:
-        print_json(rows)
-        return EXIT_OK
-    for row in rows:
-        delivery = f" [{row['delivery']}]" if row["delivery"] else ""
-        lines = inert(row["text"]).split("\n")
-        print(f"{row['time']} {inert(row['author'])}{delivery}: {lines[0]}")
-        for line in lines[1:]:
-            print(f"    {line}")
-    return EXIT_OK
-
-
 def run_sync(settings: Settings, once: bool, as_json: bool) -> int:
     if not settings.backend_url:
         print("error: sync needs a backend: --backend URL and a token (--token or $AGENT_CONSOLE_TOKEN)",
@@ -166,7 +143,14 @@ def describe(report: SyncReport) -> str:
 
 
 def run_sync_forever(settings: Settings) -> int:
-    engine = make_engine(settings)
+    """Runs until interrupted. A backend that is down is waited for; one that answers wrongly at the first contact
+    (a 404 from /me: the wrong URL; an answer that is not the API) is a misconfiguration, reported in one line.
+    After the first contact nothing stops it: problems are logged to stderr, one line each, as they come and go."""
+    engine = make_engine(settings, fail_fast=True)
+    log_handler = logging.StreamHandler(sys.stderr)
+    log_handler.setFormatter(logging.Formatter("%(asctime)s sync: %(message)s", "%H:%M:%S"))
+    logging.getLogger(sync_engine.__name__).addHandler(log_handler)
+    logging.getLogger(sync_engine.__name__).setLevel(logging.INFO)
 
     async def main() -> None:
         task = asyncio.create_task(engine.run())
@@ -181,4 +165,12 @@ def run_sync_forever(settings: Settings) -> int:
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
+    except AuthenticationRejected as error:
+        print(f"error: {error.detail}; sign in again with a valid token", file=sys.stderr)
+        return EXIT_AUTH
+    except BackendError as error:
+        print(f"error: {error.detail}; is --backend the right address?", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    finally:
+        logging.getLogger(sync_engine.__name__).removeHandler(log_handler)
     return EXIT_OK

@@ -137,10 +137,43 @@ def store_error(error: sqlite3.Error, path: Path, doing: str) -> StoreError:
     return StoreError(f"cannot {doing} {path}: {error}", path)
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def make_private(path: Path) -> None:
+    """The store holds customers' phone and ID numbers: only its owner may read it, whatever the umask.
+
+    Missing folders are created 0700 and the store's own folder is tightened to 0700; the file is created 0600
+    before SQLite opens it, because SQLite gives its -wal and -shm files the mode of the database file. Files
+    left readable by an older version are tightened too.
+    """
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    path.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    for folder in {path.parent, *missing}:
+        restrict(folder, PRIVATE_FOLDER)  # mkdir's mode is filtered by the umask; chmod's is not
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+        except OSError:
+            pass  # a read-only folder: SQLite's own error at open says so in the agent's words
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SIDECARS)):
+        restrict(file, PRIVATE_FILE)
+
+
+def restrict(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass  # gone, another user's or on a read-only mount: nothing this process may change
+
+
 def open_database(path: Path) -> sqlite3.Connection:
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(path)
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves; Python's implicit BEGIN would take the
         # write lock late and turn concurrent writers into "database is locked" errors.
         conn = sqlite3.connect(path, isolation_level=None, timeout=10.0, check_same_thread=False)

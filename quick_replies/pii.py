@@ -2,7 +2,8 @@
 
 Found inside Chinese text (卡号6222021234567890128: no spaces around it), with full-width digits read as digits.
 A run of digits glued to ASCII letters or to more digits is not one of these (E2023112700012345 is an order
-number), and neither is a number right after an order or waybill label (订单号, 运单号, order no.).
+number), and neither is the number an order or waybill label introduces (订单号：…, 运单号是 …, order no. …).
+A label exempts only its own value: a phone or ID number further along ("订单问题请拨138…") is still found.
 - Resident ID: 17 digits and a check character (GB 11643: weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, sum mod
   11 -> 1 0 X 9 8 7 6 5 4 3 2) with a real birth date; anything else is not an ID.
 - Bank card: 16-19 digits, optionally in groups split by spaces or dashes. One that fails the Luhn check is still
@@ -21,8 +22,16 @@ ID_CHECK = "10X98765432"
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 FULL_WIDTH = re.compile("[０-９]")
 ANY_DIGIT = re.compile("[0-9０-９]")
-ORDER_LABEL = re.compile(r"(订单|单号|运单|快递单|物流单|工单|流水号|order|waybill|tracking|invoice)[^\n]{0,6}$",
-                         re.IGNORECASE)
+# A label exempts only the number that is its value: the label, an optional "number" word, an optional "is" or
+# colon, then the digits (订单号：123…, 运单号是 123…, order no. 123…). Anything else between them ("订单问题请拨",
+# "order from") means the number is not the label's value, so it is checked like any other.
+ORDER_LABEL = re.compile(
+    r"(?:订单|单号|运单|快递单|物流单|工单|流水号|(?<![A-Za-z])(?:order|waybill|tracking|invoice))"
+    r"(?:\s*(?:号码|编号|号|no\.?|number|num|id|#))?"
+    r"\s*(?:是|为|[:：#=])?\s*$",
+    re.IGNORECASE,
+)
+LABEL_REACH = 24  # characters before a number searched for its label: the longest label form fits
 
 NOT_BEFORE = r"(?<![0-9A-Za-z])"
 NOT_AFTER = r"(?![0-9A-Za-z])"
@@ -61,7 +70,7 @@ def find_numbers(text: str, found: list[PiiMatch]) -> None:
     def free(start: int, end: int) -> bool:
         if any(start < e and s < end for s, e in taken):
             return False
-        return not ORDER_LABEL.search(digits[max(0, start - 12):start])
+        return not ORDER_LABEL.search(digits[max(0, start - LABEL_REACH):start])
 
     for match in ID_NUMBER.finditer(digits):
         value = match.group()

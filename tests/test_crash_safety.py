@@ -102,3 +102,104 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path,
     states = dict(conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
     assert states == {"sent": FAST_MESSAGES + SLOW_MESSAGES + 2}
     conn.close()
+
+
+# --- --recover-store on a file with damaged pages -------------------------------------------------------------
+
+PAGE = 4096
+QUEUED_ITEMS = 400
+
+
+def outbox_store(folder):
+    """A real store of 400 queued items (about 10 to a page: ~40 outbox pages), checkpointed into the main file,
+    and a few items already sent (those are never carried over). Returns its path and {key: (chat, body)}."""
+    from local_cache.store import LocalStore
+
+    path = folder / "profiles" / "agent.sqlite3"
+    store = LocalStore(path)
+    for n in range(QUEUED_ITEMS + 5):
+        store.enqueue_message(f"ch_{n % 5}", f"{n:04d} " + "内容" * 55)
+    store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE
+    conn.execute("UPDATE outbox SET state='sent' WHERE id > ?", (QUEUED_ITEMS,))
+    conn.commit()
+    queued = {key: (chat, body) for key, chat, body in
+              conn.execute("SELECT idempotency_key, chat_id, body FROM outbox WHERE state='queued'")}
+    conn.close()
+    return path, queued
+
+
+def pages_holding(path, keys, page_type):
+    """Page numbers (1-based) of b-tree pages of the given type (13 table leaf, 10 index leaf) holding keys."""
+    data = path.read_bytes()
+    found = {}
+    for index in range(len(data) // PAGE):
+        page = data[index * PAGE:(index + 1) * PAGE]
+        if page[100 if index == 0 else 0] == page_type:
+            on_page = {key for key in keys if key.encode() in page}
+            if on_page:
+                found[index + 1] = on_page
+    return found
+
+
+def damage(path, page_number, how):
+    with open(path, "r+b") as file:
+        if how == "garbage":  # the whole page overwritten
+            file.seek((page_number - 1) * PAGE)
+            file.write(random.Random(page_number).randbytes(PAGE))
+        else:  # only its b-tree header: the page type and cell pointers become nonsense
+            file.seek((page_number - 1) * PAGE)
+            file.write(b"\xff" * 24)
+
+
+def intact(path):
+    try:
+        return sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError:
+        return False
+
+
+def test_one_damaged_outbox_page_loses_only_the_items_on_it(tmp_path):
+    from local_cache.recovery import move_aside_and_salvage
+
+    original, queued = outbox_store(tmp_path / "original")
+    table_pages = pages_holding(original, queued, 13)
+    assert len(table_pages) >= 35, "the outbox should span dozens of pages"
+    index_pages = pages_holding(original, queued, 10)
+    numbers = sorted(table_pages)
+    cases = [(numbers[0], "garbage"), (numbers[len(numbers) // 2], "garbage"), (numbers[-1], "garbage"),
+             (numbers[len(numbers) // 3], "header"), (min(index_pages), "garbage")]
+    for page_number, how in cases:
+        path = tmp_path / f"case-{page_number}-{how}" / "agent.sqlite3"
+        path.parent.mkdir()
+        path.write_bytes(original.read_bytes())
+        damage(path, page_number, how)
+        assert not intact(path), f"page {page_number} ({how}) should be damaged"
+
+        aside, carried = move_aside_and_salvage(path)
+
+        lost = table_pages.get(page_number, set())
+        conn = sqlite3.connect(path)
+        recovered = {key: (chat, body) for key, chat, body, state in
+                     conn.execute("SELECT idempotency_key, chat_id, body, state FROM outbox") if state == "queued"}
+        conn.close()
+        expected = {key: value for key, value in queued.items() if key not in lost}
+        assert recovered == expected, f"page {page_number} ({how}): {len(recovered)} of {len(expected)} carried"
+        assert carried == len(expected) >= QUEUED_ITEMS - 12
+        assert aside.exists()
+
+
+def test_recovery_works_in_a_folder_whose_name_has_uri_characters(tmp_path):
+    folder = tmp_path / "data #1 ?x=%41 100%"
+    path, queued = outbox_store(folder)
+    numbers = sorted(pages_holding(path, queued, 13))
+    damage(path, numbers[len(numbers) // 2], "garbage")
+    result = run_cli("outbox", "--json", "--recover-store", "--agent", "agent", "--data-dir", str(folder),
+                     "--config", str(tmp_path / "none.toml"), check=False)
+    assert "carried" in result.stderr, result.stderr
+    carried = int(result.stderr.split("carried ")[1].split()[0])
+    assert carried >= QUEUED_ITEMS - 12
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT COUNT(*) FROM outbox WHERE state='queued'").fetchone()[0] == carried
+    conn.close()

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quick_replies.pii import find_pii, luhn_valid, mask_all, valid_resident_id
+from tests.package_under_test import OUTSIDE_TREE, package_env
 
 
 @pytest.mark.parametrize("number, valid", [
@@ -68,3 +74,60 @@ def test_masking_keeps_enough_to_recognise_and_no_more():
     assert mask_all("身份证11010519491231002X，手机13812345678") == "身份证110105********002X，手机138****5678"
     assert mask_all("卡号6222021234567890128") == "卡号622202*********0128"
     assert mask_all("写信到 zhang.san@example.com") == "写信到 z***@example.com"
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("工单已建，身份证11010519491231002X", "工单已建，身份证110105********002X"),
+    ("order from 13812345678", "order from 138****5678"),
+    ("订单问题请拨13812345678", "订单问题请拨138****5678"),
+    ("运单有问题，卡号6222021234567890128", "运单有问题，卡号622202*********0128"),
+    ("border 13812345678", "border 138****5678"),  # a word that merely ends in a label is no label
+])
+def test_a_label_does_not_exempt_personal_data_that_is_not_its_value(text, masked):
+    assert mask_all(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "订单号：3612345678901234567",
+    "运单号是 13812345678901",
+    "tracking number: 6222021234567890128",
+    "order #6222021234567890128",
+    "工单编号 2023112712345678",
+])
+def test_a_label_exempts_its_own_value(text):
+    assert find_pii(text) == []
+
+
+def test_lint_refuses_a_phone_number_after_an_order_word(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "lint", "订单问题请拨13812345678", "--data-dir", str(tmp_path),
+         "--config", str(tmp_path / "none.toml")],
+        capture_output=True, text=True, cwd=OUTSIDE_TREE, env=package_env(), timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "138****5678" in result.stdout
+
+
+# Property: whatever words stand between a label and a valid phone or ID number, the number is masked. The
+# filler is any words other than a label's own "number is:" form (which makes the number the label's value), and
+# does not end in an ASCII letter (letters glued to digits make an order code such as E2023…, by design).
+LABELS = ["订单", "单号", "运单", "快递单", "物流单", "工单", "流水号", "order", "waybill", "tracking", "invoice"]
+FILLER = st.text(alphabet=st.sampled_from(list("问题请拨打联系电话已建好的客户fromcallmeatplease，,。 ")),
+                 min_size=1, max_size=12).filter(
+    lambda filler: filler.strip(" ：:#=是为") != "" and not (filler[-1].isascii() and filler[-1].isalnum()))
+ID_NUMBERS = ["11010519491231002X", "320582199003071523"]
+
+
+def mobile_numbers():
+    return st.builds(lambda second, rest: f"1{second}{rest:09d}", st.sampled_from("3456789"),
+                     st.integers(0, 10**9 - 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(label=st.sampled_from(LABELS), filler=FILLER,
+       number=st.one_of(mobile_numbers(), st.sampled_from(ID_NUMBERS)))
+def test_a_valid_number_after_any_label_like_word_is_always_masked(label, filler, number):
+    text = f"{label}{filler}{number}"
+    assert number not in mask_all(text), text
+    kinds_found = {pii.kind for pii in find_pii(text)}
+    assert kinds_found & {"mobile", "id_card"}, text
