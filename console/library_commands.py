@@ -7,10 +7,12 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from console.config import Settings
-from console.headless import EXIT_OK, EXIT_USAGE, cut_to_cells, print_json
+from console.headless import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, cut_to_cells, print_json
+from console.inert_output import terminal_of
 from console.lint_commands import load_linter
 from local_cache.database import StoreError
 from local_cache.store import LocalStore, profile_path
@@ -74,7 +76,7 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
         print_json(rows)
         return EXIT_OK
     if not rows:
-        print(f"nothing matches {query!r}")
+        print(f"nothing matches “{inert(query)}”")
     for row in rows:
         shortcut = f" /{row['shortcut']}" if row["shortcut"] else ""
         print(f"{row['score']:>8.1f}  {row['kind']:<5} {inert(row['title'])}{shortcut}")
@@ -96,8 +98,11 @@ def run_library_import(settings: Settings, path: Path) -> int:
     library = load_library(settings.library_dirs())
     personal = PersonalLibrary(settings.personal_library)
     total = len(replies) + len(faqs)
-    with Progress(console=Console(stderr=True), transient=True, disable=total < PROGRESS_FROM) as progress:
-        task = progress.add_task(f"importing {path.name}", total=total)
+    # The bar's own cursor moves go to the terminal as they are; the file's name in it is made inert, and
+    # escaped: Rich reads a task's description as markup.
+    with Progress(console=Console(file=terminal_of(sys.stderr)), transient=True,
+                  disable=total < PROGRESS_FROM) as progress:
+        task = progress.add_task(escape(inert(f"importing {path.name}")), total=total)
         try:
             warnings = personal.import_entries(library, replies, faqs,
                                                progress=lambda done: progress.update(task, completed=done))
@@ -120,7 +125,11 @@ def run_library_export(settings: Settings, path: Path, kind: str) -> int:
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
     replies, faqs = list(library.replies.values()), list(library.faqs)
-    write_atomically(path, export_text(replies, faqs, fmt, kind))
+    try:
+        write_atomically(path, export_text(replies, faqs, fmt, kind))
+    except OSError as error:  # an unwritable or missing folder, a full disk: the library itself is untouched
+        print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     count = (len(faqs) if kind == "faq" else len(replies)) if fmt == "csv" else len(replies) + len(faqs)
     print(f"exported {count} entries to {path}")
     return EXIT_OK

@@ -22,12 +22,19 @@ File format (see quick_replies/starter/*.toml for complete examples):
     answer = "原路退回，一般 1-3 个工作日到账。"
     keywords = ["退款", "到账"]     # optional
     category = "退款"              # optional
+    id = "faq-refund-time"         # optional; without one, an entry's identity is its question
+
+Every file and field has a size limit (below); anything over it is reported and skipped, never cut short.
+Messages about an entry name it by a short, control-free label, never by its raw value: the value came from a
+file anyone may have written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,14 +42,23 @@ STARTER_DIR = Path(__file__).with_name("starter")
 LANGUAGES = ("zh", "en")
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
 
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a library or import file; 100,000 typical entries take about 10 MiB
+# Characters per field. A reply is sent as one chat message (the backend takes up to 5,000 characters), so a
+# body twice that is already an editing job, not a reply.
+FIELD_LIMITS = {"id": 100, "title": 200, "body": 10_000, "folder": 100, "language": 10, "shortcut": 21,
+                "question": 500, "answer": 10_000, "category": 100}
+LIST_LIMITS = {"tags": 50, "keywords": 50}  # items per list
+LIST_ITEM_LIMIT = 100  # characters per tag or keyword
+
 
 @dataclass(frozen=True)
 class Source:
     path: Path
     line: int
+    entry: str = ""  # in a file without line numbers (JSON, YAML, TOML imports): which entry, e.g. "reply #3"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}: {self.entry}" if self.entry else f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,17 @@ class FaqEntry:
     keywords: tuple[str, ...] = ()
     category: str = ""
     source: Source | None = field(default=None, compare=False)
+    id: str = ""
+
+    @property
+    def key(self) -> str:
+        """The entry's identity: its id, or one derived from its question, so that an entry exported and
+        imported again (or copied into another library) replaces itself instead of appearing twice."""
+        return self.id or faq_id(self.question)
+
+
+def faq_id(question: str) -> str:
+    return "faq-" + hashlib.sha256(question.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -80,13 +107,52 @@ class Library:
     replies: dict[str, QuickReply] = field(default_factory=dict)
     faqs: list[FaqEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    _faq_positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def by_shortcut(self, shortcut: str) -> QuickReply | None:
         return next((r for r in self.replies.values() if r.shortcut and r.shortcut == shortcut), None)
 
+    def add_reply(self, reply: QuickReply) -> None:
+        """A later directory overrides an earlier one; the same id twice in one directory is a mistake that
+        would hide one entry, so it is reported (the later entry is the one used)."""
+        earlier = self.replies.get(reply.id)
+        if earlier is not None and same_directory(earlier.source, reply.source):
+            self.problems.append(Problem(reply.source, f"id {shown(reply.id)} is also used at {earlier.source}, "
+                                                       "which this entry hides; give one of them another id"))
+        self.replies[reply.id] = reply
+
+    def add_faq(self, faq: FaqEntry) -> None:
+        position = self._faq_positions.get(faq.key)
+        if position is None:
+            self._faq_positions[faq.key] = len(self.faqs)
+            self.faqs.append(faq)
+            return
+        earlier = self.faqs[position]
+        if same_directory(earlier.source, faq.source):
+            what = f"id {shown(faq.id)}" if faq.id else "the question"
+            self.problems.append(Problem(faq.source, f"{what} is also used at {earlier.source}, which this "
+                                                     "entry hides; change one of them"))
+        self.faqs[position] = faq
+
+
+def same_directory(first: Source | None, second: Source | None) -> bool:
+    return first is not None and second is not None and first.path.parent == second.path.parent
+
 
 class EntryError(ValueError):
     pass
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A short, quoted label for a value read from a file, safe to put in a message: never its repr (a
+    value can be megabytes, or a structure built from aliases), and no control or formatting characters."""
+    return f"'{clean(value, limit)}'" if isinstance(value, str) else "(not text)"
+
+
+def clean(text: str, limit: int = 120) -> str:
+    """Text from a file (or an error message quoting one) cut short, its control characters made visible."""
+    cleaned = "".join("?" if unicodedata.category(c)[0] == "C" else c for c in text[:limit])
+    return cleaned + "…" if len(text) > limit else cleaned
 
 
 def load_library(directories: list[Path]) -> Library:
@@ -98,18 +164,50 @@ def load_library(directories: list[Path]) -> Library:
     return library
 
 
-def load_file(path: Path, library: Library) -> None:
+def read_toml_file(path: Path) -> tuple[str, dict]:
+    """The text and the document of a library file; raises FileError (with a line) if it cannot be used."""
     try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise FileError(1, f"the file is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it into folders")
+        text = raw.decode("utf-8")
+        return text, tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as error:
-        library.problems.append(Problem(Source(path, 1), f"cannot read the file: {error}"))
-        return
+        raise FileError(1, f"cannot read the file: {error}") from None
     except tomllib.TOMLDecodeError as error:
         line = re.search(r"line (\d+)", str(error))
-        library.problems.append(Problem(Source(path, int(line.group(1)) if line else 1), f"not valid TOML: {error}"))
-        return
+        raise FileError(int(line.group(1)) if line else 1, f"not valid TOML: {clean(str(error))}") \
+            from None
+    except RecursionError:
+        raise FileError(1, "not valid TOML: nested too deeply") from None
+
+
+class FileError(ValueError):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+def declared_folder(path: Path, data: dict) -> str:
     folder = data.get("folder", path.stem)
+    return folder.strip() if usable_folder(folder) else path.stem
+
+
+def usable_folder(folder: object) -> bool:
+    return isinstance(folder, str) and bool(folder.strip()) and len(folder) <= FIELD_LIMITS["folder"]
+
+
+def load_file(path: Path, library: Library) -> None:
+    try:
+        text, data = read_toml_file(path)
+    except FileError as error:
+        library.problems.append(Problem(Source(path, error.line), str(error)))
+        return
+    folder = declared_folder(path, data)
+    if "folder" in data and not usable_folder(data["folder"]):
+        library.problems.append(Problem(Source(path, 1), f"'folder' must be text of 1-{FIELD_LIMITS['folder']} "
+                                                         f"characters; the file name {shown(folder)} is used"))
     for kind, parse in (("reply", parse_reply), ("faq", parse_faq)):
         tables = data.get(kind, [])
         lines = header_lines(text, kind)
@@ -119,14 +217,16 @@ def load_file(path: Path, library: Library) -> None:
         for index, table in enumerate(tables):
             source = Source(path, lines[index] if index < len(lines) else 1)
             try:
+                if not isinstance(table, dict):
+                    raise EntryError(f"each [[{kind}]] must be a table of fields")
                 entry = parse(table, folder, source)
             except EntryError as error:
                 library.problems.append(Problem(source, str(error)))
                 continue
             if isinstance(entry, QuickReply):
-                library.replies[entry.id] = entry  # a later directory overrides an earlier one
+                library.add_reply(entry)
             else:
-                library.faqs.append(entry)
+                library.add_faq(entry)
 
 
 def header_lines(text: str, kind: str) -> list[int]:
@@ -139,6 +239,8 @@ def text_field(table: dict, name: str, required: bool = True) -> str:
     value = table.get(name, "")
     if not isinstance(value, str):
         raise EntryError(f"'{name}' must be text")
+    if len(value) > FIELD_LIMITS[name]:
+        raise EntryError(f"'{name}' is {len(value):,} characters; the limit is {FIELD_LIMITS[name]:,}")
     if required and not value.strip():
         raise EntryError(f"'{name}' is missing or empty")
     return value.strip() if name != "body" and name != "answer" else value.strip("\n")
@@ -148,23 +250,25 @@ def list_field(table: dict, name: str) -> tuple[str, ...]:
     value = table.get(name, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise EntryError(f"'{name}' must be a list of text")
+    if len(value) > LIST_LIMITS[name] or any(len(item) > LIST_ITEM_LIMIT for item in value):
+        raise EntryError(f"'{name}' may hold {LIST_LIMITS[name]} items of up to {LIST_ITEM_LIMIT} characters")
     return tuple(item.strip() for item in value if item.strip())
 
 
 def parse_reply(table: dict, folder: str, source: Source, require_id: bool = True) -> QuickReply:
     reply_id = text_field(table, "id", required=require_id)
+    label = shown(reply_id or table.get("title"))
     language = text_field(table, "language", required=False) or "zh"
     if language not in LANGUAGES:
-        raise EntryError(f"reply {reply_id or table.get('title')!r}: language must be one of {', '.join(LANGUAGES)}")
+        raise EntryError(f"reply {label}: language must be one of {', '.join(LANGUAGES)}")
     shortcut = text_field(table, "shortcut", required=False).lstrip("/").lower()
     if shortcut and not SHORTCUT.match(shortcut):
-        raise EntryError(f"reply {reply_id or table.get('title')!r}: shortcut {shortcut!r} must be 1-20 letters, "
-                         "digits, - or _")
+        raise EntryError(f"reply {label}: shortcut {shown(shortcut)} must be 1-20 letters, digits, - or _")
     return QuickReply(
         id=reply_id,
         title=text_field(table, "title"),
         body=text_field(table, "body"),
-        folder=str(table.get("folder", folder)),
+        folder=text_field(table, "folder", required=False) or folder,
         language=language,
         shortcut=shortcut,
         tags=list_field(table, "tags"),
@@ -179,6 +283,7 @@ def parse_faq(table: dict, folder: str, source: Source) -> FaqEntry:
         keywords=list_field(table, "keywords"),
         category=text_field(table, "category", required=False) or folder,
         source=source,
+        id=text_field(table, "id", required=False),
     )
 
 
@@ -194,7 +299,7 @@ def check_shortcuts(library: Library) -> None:
             continue
         library.problems.append(Problem(
             reply.source or Source(Path("?"), 0),
-            f"shortcut /{reply.shortcut} of {reply_id!r} is already used by {owner.id!r} ({owner.source}); "
-            "this reply keeps no shortcut",
+            f"shortcut /{reply.shortcut} of {shown(reply_id)} is already used by {shown(owner.id)} "
+            f"({owner.source}); this reply keeps no shortcut",
         ))
         library.replies[reply_id] = QuickReply(**{**reply.__dict__, "shortcut": ""})

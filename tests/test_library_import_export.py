@@ -120,3 +120,13 @@ def test_save_edit_move_and_delete_in_the_personal_library(tmp_path):
     personal.delete_reply(library, moved.id)
     library = load_library(dirs)
     assert moved.id not in library.replies and library.problems == []
+
+
+def test_exporting_into_a_folder_that_cannot_be_written_is_one_line_and_a_failure(tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the export's folder should be")
+    result = agent_console("library", "export", str(blocked / "library.json"), "--data-dir", str(tmp_path / "a"),
+                           "--config", "/nonexistent")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot write") and len(result.stderr.strip().splitlines()) == 1, \
+        result.stderr

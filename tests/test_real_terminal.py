@@ -11,8 +11,8 @@ import os
 import random
 import signal
 import time
-from collections import Counter
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import pytest
