@@ -149,13 +149,16 @@ EXIT_STATUSES = (
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return resolve_settings(
+    settings = resolve_settings(
         backend=getattr(args, "backend", None),
         token=getattr(args, "token", None),
         agent=getattr(args, "agent", None),
         data_dir=getattr(args, "data_dir", None),
         config_path=getattr(args, "config", None),
     )
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return settings
 
 
 # A reader that went away (`agent-console search tk | head -1`) is not an error of ours; we exit as `cat` or

@@ -41,6 +41,7 @@ class Settings:
     language: str = "en"  # of the interface: en | zh
     sla: SlaPolicy = SlaPolicy()
     keys: dict[str, str] = field(default_factory=dict)  # action id -> keys, replacing its default keys
+    warnings: tuple[str, ...] = ()  # said once on stderr before the command runs
 
     @property
     def personal_library(self) -> Path:
@@ -71,6 +72,17 @@ def default_config_path() -> Path:
 
 def default_data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
+
+
+def token_exposure(path: Path, config: dict) -> str | None:
+    """A token in a file other users can read is a token they can use: say so (ssh refuses such keys)."""
+    try:
+        others_may_read = "token" in config and path.stat().st_mode & 0o077
+    except OSError:
+        return None
+    if others_may_read:
+        return f"{path} holds a token and other users can read it; chmod 600 {path}"
+    return None
 
 
 def load_config(path: Path) -> dict:
@@ -197,4 +209,5 @@ def resolve_settings(
         language=language,
         sla=sla_policy(config.get("sla", {}), config_path),
         keys=dict(config.get("keys", {})),
+        warnings=tuple(filter(None, [token_exposure(config_path, config)])),
     )

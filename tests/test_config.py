@@ -155,3 +155,23 @@ def test_agent_console_with_a_malformed_backend_url_exits_2_with_one_line(tmp_pa
         capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=60, env=package_env())
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: --backend: the URL is malformed")
+
+
+def test_a_token_in_a_config_file_others_can_read_draws_a_warning(config_file, tmp_path):
+    config_file.chmod(0o644)
+    assert resolve(config_file).warnings == (
+        f"{config_file} holds a token and other users can read it; chmod 600 {config_file}",)
+    config_file.chmod(0o600)
+    assert resolve(config_file).warnings == ()
+    config_file.write_text('agent = "xiaowang"\n')
+    config_file.chmod(0o644)
+    assert resolve(config_file).warnings == ()  # nothing secret in it
+
+    config_file.write_text('token = "file-token"\n')
+    config_file.chmod(0o640)
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "chats", "--offline", "--data-dir", str(tmp_path / "data"),
+         "--config", str(config_file)], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=60,
+        env=package_env())
+    assert result.stderr.startswith(f"warning: {config_file} holds a token and other users can read it"), \
+        result.stderr
