@@ -39,6 +39,7 @@ class TerminalSession:
         self.screen = pyte.Screen(cols, rows)
         self._stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
+        self.raw = bytearray()  # every byte the console wrote to its terminal, as the terminal got it
         home.mkdir(parents=True, exist_ok=True)
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "TERM": "xterm-256color",
@@ -60,6 +61,7 @@ class TerminalSession:
             except (pexpect.EOF, OSError, ValueError):
                 return
             with self._lock:
+                self.raw += data
                 self._stream.feed(data)
 
     # --- reading what the agent sees ------------------------------------------------------------------

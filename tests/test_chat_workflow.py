@@ -58,7 +58,8 @@ async def test_countdowns_warn_then_breach_and_the_list_follows_the_nearest_dead
         calm = reference_backend.open_chat("Calm Carl", "web")
         first = reference_backend.open_chat("林小雨", "app")
         reference_backend.customer_says(first, "在吗？")
-        await wait_until(pilot, lambda: calm in app.chats and app.chats[first].waiting_since, "both chats")
+        await wait_until(pilot, lambda: calm in app.chats and first in app.chats and app.chats[first].waiting_since,
+                         "both chats")
         assert app.query_one(ChatList).chat_ids == [first, calm], "the waiting customer comes first"
         assert "reply 0:" in row_texts(app)[0] and "normal 1h5" in row_texts(app)[1]
         assert countdown_style(app, 0) == DEADLINE_STYLES["calm"]

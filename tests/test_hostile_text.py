@@ -373,8 +373,8 @@ class Finding:
 
 
 class Sync:
-    online, since, outbox_depth, agent_name, detail, pushed_elsewhere, auth_required = (
-        False, 0.0, 2, hostile("A"), hostile("D"), False, False)
+    online, since, outbox_depth, agent_name, detail, pushed_elsewhere, auth_required, degraded = (
+        False, 0.0, 2, hostile("A"), hostile("D"), False, False, "")
 
 
 def reply_result() -> ReplyResult:

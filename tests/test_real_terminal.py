@@ -280,3 +280,26 @@ def highlighted_rows(session: TerminalSession) -> list[int]:
     colours = {y: Counter(colour for _, colour in cells[y][1:width - 2]) for y in rows}  # not the scrollbar
     usual = sum(colours.values(), Counter()).most_common(1)[0][0]
     return [y for y in rows if colours[y].most_common(1)[0][0] != usual]
+
+
+HOSTILE = "\x1b]52;c;cHduZWQ=\x07\x1b]0;pwned\x07\x1b[3J\u202e[red]x[/]"  # clipboard, title, scrollback, bidi, markup
+
+
+def test_customer_text_never_reaches_the_terminal_as_control_sequences(tmp_path, backend):
+    """What the installed console writes to a real terminal, byte for byte, while a customer's name and messages
+    carry escape sequences: in the chat list, header, transcript, customer panel and the new-message alert."""
+    opened = backend.open_chat("陈" + HOSTILE, "web")
+    backend.customer_says(opened, "订单" + HOSTILE)
+    session = console(tmp_path, backend, cols=160, rows=40)
+    try:
+        session.wait_for_text("订单␛]52;c;cHduZWQ=␇")
+        other = backend.open_chat("王" + HOSTILE, "app")
+        backend.customer_says(other, "在吗" + HOSTILE)
+        session.wait_for_text("New message from 王␛]52")
+        session.wait_for_text("[red]x[/]")  # markup shows as typed
+    finally:
+        session.quit()
+    raw = bytes(session.raw)
+    for sequence in (b"\x1b]52", b"cHduZWQ=\x07", b"\x1b]0;pwned", b"\x1b[3J", "\u202e".encode()):
+        assert sequence not in raw, sequence
+    assert "␛]52;c;cHduZWQ=␇".encode() in raw  # the customer's text is there, as visible stand-ins
