@@ -126,7 +126,7 @@ class LintActions:
         marked = set()
         for result in event.results:
             rule, message, excerpt = result.risk or (None, None, None)
-            self.store.record_risk_check(result.chat_id, result.last_seq, rule, excerpt)
+            self.store.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked)
             # Which chat: f12 escalates the open one, and this may be another (or one not yet listed).
             known = self.chats.get(result.chat_id) or next(iter(self.store.chat_summaries([result.chat_id])), None)
             name = known.customer_name if known else result.chat_id
@@ -135,6 +135,7 @@ class LintActions:
                 self.notify(tr("High-risk message from {name}: {message}", name=name, message=message),
                             severity="error", timeout=20, markup=False)
             if result.unchecked:
+                marked.add(result.chat_id)  # its row says "not checked", this start and every next one
                 self.notify(tr("{count} message(s) from {name} could not be checked for high risk (not checked): "
                                "read them yourself", count=result.unchecked, name=name),
                             severity="warning", timeout=20, markup=False)

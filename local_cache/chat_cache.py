@@ -90,7 +90,8 @@ SELECT c.*,
         AS unread,
     (SELECT text FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_text,
     u.since AS waiting_since,
-    r.rule AS high_risk
+    r.rule AS high_risk,
+    COALESCE(r.unchecked, 0) AS unchecked
 FROM chats c LEFT JOIN unanswered u ON u.chat_id = c.id LEFT JOIN chat_risk r ON r.chat_id = c.id
 WHERE c.id IN (SELECT id FROM chosen)
 ORDER BY (c.state = 'closed'), c.created_at, c.id
@@ -118,6 +119,7 @@ def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) 
             unread=row["unread"],
             waiting_since=row["waiting_since"] if row["state"] != "closed" else None,
             high_risk=row["high_risk"] or "",
+            unchecked=row["unchecked"],
             created_at=row["created_at"],
             opened_at=row["opened_at"] or row["created_at"],
             tags=tuple(json.loads(row["tags"])),

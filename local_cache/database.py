@@ -94,6 +94,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX outbox_by_chat ON outbox (chat_id, state);
     CREATE INDEX lint_overrides_by_key ON lint_overrides (outbox_key);
     """,
+    # 8: customer messages the incoming rules could not check (too long, or the linter failed on them): the
+    # chat's row says so across restarts, as a high-risk mark does.
+    """
+    ALTER TABLE chat_risk ADD COLUMN unchecked INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -47,6 +47,7 @@ class ChatSummary:
     unread: int
     waiting_since: float | None  # the customer's oldest message not yet answered by the agent
     high_risk: str = ""  # the incoming rule a customer message matched (abuse, threat, self-harm), if any
+    unchecked: int = 0  # customer messages the incoming rules could not check: the agent reads them
     created_at: float = 0.0
     opened_at: float = 0.0  # when the chat was opened, or last reopened: the handling limit counts from here
     tags: tuple[str, ...] = ()

@@ -207,17 +207,20 @@ class LocalStore:
                 "COALESCE((SELECT checked_seq FROM chat_risk WHERE chat_id=?), 0) ORDER BY seq",
                 (chat_id, chat_id))]
 
-    def record_risk_check(self, chat_id: str, seq: int, rule: str | None = None, excerpt: str | None = None) -> None:
-        """Checked up to `seq`; a chat keeps the first high-risk rule it matched. Written without waiting for
-        fsync (once per incoming message): a power cut loses the mark together with checked_seq, so the next
-        start checks those messages again and marks the chat again."""
+    def record_risk_check(self, chat_id: str, seq: int, rule: str | None = None, excerpt: str | None = None,
+                          unchecked: int = 0) -> None:
+        """Checked up to `seq`; a chat keeps the first high-risk rule it matched, and counts the messages that
+        could not be checked. Written without waiting for fsync (once per incoming message): a power cut loses
+        the mark together with checked_seq, so the next start checks those messages again and marks the chat
+        again."""
         with self._relaxed_writing():
             self.conn.execute(
-                "INSERT INTO chat_risk (chat_id, checked_seq, rule, excerpt, marked_at) VALUES (?,?,?,?,?) "
+                "INSERT INTO chat_risk (chat_id, checked_seq, rule, excerpt, marked_at, unchecked) "
+                "VALUES (?,?,?,?,?,?) "
                 "ON CONFLICT(chat_id) DO UPDATE SET checked_seq=MAX(checked_seq, excluded.checked_seq), "
                 "rule=COALESCE(rule, excluded.rule), excerpt=COALESCE(excerpt, excluded.excerpt), "
-                "marked_at=COALESCE(marked_at, excluded.marked_at)",
-                (chat_id, seq, rule, excerpt, self.clock() if rule else None),
+                "marked_at=COALESCE(marked_at, excluded.marked_at), unchecked=unchecked + excluded.unchecked",
+                (chat_id, seq, rule, excerpt, self.clock() if rule else None, unchecked),
             )
 
     def record_pii_reveal(self, chat_id: str) -> None:

@@ -11,6 +11,7 @@ from quick_replies.lint_rules import MAX_RULE_FILE_BYTES, load_rules
 from quick_replies.linter import Linter
 from tests.package_under_test import OUTSIDE_TREE, package_env
 from tests.pilot_helpers import type_text, wait_until
+from widgets.chat_list import ChatList
 from widgets.composer import Composer
 
 CATASTROPHIC = "rules:\n  - id: team-backtrack\n    category: high_risk\n    level: error\n    scope: {scope}\n" \
@@ -147,6 +148,7 @@ async def test_a_message_that_cannot_be_checked_is_shown_as_not_checked_and_neve
         [alert] = [alert for alert in app.alert_history if "not checked" in alert]
         assert alert.startswith("1 message(s) from 陈静 could not be checked for high risk")
         assert app.store.unchecked_customer_messages(chat_id) == []
+        await wait_until(pilot, lambda: app.chats[chat_id].unchecked == 1, "the chat marked")
 
     again = console_with_rules(tmp_path, reference_backend)
     async with again.run_test(size=(120, 36)) as pilot:
@@ -154,6 +156,24 @@ async def test_a_message_that_cannot_be_checked_is_shown_as_not_checked_and_neve
         await again.workers.wait_for_complete()
         await pilot.pause()
         assert not any("not checked" in alert for alert in again.alert_history), "not tried again on restart"
+        assert again.chats[chat_id].unchecked == 1, "the mark outlives the alert"
+        [row] = [again.query_one(ChatList).row_text(index) for index, known in
+                 enumerate(again.query_one(ChatList).chat_ids) if known == chat_id]
+        assert "⚠ high risk" in row  # the later message's mark comes first; the count stays for the record
+
+
+async def test_a_chat_whose_only_problem_is_an_unchecked_message_says_not_checked_in_the_list(
+    tmp_path, reference_backend
+):
+    app = console_with_rules(tmp_path, reference_backend)
+    app.incoming_check_limit = 60
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = reference_backend.open_chat("王建国", "web")
+        reference_backend.customer_says(chat_id, "y" * 61)
+        await wait_until(pilot, lambda: chat_id in app.chats and app.chats[chat_id].unchecked, "the chat marked")
+        await wait_until(pilot, lambda: any("⚠ not checked" in app.query_one(ChatList).row_text(index)
+                                            for index in range(len(app.query_one(ChatList).chat_ids))),
+                         "the row's mark")
 
 
 async def test_a_backtracking_incoming_rule_leaves_the_console_working(tmp_path, reference_backend):

@@ -42,6 +42,7 @@ class ChatRow(Protocol):
     state: str
     last_message_preview: str
     high_risk: str
+    unchecked: int
     unread: int
     created_at: float
 
@@ -93,6 +94,8 @@ def chat_row_parts(position: int, chat: ChatRow, deadline: DeadlineRow | None, n
         name.append(" VIP", style="bold yellow")
     if chat.high_risk:
         name.append(tr(" ⚠ high risk"), style="bold white on red")
+    elif chat.unchecked:
+        name.append(tr(" ⚠ not checked"), style="bold black on yellow")
     name.append_text(inert_text(f" · {chat.channel}", "dim"))
     if same_name_twice:
         name.append_text(inert_text(f" {short_id(chat.id)}", "dim"))

@@ -65,6 +65,7 @@ ZH: dict[str, str] = {
     "● online": "● 在线",
     "○ offline since {since}": "○ 离线（自 {since}）",
     "◐ sync degraded since {since}": "◐ 同步异常（自 {since}）",
+    " ⚠ not checked": " ⚠ 未检查",
     "outbox {depth}": "待发 {depth}",
     " (sent by another process)": "（由另一进程发送）",
     "sign-in needed: ctrl+f": "需要重新登录：ctrl+f",
