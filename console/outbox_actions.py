@@ -12,6 +12,8 @@ from widgets.i18n import tr
 from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
 from widgets.reply_form import split_tags
 
+MAX_TAGS, MAX_TAG_CHARS = 20, 50  # the reference API's limits on a chat's tags (docs/api.md)
+
 # The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.
 SIGN_IN_BINDING = Binding("ctrl+f", "sign_in", "Sign in again", id="sign_in", show=False)
 
@@ -199,8 +201,15 @@ class OutboxActions:
             return
 
         def chosen(tags: str | None) -> None:
-            if tags:
-                self._queue_action(self._with_tags(chat_id, *split_tags(tags)), chat_id)
+            if not tags:
+                return
+            action = self._with_tags(chat_id, *split_tags(tags))
+            if len(action["tags"]) > MAX_TAGS or any(len(tag) > MAX_TAG_CHARS for tag in action["tags"]):
+                # Said now, not minutes later as a rejected action once the outbox reaches the backend.
+                self.notify(tr("Not tagged: a chat takes up to {count} tags of up to {chars} characters each",
+                               count=MAX_TAGS, chars=MAX_TAG_CHARS), severity="error", markup=False)
+                return
+            self._queue_action(action, chat_id)
 
         self.push_screen(PromptScreen(tr("Add tags, comma-separated"), placeholder="refund, vip"), chosen)
 

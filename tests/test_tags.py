@@ -23,3 +23,22 @@ async def test_the_tag_dialog_splits_on_full_width_commas(tmp_path, reference_ba
         await pilot.press("enter")
         assert [item.body for item in app.store.outbox_items()] == [{"type": "tag", "tags": ["退款", "催件", "vip"]}]
         assert app.chats[chat_id].tags == ("退款", "催件", "vip")
+
+
+async def test_tags_beyond_the_apis_limits_are_refused_in_the_dialog_not_later_by_the_backend(tmp_path,
+                                                                                            reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = await open_chat(pilot, app, reference_backend)
+        for typed in ["x" * 51, "，".join(f"t{number}" for number in range(21))]:
+            await pilot.press("f6")
+            await type_text(pilot, typed)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.store.outbox_items() == [] and app.chats[chat_id].tags == ()
+            assert app.alert_history[-1].startswith("Not tagged: a chat takes up to 20 tags of up to 50 characters")
+        await pilot.press("f6")
+        await type_text(pilot, "，".join(f"t{number}" for number in range(20)))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(app.chats[chat_id].tags) == 20  # exactly at the limit is fine
