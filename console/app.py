@@ -219,7 +219,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.sync.start()
         for composer in self.query(Composer):
             composer.expand_shortcut = self.expand_shortcut_code
-            composer.lint = self.linter.lint
+            composer.lint = self.lint_draft
         self.query_one("#composer", Composer).focus()
         self.report_library_problems()
         self._message_line = self.query_one(MessageLine)

@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from local_cache.models import ChatSummary, LintOverride
+from local_cache.store import MAX_MESSAGE_CHARS
 from quick_replies.lint_rules import load_rules
 from quick_replies.linter import Finding, Linter
 from quick_replies.pii import mask_all
@@ -167,8 +168,19 @@ class LintActions:
         bar = "#side-findings" if event.composer.id == "side-composer" else "#findings-bar"
         self.query_one(bar, FindingsBar).show(event.findings, event.composer.text)
 
+    def lint_draft(self, text: str) -> list[Finding]:
+        """The composer's marks as the agent types. A text over the message limit cannot be sent whatever it
+        says, and linting a pasted megabyte took ~10 s on the interface thread: it is not linted (Enter says
+        why it cannot go)."""
+        return self.linter.lint(text) if len(text) <= MAX_MESSAGE_CHARS else []
+
     def check_then_send(self, text: str, send: Callable[[LintOverride | None], None]) -> None:
         """Call `send` once the agent has cleared what the linter found: at once if nothing blocks."""
+        if len(text) > MAX_MESSAGE_CHARS:
+            self.notify(tr("Not sent: the message is {count} characters; the limit is {limit}. Shorten it or "
+                           "split it.", count=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}"),
+                        severity="error", markup=False)
+            return
         findings = self.linter.lint(text)
         errors = [finding for finding in findings if finding.level == "error"]
         warnings = [finding for finding in findings if finding.level == "warning"]

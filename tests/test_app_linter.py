@@ -140,3 +140,26 @@ async def test_a_quick_reply_that_breaks_a_rule_is_flagged_in_the_panel(tmp_path
         results = app.replies.search("dlwt", {})
         assert (results[0].key, results[0].flag_level) == ("pw", "error")
         assert app.replies.search("tk", {})[0].flag_level == ""
+
+
+async def test_a_pasted_megabyte_leaves_the_console_responsive_and_is_refused_with_its_length(
+    tmp_path, reference_backend
+):
+    """Linting an 850,000-character paste took ~10 s on the interface thread at each change; over the message
+    limit it is not linted (it cannot be sent whatever it says), and Enter says why, keeping the text."""
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        composer = app.query_one(Composer)
+        pasted = "您好，电话13812345678 " * 50_000
+        composer.insert(pasted)
+        await type_text(pilot, "!")
+        await wait_until(pilot, lambda: composer.text.endswith("!"), "typing after the paste")
+        assert composer.findings == []
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.alert_history and app.alert_history[-1].startswith(
+            f"Not sent: the message is {len(pasted) + 1:,} characters; the limit is 5,000."), "the refusal")
+        assert composer.text == pasted + "!" and app.store.outbox_items() == []
+        composer.clear()
+        await type_text(pilot, "电话13812345678")
+        await wait_until(pilot, lambda: composer.findings, "a short text is linted again")

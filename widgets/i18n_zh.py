@@ -66,6 +66,8 @@ ZH: dict[str, str] = {
     "○ offline since {since}": "○ 离线（自 {since}）",
     "◐ sync degraded since {since}": "◐ 同步异常（自 {since}）",
     " ⚠ not checked": " ⚠ 未检查",
+    "Not sent: the message is {count} characters; the limit is {limit}. Shorten it or split it.":
+        "未发送：消息有 {count} 个字符，上限为 {limit}。请缩短或分条发送。",
     "Not tagged: a chat takes up to {count} tags of up to {chars} characters each":
         "未添加标签：每个会话最多 {count} 个标签，每个最多 {chars} 个字符",
     "outbox {depth}": "待发 {depth}",
