@@ -12,6 +12,7 @@ from console.inert_output import inert_output
 from local_cache.database import CorruptStore, StoreError
 from local_cache.recovery import move_aside_and_salvage
 from local_cache.store import LocalStore, profile_path
+from quick_replies import fuzzy_pinyin
 from quick_replies.lint_rules import RulesUnavailable, load_rules
 
 DESCRIPTION = """\
@@ -156,6 +157,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         data_dir=getattr(args, "data_dir", None),
         config_path=getattr(args, "config", None),
     )
+    fuzzy_pinyin.configure(settings.fuzzy_pinyin)  # for the whole process: the console's panel and `search`
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return settings

@@ -13,17 +13,24 @@ import httpx
 import platformdirs
 
 from local_cache.sla import DEFAULT_LIMITS, SlaPolicy
+from quick_replies.fuzzy_pinyin import PAIRS as FUZZY_PAIRS
 
 APP_NAME = "agent-console"
 TOKEN_ENV = "AGENT_CONSOLE_TOKEN"
 BACKEND_ENV = "AGENT_CONSOLE_BACKEND"
 CONFIG_ENV = "AGENT_CONSOLE_CONFIG"
-CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library", "alerts", "language", "sla", "keys"}
-TABLE_KEYS = {"sla", "keys"}  # [sla] limits in seconds; [keys] action = "key[,key…]"
+CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library", "starter", "alerts", "language", "sla", "keys",
+               "fuzzy_pinyin"}
+# [sla] limits in seconds; [keys] action = "key[,key…]"; [fuzzy_pinyin] pair = true | false
+TABLE_KEYS = {"sla", "keys", "fuzzy_pinyin"}
+BOOLEAN_KEYS = {"starter"}  # starter = false: no bundled starter library (a team with its own)
 LANGUAGES = ("en", "zh")
 DEMO_PROFILE = "demo"
 MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few lines; more is not one
 MAX_LIMIT_SECONDS = 30 * 24 * 3600  # an SLA limit beyond 30 days is a typo (and inf broke the chat list)
+
+
+FUZZY_PAIRS_ON = frozenset(FUZZY_PAIRS)
 
 
 class ConfigError(ValueError):
@@ -37,6 +44,8 @@ class Settings:
     profile: str
     data_dir: Path
     shared_library: Path | None = None  # the team's quick-reply directory, from config
+    starter: bool = True  # whether the bundled starter library is read, below the team's
+    fuzzy_pinyin: frozenset[str] = FUZZY_PAIRS_ON  # the fuzzy pinyin pairs switched on
     alerts: str = "both"  # a new chat or a message in a background chat: bell | notify | both | off
     language: str = "en"  # of the interface: en | zh
     sla: SlaPolicy = SlaPolicy()
@@ -57,10 +66,12 @@ class Settings:
         return [self.shared_library / "rules"] if self.shared_library else []
 
     def library_dirs(self) -> list[Path]:
-        """Starter first, then the team's, then the agent's own: later entries override earlier ones by id."""
+        """Starter first (unless switched off), then the team's, then the agent's own: later entries override
+        earlier ones by id and by shortcut."""
         from quick_replies.library import STARTER_DIR
 
-        return [STARTER_DIR, *([self.shared_library] if self.shared_library else []), self.personal_library]
+        return [*([STARTER_DIR] if self.starter else []), *([self.shared_library] if self.shared_library else []),
+                self.personal_library]
 
     def __repr__(self) -> str:  # never let the token reach a log or a traceback
         return f"Settings(backend_url={self.backend_url!r}, profile={self.profile!r}, data_dir={self.data_dir!r})"
@@ -110,6 +121,9 @@ def load_config(path: Path) -> dict:
         if key in TABLE_KEYS:
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: {key} must be a table ([{key}])")
+        elif key in BOOLEAN_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: {key} must be true or false")
         elif not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a string")
         elif "\x00" in value:
@@ -134,6 +148,16 @@ def sla_policy(table: dict, path: Path) -> SlaPolicy:
         first_response=float(table.get("first_response", 30)),
         limits={name: float(table.get(name, default)) for name, default in DEFAULT_LIMITS.items()},
     )
+
+
+def fuzzy_pinyin_pairs(table: dict, path: Path) -> frozenset[str]:
+    """[fuzzy_pinyin] "s/sh" = false, ...: the pairs switched on; anything left out stays on."""
+    for name, value in table.items():
+        if name not in FUZZY_PAIRS:
+            raise ConfigError(f"{path}: [fuzzy_pinyin] {name[:40]!r} is not a pair; known: {', '.join(FUZZY_PAIRS)}")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: [fuzzy_pinyin] {name[:40]!r} must be true or false")
+    return frozenset(name for name in FUZZY_PAIRS if table.get(name, True))
 
 
 def check_backend_url(url: str, source: str) -> None:
@@ -205,6 +229,8 @@ def resolve_settings(
         profile=agent or config.get("agent") or (DEMO_PROFILE if not backend_url else "default"),
         data_dir=Path(data_dir or config.get("data_dir") or default_data_dir()).expanduser(),
         shared_library=Path(config["library"]).expanduser() if config.get("library") else None,
+        starter=config.get("starter", True),
+        fuzzy_pinyin=fuzzy_pinyin_pairs(config.get("fuzzy_pinyin", {}), config_path),
         alerts=alerts,
         language=language,
         sla=sla_policy(config.get("sla", {}), config_path),

@@ -16,7 +16,8 @@ from console.inert_output import terminal_of
 from console.lint_commands import load_linter
 from local_cache.database import StoreError
 from local_cache.store import LocalStore, profile_path
-from quick_replies.library import load_library
+from quick_replies.library import QuickReply, load_library
+from quick_replies.library_cache import load_library_cached
 from quick_replies.library_editing import LibraryEditError, PersonalLibrary
 from quick_replies.library_files import (
     FORMATS,
@@ -51,7 +52,7 @@ def agent_usage(settings: Settings) -> dict[str, Usage]:
 
 
 def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int:
-    library = load_library(settings.library_dirs())
+    library = load_library_cached(settings.library_dirs(), settings.search_cache)
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
     index = load_or_build(documents(library), settings.search_cache)
@@ -77,9 +78,9 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
         return EXIT_OK
     if not rows:
         print(f"nothing matches “{inert(query)}”")
-    for row in rows:
+    for place, row in enumerate(rows, 1):  # the score (in --json) ranks; its size means nothing to a reader
         shortcut = f" /{row['shortcut']}" if row["shortcut"] else ""
-        print(f"{row['score']:>8.1f}  {row['kind']:<5} {inert(row['title'])}{shortcut}")
+        print(f"{place:>8}. {row['kind']:<5} {inert(row['title'])}{shortcut}")
         print(f"          {cut_to_cells(inert(' '.join(row['text'].split())), 100)}")
         for finding in row["lint"]:
             print(f"          {finding['level']}: {inert(finding['message'])}")
@@ -111,9 +112,18 @@ def run_library_import(settings: Settings, path: Path) -> int:
             return EXIT_USAGE
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for note in shadowed_by_import(settings, replies):
+        print(f"note: {note}", file=sys.stderr)
     print(f"imported {len(replies)} replies and {len(faqs)} FAQ entries into {settings.personal_library}"
           + (f"; skipped {len(problems)}" if problems else ""))
     return EXIT_OK
+
+
+def shadowed_by_import(settings: Settings, replies: list[QuickReply]) -> list[str]:
+    """The library's notes on shortcuts the imported replies took from the team's or the starter's entries
+    (a shortcut of yours that shadowed one before this import is not news)."""
+    taken = {f"/{reply.shortcut}:" for reply in replies if reply.shortcut}
+    return [note for note in load_library(settings.library_dirs()).notes if note.split(" ", 1)[0] in taken]
 
 
 def run_library_export(settings: Settings, path: Path, kind: str) -> int:

@@ -1,9 +1,10 @@
 """The quick-reply and FAQ library: human-editable TOML files, one per folder or team.
 
-A library is read from several directories in order (the bundled starter library, the team's shared
-directory, the agent's personal directory); a later entry with the same id replaces an earlier one. A file
-that cannot be read, or an entry with a bad field, is reported with its file and line and skipped: the rest
-of the library still loads.
+A library is read from several directories in order, its layers: the bundled starter library, the team's
+shared directory, the agent's personal directory (always the last). A higher layer wins a collision: an entry
+with the same id replaces an earlier one, and a shortcut held in a lower layer goes to the higher one (a note
+says what was shadowed). A file that cannot be read, or an entry with a bad field, is reported with its file
+and line and skipped: the rest of the library still loads.
 
 File format (see quick_replies/starter/*.toml for complete examples):
 
@@ -41,6 +42,8 @@ from pathlib import Path
 STARTER_DIR = Path(__file__).with_name("starter")
 LANGUAGES = ("zh", "en")
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
+LAYER_STARTER, LAYER_TEAM, LAYER_PERSONAL = 0, 1, 2
+LAYER_NAMES = ("starter", "team", "personal")
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a library or import file; 100,000 typical entries take about 10 MiB
 # Characters per field. A reply is sent as one chat message (the backend takes up to 5,000 characters), so a
@@ -107,12 +110,15 @@ class Library:
     replies: dict[str, QuickReply] = field(default_factory=dict)
     faqs: list[FaqEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Reply id or FAQ key -> the layer its entry was finally taken from (LAYER_STARTER, _TEAM, _PERSONAL).
+    layers: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # information, not problems: shortcuts a higher layer took
     _faq_positions: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def by_shortcut(self, shortcut: str) -> QuickReply | None:
         return next((r for r in self.replies.values() if r.shortcut and r.shortcut == shortcut), None)
 
-    def add_reply(self, reply: QuickReply) -> None:
+    def add_reply(self, reply: QuickReply, layer: int = LAYER_PERSONAL) -> None:
         """A later directory overrides an earlier one; the same id twice in one directory is a mistake that
         would hide one entry, so it is reported (the later entry is the one used)."""
         earlier = self.replies.get(reply.id)
@@ -120,8 +126,10 @@ class Library:
             self.problems.append(Problem(reply.source, f"id {shown(reply.id)} is also used at {earlier.source}, "
                                                        "which this entry hides; give one of them another id"))
         self.replies[reply.id] = reply
+        self.layers[reply.id] = layer
 
-    def add_faq(self, faq: FaqEntry) -> None:
+    def add_faq(self, faq: FaqEntry, layer: int = LAYER_PERSONAL) -> None:
+        self.layers[faq.key] = layer
         position = self._faq_positions.get(faq.key)
         if position is None:
             self._faq_positions[faq.key] = len(self.faqs)
@@ -155,25 +163,45 @@ def clean(text: str, limit: int = 120) -> str:
     return cleaned + "…" if len(text) > limit else cleaned
 
 
-def load_library(directories: list[Path]) -> Library:
+def load_library(directories: list[Path], parsed=None) -> Library:
+    """`parsed`: a store of files parsed before (library_cache.ParsedFiles), or None to parse every file."""
     library = Library()
-    for directory in directories:
+    for position, directory in enumerate(directories):
+        layer = directory_layer(Path(directory), last=position == len(directories) - 1)
         for path in sorted(Path(directory).glob("*.toml")) if Path(directory).is_dir() else ():
-            load_file(path, library)
+            add_parsed(library, parsed.items(path) if parsed is not None else parse_file(path), layer)
     check_shortcuts(library)
     return library
 
 
+def directory_layer(directory: Path, last: bool) -> int:
+    """The bundled starter, the agent's own directory (the last one), or a team's (any other)."""
+    if directory.resolve() == STARTER_DIR.resolve():
+        return LAYER_STARTER
+    return LAYER_PERSONAL if last else LAYER_TEAM
+
+
 def read_toml_file(path: Path) -> tuple[str, dict]:
     """The text and the document of a library file; raises FileError (with a line) if it cannot be used."""
+    return decode_toml(read_file_bytes(path))
+
+
+def read_file_bytes(path: Path) -> bytes:
     try:
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise FileError(1, f"the file is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it into folders")
+    except OSError as error:
+        raise FileError(1, f"cannot read the file: {error}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise FileError(1, f"the file is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it into folders")
+    return raw
+
+
+def decode_toml(raw: bytes) -> tuple[str, dict]:
+    try:
         text = raw.decode("utf-8")
         return text, tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
         raise FileError(1, f"cannot read the file: {error}") from None
     except tomllib.TOMLDecodeError as error:
         line = re.search(r"line (\d+)", str(error))
@@ -198,35 +226,47 @@ def usable_folder(folder: object) -> bool:
     return isinstance(folder, str) and bool(folder.strip()) and len(folder) <= FIELD_LIMITS["folder"]
 
 
-def load_file(path: Path, library: Library) -> None:
+def load_file(path: Path, library: Library, layer: int = LAYER_PERSONAL) -> None:
+    add_parsed(library, parse_file(path), layer)
+
+
+def add_parsed(library: Library, items: list, layer: int) -> None:
+    for item in items:
+        if isinstance(item, QuickReply):
+            library.add_reply(item, layer)
+        elif isinstance(item, FaqEntry):
+            library.add_faq(item, layer)
+        else:
+            library.problems.append(item)
+
+
+def parse_file(path: Path, raw: bytes | None = None) -> list:
+    """Everything one file gives, in file order: its replies, FAQ entries and problems. Depends on the
+    file's path and bytes only, so library_cache.py can keep the answer for bytes it has seen."""
     try:
-        text, data = read_toml_file(path)
+        text, data = decode_toml(read_file_bytes(path) if raw is None else raw)
     except FileError as error:
-        library.problems.append(Problem(Source(path, error.line), str(error)))
-        return
+        return [Problem(Source(path, error.line), str(error))]
+    items: list = []
     folder = declared_folder(path, data)
     if "folder" in data and not usable_folder(data["folder"]):
-        library.problems.append(Problem(Source(path, 1), f"'folder' must be text of 1-{FIELD_LIMITS['folder']} "
-                                                         f"characters; the file name {shown(folder)} is used"))
+        items.append(Problem(Source(path, 1), f"'folder' must be text of 1-{FIELD_LIMITS['folder']} "
+                                              f"characters; the file name {shown(folder)} is used"))
     for kind, parse in (("reply", parse_reply), ("faq", parse_faq)):
         tables = data.get(kind, [])
         lines = header_lines(text, kind)
         if not isinstance(tables, list):
-            library.problems.append(Problem(Source(path, 1), f"'{kind}' must be written as [[{kind}]] tables"))
+            items.append(Problem(Source(path, 1), f"'{kind}' must be written as [[{kind}]] tables"))
             continue
         for index, table in enumerate(tables):
             source = Source(path, lines[index] if index < len(lines) else 1)
             try:
                 if not isinstance(table, dict):
                     raise EntryError(f"each [[{kind}]] must be a table of fields")
-                entry = parse(table, folder, source)
+                items.append(parse(table, folder, source))
             except EntryError as error:
-                library.problems.append(Problem(source, str(error)))
-                continue
-            if isinstance(entry, QuickReply):
-                library.add_reply(entry)
-            else:
-                library.add_faq(entry)
+                items.append(Problem(source, str(error)))
+    return items
 
 
 def header_lines(text: str, kind: str) -> list[int]:
@@ -288,18 +328,33 @@ def parse_faq(table: dict, folder: str, source: Source) -> FaqEntry:
 
 
 def check_shortcuts(library: Library) -> None:
-    """Two replies with one shortcut: the first keeps it, the second loses it and the clash is reported."""
-    owners: dict[str, QuickReply] = {}
+    """Who keeps a shortcut that several replies give. Within one layer the first keeps it and the others are
+    reported: one of them is a mistake. Between layers the highest keeps it, as it does an id, and each lower
+    holder gives it up with a note (a team's /tk over the starter's demo entry is the point of a team library)."""
+    holders: dict[str, dict[int, QuickReply]] = {}  # shortcut -> layer -> the reply that holds it there
     for reply_id, reply in list(library.replies.items()):
         if not reply.shortcut:
             continue
-        owner = owners.get(reply.shortcut)
-        if owner is None:
-            owners[reply.shortcut] = reply
+        layer = library.layers.get(reply_id, LAYER_PERSONAL)
+        first = holders.setdefault(reply.shortcut, {}).setdefault(layer, reply)
+        if first is reply:
             continue
         library.problems.append(Problem(
             reply.source or Source(Path("?"), 0),
-            f"shortcut /{reply.shortcut} of {shown(reply_id)} is already used by {shown(owner.id)} "
-            f"({owner.source}); this reply keeps no shortcut",
+            f"shortcut /{reply.shortcut} of {shown(reply_id)} is already used by {shown(first.id)} "
+            f"({first.source}); this reply keeps no shortcut",
         ))
-        library.replies[reply_id] = QuickReply(**{**reply.__dict__, "shortcut": ""})
+        drop_shortcut(library, reply)
+    for shortcut, by_layer in holders.items():
+        top = max(by_layer)
+        for layer, shadowed in sorted(by_layer.items(), reverse=True):
+            if layer == top:
+                continue
+            owner = by_layer[top]
+            library.notes.append(f"/{shortcut}: {clean(owner.title, 40)} ({LAYER_NAMES[top]}) shadows "
+                                 f"{clean(shadowed.title, 40)} ({LAYER_NAMES[layer]})")
+            drop_shortcut(library, shadowed)
+
+
+def drop_shortcut(library: Library, reply: QuickReply) -> None:
+    library.replies[reply.id] = QuickReply(**{**reply.__dict__, "shortcut": ""})

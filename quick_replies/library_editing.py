@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from quick_replies.library import (
+    LAYER_PERSONAL,
     EntryError,
     FaqEntry,
     FileError,
@@ -84,7 +85,8 @@ class PersonalLibrary:
             raise LibraryEditError(f"cannot write {path}: {error.strerror or error}") from None
 
     def save_reply(self, library: Library, reply: QuickReply) -> QuickReply:
-        """Add (empty id) or update a reply. A shortcut another reply already has is refused, and so is a
+        """Add (empty id) or update a reply. A shortcut another of the agent's replies already has is refused
+        (one held by the team's or the starter's library is taken over: the personal layer wins), and so is a
         field over its limit (the file would be written, and the reply then skipped when it is read)."""
         try:
             parse_reply(reply_record(reply), reply.folder, Source(self.directory, 0), require_id=False)
@@ -92,7 +94,7 @@ class PersonalLibrary:
             raise LibraryEditError(str(error)) from None
         if reply.shortcut:
             owner = library.by_shortcut(reply.shortcut)
-            if owner is not None and owner.id != reply.id:
+            if owner is not None and owner.id != reply.id and is_personal(library, owner):
                 raise LibraryEditError(
                     f"the shortcut /{reply.shortcut} is already used by “{owner.title}” ({owner.source}); "
                     "choose another"
@@ -135,12 +137,14 @@ class PersonalLibrary:
         faqs: list[FaqEntry],
         progress: Callable[[int], None] = lambda done: None,
     ) -> list[str]:
-        """Add entries in bulk, one file write per folder. Returns warnings: clashing shortcuts dropped, ids
-        used twice in the import (the second is renamed), entries of the library that an import replaces.
+        """Add entries in bulk, one file write per folder. Returns warnings: shortcuts dropped because one of
+        the agent's own replies (or an earlier entry of the import) has them, ids used twice in the import (the
+        second is renamed), entries of the library that an import replaces. A shortcut the team's or the
+        starter's library holds is kept: the personal layer wins it (load_library notes what it shadows).
         Every file is read and checked before the first is written."""
         warnings: list[str] = []
         taken_ids = set(library.replies)
-        shortcuts = {r.shortcut: r for r in library.replies.values() if r.shortcut}
+        shortcuts = {r.shortcut: r for r in library.replies.values() if r.shortcut and is_personal(library, r)}
         by_title = {(r.title, r.folder): r.id for r in library.replies.values()}
         imported: dict[str, QuickReply] = {}
         for done, reply in enumerate(replies, 1):
@@ -230,6 +234,10 @@ class FileContents:
     folder: str
     replies: dict[str, QuickReply]
     faqs: dict[str, FaqEntry]
+
+
+def is_personal(library: Library, reply: QuickReply) -> bool:
+    return library.layers.get(reply.id, LAYER_PERSONAL) == LAYER_PERSONAL
 
 
 def same_faq(first: FaqEntry, second: FaqEntry) -> bool:

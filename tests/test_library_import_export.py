@@ -102,8 +102,8 @@ def test_save_edit_move_and_delete_in_the_personal_library(tmp_path):
     library = load_library(dirs)
     assert library.by_shortcut("wtk").id == saved.id and library.problems == []
 
-    with pytest.raises(LibraryEditError, match=r"/tk is already used by “退款申请 致歉”"):
-        personal.save_reply(library, reply("另一个", shortcut="tk"))
+    with pytest.raises(LibraryEditError, match=r"/wtk is already used by “我的退款话术”"):
+        personal.save_reply(library, reply("另一个", shortcut="wtk"))  # one of the agent's own: refused
 
     moved = personal.save_reply(library, QuickReply(saved.id, "我的退款话术", "新正文", "售后", "zh", "wtk"))
     library = load_library(dirs)
