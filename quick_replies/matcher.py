@@ -13,6 +13,10 @@ Ways to match, best first:
 
 Every way is confined to one unit or to a chain of adjacent units, which is what lets the search index
 (search_index.py) find every candidate without reading each entry.
+
+Each match also has a kind, which ranks above its score (search.py): WORD (the term is a whole word, a Chinese
+run, or every unit spelled in full), PREFIX (it starts a word, or spells units by initials and prefixes), FUZZY
+(inside a word, a typo, a fuzzy-pinyin sound, a transposed pinyin) and SCATTERED (letters strewn inside a word).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from functools import cached_property, lru_cache
 
 from rapidfuzz.distance import OSA
 
-from quick_replies.pinyin_readings import is_cjk, readings
+from quick_replies import fuzzy_pinyin
+from quick_replies.pinyin_readings import is_cjk, readings, spells_as_pinyin
 
 SCORE_MATCH = 16
 BONUS_BOUNDARY = 8
@@ -31,13 +36,16 @@ PENALTY_GAP_START = 3
 PENALTY_GAP_EXTENSION = 1
 SUBSTRING_BONUS = 10
 FULL_SYLLABLE_BONUS = 6
+UNIT_PENALTY = 10  # per unit of a chain: huanku is 还款 (two units) before 湖安库 (three), as an IME reads it
 TYPO_PENALTY = 20
 MAX_TERM = 40
+KNOWN_MATCHES = 8  # answers kept per text
 
-TermMatch = tuple[float, tuple[int, ...]]
-WORD = re.compile(r"[a-z0-9]+")
+SCATTERED, FUZZY, PREFIX, WORD = 0, 1, 2, 3
+TermMatch = tuple[float, tuple[int, ...], int]  # score, matched positions, kind
+WORD_PATTERN = re.compile(r"[a-z0-9]+")
 UNIT = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-NEXT_UNIT = re.compile(r"[a-z0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MARK = "\ue000"  # a private-use character; one already in the text is told apart by is_cjk
 MARK_CODE = ord(MARK)
 MARKED = re.compile(MARK)
@@ -53,9 +61,26 @@ class PreparedText:
         self.lowered = text.lower()
 
     @cached_property
+    def units(self) -> dict[int, tuple[str, int]]:
+        """Unit start -> (the unit, where the next unit starts or -1), for the chain's dynamic programming."""
+        found = [(m.start(), m.group()) for m in UNIT.finditer(self.lowered)]
+        starts = [start for start, _ in found[1:]] + [-1]
+        return {start: (unit, after) for (start, unit), after in zip(found, starts)}
+
+    @cached_property
+    def has_chinese(self) -> bool:
+        return CHINESE.search(self.lowered) is not None
+
+    @cached_property
+    def matches(self) -> dict:
+        """(term, scattered_from) -> match_term's answer: a query of several terms scores its earlier terms
+        again on every keystroke of the last one."""
+        return {}
+
+    @cached_property
     def words(self) -> tuple[tuple[int, str], ...]:
         # A tuple of tuples of atoms: the collector stops tracking it, which keeps its pauses short.
-        return tuple((m.start(), m.group()) for m in WORD.finditer(self.lowered))
+        return tuple((m.start(), m.group()) for m in WORD_PATTERN.finditer(self.lowered))
 
 
 @lru_cache(maxsize=16384)
@@ -64,26 +89,36 @@ def prepare(text: str) -> PreparedText:
     return PreparedText(text)
 
 
-def subsequence_bound(term: str) -> float:
-    """The most subsequence_in_word can score: the first letter on the word start, the rest consecutive."""
-    return SCORE_MATCH + 2 * BONUS_BOUNDARY + (len(term) - 1) * (SCORE_MATCH + BONUS_CONSECUTIVE)
-
-
-def match_term(term: str, field: PreparedText) -> TermMatch | None:
-    """`term` is lower-case."""
+def match_term(term: str, field: PreparedText, scattered_from: int = 3) -> TermMatch | None:
+    """`term` is lower-case. The best match by kind, then score; letters strewn inside a word count only for
+    terms of `scattered_from` letters or more (at two letters nearly every word holds them)."""
     if not term or len(term) > MAX_TERM:
         return None
+    known = field.matches
+    key = (term, scattered_from)
+    if key not in known:
+        if len(known) >= KNOWN_MATCHES:
+            known.clear()
+        known[key] = _match_term(term, field, scattered_from)
+    return known[key]
+
+
+def _match_term(term: str, field: PreparedText, scattered_from: int) -> TermMatch | None:
     spellable, latin_word = _term_kind(term)
-    substring = substring_match(term, field.lowered)
-    candidates = [substring]
-    if spellable:
-        candidates.append(chain_match(term, field))
-    if latin_word and (substring is None or substring[0] < subsequence_bound(term)):
-        candidates.append(word_subsequence_match(term, field))
-        if all(c is None for c in candidates) and len(term) >= 4:
-            candidates.append(typo_match(term, field))
-    found = [c for c in candidates if c is not None]
-    return max(found, key=lambda match: match[0]) if found else None
+    found = [match for match in (substring_match(term, field.lowered),
+                                 chain_match(term, field) if spellable else None) if match is not None]
+    if not found and latin_word and len(term) >= scattered_from:
+        found = [match for match in (word_subsequence_match(term, field),) if match is not None]
+    if not found and len(term) >= 4:
+        if latin_word:
+            found = [match for match in (typo_match(term, field),) if match is not None]
+        if spellable and field.has_chinese and not spells_as_pinyin(term):  # a pinyin typo: swapped letters
+            found += [match for match in (transposed_chain_match(term, field),) if match is not None]
+    return max(found, key=_rank) if found else None
+
+
+def _rank(match: TermMatch) -> tuple[int, float]:
+    return match[2], match[0]
 
 
 @lru_cache(maxsize=1024)
@@ -96,24 +131,49 @@ def at_boundary(lowered: str, position: int) -> bool:
     return position == 0 or not lowered[position - 1].isalnum() or is_cjk(lowered[position])
 
 
+def ends_at_boundary(lowered: str, end: int) -> bool:
+    return end == len(lowered) or not lowered[end].isalnum() or is_cjk(lowered[end]) or is_cjk(lowered[end - 1])
+
+
 def substring_match(term: str, lowered: str) -> TermMatch | None:
+    """The best occurrence: a whole word, else one starting a word, else the first."""
     position = lowered.find(term)
     if position < 0:
         return None
+    best_position, best_kind = position, FUZZY
+    while position >= 0:
+        if at_boundary(lowered, position):
+            kind = WORD if ends_at_boundary(lowered, position + len(term)) else PREFIX
+            if kind > best_kind:
+                best_position, best_kind = position, kind
+                if kind == WORD:
+                    break
+        position = lowered.find(term, position + 1)
     score = len(term) * (SCORE_MATCH + BONUS_CONSECUTIVE) + SUBSTRING_BONUS
-    if at_boundary(lowered, position):
+    if best_kind != FUZZY:
         score += BONUS_BOUNDARY * 2
-    if position == 0:
-        score += BONUS_BOUNDARY  # Chinese has no spaces: the start of the text is the one sure word start
-    return score, tuple(range(position, position + len(term)))
+    return score, tuple(range(best_position, best_position + len(term))), best_kind
 
 
 @lru_cache(maxsize=65536)
-def unit_spellings(unit: str) -> tuple[str, ...]:
-    """What a unit may be spelled by: a word by itself, a Chinese character by itself or any reading."""
+def unit_spellings(unit: str) -> tuple[tuple[str, bool], ...]:
+    """What a unit may be spelled by, exact spellings first: a word by itself; a Chinese character by itself,
+    any reading, then (fuzzy: True) the readings' fuzzy-pinyin sounds."""
     if len(unit) == 1 and is_cjk(unit):
-        return (unit, *readings(unit))
-    return (unit,)
+        exact = (unit, *readings(unit))
+        fuzzy = [sound for reading in exact[1:] for sound in fuzzy_pinyin.sounds(reading) if sound not in exact]
+        return (*((spelling, False) for spelling in exact), *((sound, True) for sound in dict.fromkeys(fuzzy)))
+    return ((unit, False),)
+
+
+@lru_cache(maxsize=65536)
+def spellings_starting(unit: str, letter: str) -> tuple[tuple[str, bool], ...]:
+    return tuple(spelling for spelling in unit_spellings(unit) if spelling[0][0] == letter)
+
+
+fuzzy_pinyin.on_change(unit_spellings.cache_clear)
+fuzzy_pinyin.on_change(prepare.cache_clear)  # its texts keep the answers they gave under the old pairs
+fuzzy_pinyin.on_change(spellings_starting.cache_clear)
 
 
 class _InitialMarks(dict):
@@ -127,7 +187,7 @@ class _InitialMarks(dict):
 
     def __missing__(self, code: int) -> int:
         character = chr(code)
-        marked = is_cjk(character) and any(reading[0] == self.letter for reading in readings(character))
+        marked = is_cjk(character) and any(spelling[0] == self.letter for spelling, _ in unit_spellings(character))
         self[code] = MARK_CODE if marked else code
         return self[code]
 
@@ -135,6 +195,22 @@ class _InitialMarks(dict):
 @lru_cache(maxsize=64)
 def initial_marks(letter: str) -> _InitialMarks:
     return _InitialMarks(letter)
+
+
+fuzzy_pinyin.on_change(initial_marks.cache_clear)
+
+
+def learn_characters(characters) -> None:
+    """Works out, ahead of the first keystroke, what matching needs to know of each Chinese character of a
+    library (its spellings, which letters start them): learnt lazily, the first searches after a start would
+    pay for it, character by character."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for character in characters:
+        for spelling, _ in unit_spellings(character):
+            spellings_starting(character, spelling[0])
+        code = ord(character)
+        for letter in letters:
+            initial_marks(letter)[code]  # noqa: B018 (fills the table's entry)
 
 
 @lru_cache(maxsize=64)
@@ -156,49 +232,65 @@ def chain_starts(first: str, field: PreparedText) -> list[int]:
     return starts
 
 
-def chain_match(term: str, field: PreparedText) -> TermMatch | None:
+def chain_match(term: str, field: PreparedText, starts: list[int] | None = None) -> TermMatch | None:
     """The best run of adjacent units whose spelling prefixes, in order, make up `term`."""
-    lowered = field.lowered
+    unit_map = field.units
     best: TermMatch | None = None
     memo: dict = {}
-    for start in chain_starts(term[0], field):
-        found = _spell(term, lowered, 0, start, memo)
+    for start in chain_starts(term[0], field) if starts is None else starts:
+        found = _spell(term, unit_map, 0, start, memo)
         if found is None:
             continue
-        positions, full_units = found
-        score = len(positions) * (SCORE_MATCH + BONUS_CONSECUTIVE) + full_units * FULL_SYLLABLE_BONUS
-        score += BONUS_BOUNDARY + (BONUS_BOUNDARY if start == 0 else 0)
-        if best is None or score > best[0]:
-            best = (score, positions)
+        positions, full_units, units, fuzzy = found
+        score = len(term) * (SCORE_MATCH + BONUS_CONSECUTIVE) + full_units * FULL_SYLLABLE_BONUS
+        score += BONUS_BOUNDARY - units * UNIT_PENALTY
+        kind = FUZZY if fuzzy else WORD if full_units == units else PREFIX
+        if best is None or (kind, score) > (best[2], best[0]):
+            best = (score, positions, kind)
     return best
 
 
-def _spell(term: str, lowered: str, j: int, position: int, memo: dict):
-    """Spell term[j:] from the unit at `position` on, one spelling prefix per unit, the whole spelling
-    tried first. Returns the matched positions and how many units were spelled in full, or None."""
+def transposed_chain_match(term: str, field: PreparedText) -> TermMatch | None:
+    """A chain for the term with two neighbouring letters swapped (tuikaun for tuikuan): one typo."""
+    best: TermMatch | None = None
+    starts = None
+    for i in range(len(term) - 1):
+        if term[i] == term[i + 1]:
+            continue
+        variant = term[:i] + term[i + 1] + term[i] + term[i + 2:]
+        if i > 0 and starts is None:
+            starts = chain_starts(term[0], field)  # every variant but the first begins as the term does
+        found = chain_match(variant, field, None if i == 0 else starts)
+        if found is not None and (best is None or found[0] - TYPO_PENALTY > best[0]):
+            best = (found[0] - TYPO_PENALTY, found[1], FUZZY)
+    return best
+
+
+def _spell(term: str, units: dict[int, tuple[str, int]], j: int, position: int, memo: dict):
+    """Spell term[j:] from the unit at `position` on, one spelling prefix per unit, exact spellings before
+    fuzzy ones and the whole spelling before its prefixes. Returns the matched positions, how many units were
+    spelled in full, how many units in all, and whether a fuzzy sound was used; or None."""
     if j == len(term):
-        return (), 0
+        return (), 0, 0, False
     if position < 0:
         return None
     key = (j, position)
     if key in memo:
         return memo[key]
-    unit = UNIT.match(lowered, position)
-    if unit is None:
+    if position not in units:
         return None
-    unit = unit.group()
-    following = NEXT_UNIT.search(lowered, position + len(unit))
-    after = following.start() if following else -1
+    unit, after = units[position]
     result = None
-    for spelling in unit_spellings(unit):
-        common = 0
+    for spelling, fuzzy in spellings_starting(unit, term[j]):
+        common = 1
         while common < len(spelling) and j + common < len(term) and term[j + common] == spelling[common]:
             common += 1
-        for length in range(common, 0, -1):
-            rest = _spell(term, lowered, j + length, after, memo)
+        for length in range(common, 1 if fuzzy else 0, -1):  # a lone initial read fuzzily is mostly noise
+            rest = _spell(term, units, j + length, after, memo)
             if rest is not None:
-                covered = range(position, position + (length if spelling is unit and len(unit) > 1 else 1))
-                result = ((*covered, *rest[0]), rest[1] + (length == len(spelling)))
+                covered = range(position, position + (1 if is_cjk(unit[0]) else length))
+                result = ((*covered, *rest[0]), rest[1] + (length == len(spelling)), rest[2] + 1,
+                          rest[3] or fuzzy)
                 break
         if result is not None:
             break
@@ -213,7 +305,7 @@ def word_subsequence_match(term: str, field: PreparedText) -> TermMatch | None:
             continue
         found = subsequence_in_word(term, word)
         if found is not None and (best is None or found[0] > best[0]):
-            best = (found[0], tuple(start + p for p in found[1]))
+            best = (found[0], tuple(start + p for p in found[1]), SCATTERED)
     return best
 
 
@@ -246,7 +338,7 @@ def subsequence_in_word(term: str, word: str) -> TermMatch | None:
         if j < len(term) and word[i] == term[j]:
             positions.append(i)
             j += 1
-    return score_positions(positions), tuple(positions)
+    return score_positions(positions), tuple(positions), SCATTERED
 
 
 def score_positions(positions: list[int]) -> float:
@@ -283,5 +375,5 @@ def typo_match(term: str, field: PreparedText) -> TermMatch | None:
         if distance <= allowed:
             score = len(term) * SCORE_MATCH - TYPO_PENALTY * distance
             if best is None or score > best[0]:
-                best = (score, tuple(range(start, start + len(word))))
+                best = (score, tuple(range(start, start + len(word))), FUZZY)
     return best

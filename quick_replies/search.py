@@ -1,8 +1,16 @@
 """Searching replies and FAQ entries: every term must match some field; the best matches come first.
 
-Terms are separated by spaces or '+' (无法登录+安卓). A term's score is its best match over the entry's fields,
-weighted by field (an exact shortcut counts most, then title, tags and keywords, then the body). Ties go to
-entries the agent uses often and recently, then to the shorter text.
+Terms are separated by spaces or '+' (无法登录+安卓). Ranking, as a person reads a list:
+1. the shortcut typed exactly (/tk), then a title equal to the whole query (`Refund status`);
+2. then, term by term, the field and the kind of its best match: a whole word of the title, a prefix (or
+   initials, or a partial pinyin) in the title, a fuzzy match in the title (a typo, a fuzzy sound, inside a
+   word); then the same three in tags and keywords; then in the body; then letters strewn inside a body word
+   (only for terms of 4 letters or more);
+3. within one such category, the quality of the match, plus a boost for entries the agent uses often and
+   lately;
+4. ties go to the shorter title, then the shorter text, then the higher layer (personal over team over
+   starter).
+Each category is worth more than any match quality (CATEGORY_STEP), so categories decide before scores.
 """
 
 from __future__ import annotations
@@ -14,10 +22,18 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from quick_replies.library import FaqEntry, Library, QuickReply
-from quick_replies.matcher import match_term, prepare
+from quick_replies.matcher import FUZZY, PREFIX, SCATTERED, WORD, match_term, prepare
 
-FIELD_WEIGHTS = {"shortcut": 3.0, "title": 2.0, "tags": 1.5, "keywords": 1.5, "body": 1.0}
-EXACT_SHORTCUT_BONUS = 1000.0
+# Category of a term's match by field and kind; a scattered match sits below every other kind.
+TITLE_LIKE = {WORD: 12, PREFIX: 11, FUZZY: 10, SCATTERED: 10}
+LABEL_LIKE = {WORD: 9, PREFIX: 8, FUZZY: 7, SCATTERED: 7}
+CATEGORIES = {"shortcut": TITLE_LIKE, "title": TITLE_LIKE, "tags": LABEL_LIKE, "keywords": LABEL_LIKE,
+              "body": {WORD: 6, PREFIX: 5, FUZZY: 4, SCATTERED: 1}}
+BEST_CATEGORY = {name: max(categories.values()) for name, categories in CATEGORIES.items()}
+SCATTERED_FROM = {"body": 4}  # letters a term needs before letters strewn in a word count (3 elsewhere)
+CATEGORY_STEP = 100_000.0  # above any match quality (a term scores under 1,000) plus the usage boost
+TITLE_EQUALS_QUERY = 1e9
+EXACT_SHORTCUT_BONUS = 1e10
 USAGE_WEIGHT = 12.0
 RECENCY_HALF_LIFE_DAYS = 7.0
 
@@ -27,13 +43,14 @@ class SearchDoc(NamedTuple):
     takes three times as long to construct."""
 
     kind: str  # reply | faq
-    key: str  # reply id, or the FAQ's question
+    key: str  # reply id, or the FAQ entry's key (its id, or one derived from its question)
     title: str
     body: str
     shortcut: str
     labels: str  # a reply's tags or an FAQ entry's keywords, space-separated
     fields: tuple[tuple[str, str], ...]  # (field name, text) for every non-empty field
     entry: QuickReply | FaqEntry
+    layer: int = 0  # 0 the bundled starter, 1 the team's, 2 the agent's own: the higher wins a tie
 
 
 @dataclass(frozen=True)
@@ -50,15 +67,18 @@ class SearchHit:
 
 
 def documents(library: Library) -> list[SearchDoc]:
+    layers = getattr(library, "layers", {})
     docs = []
     for reply in library.replies.values():
         tags = " ".join(reply.tags)
         fields = [("shortcut", reply.shortcut), ("title", reply.title), ("tags", tags), ("body", reply.body)]
-        docs.append(make_doc("reply", reply.id, reply.title, reply.body, reply.shortcut, tags, fields, reply))
+        docs.append(make_doc("reply", reply.id, reply.title, reply.body, reply.shortcut, tags, fields, reply,
+                             layers.get(reply.id, 0)))
     for faq in library.faqs:
         keywords = " ".join(faq.keywords)
         fields = [("title", faq.question), ("keywords", keywords), ("body", faq.answer)]
-        docs.append(make_doc("faq", faq.question, faq.question, faq.answer, "", keywords, fields, faq))
+        docs.append(make_doc("faq", faq.key, faq.question, faq.answer, "", keywords, fields, faq,
+                             layers.get(faq.key, 0)))
     return docs
 
 
@@ -67,8 +87,8 @@ def inserted_text(doc: SearchDoc) -> str:
     return doc.entry.answer if doc.kind == "faq" else doc.entry.body
 
 
-def make_doc(kind, key, title, body, shortcut, labels, fields, entry) -> SearchDoc:
-    return SearchDoc(kind, key, title, body, shortcut, labels, tuple(filter(_has_text, fields)), entry)
+def make_doc(kind, key, title, body, shortcut, labels, fields, entry, layer: int = 0) -> SearchDoc:
+    return SearchDoc(kind, key, title, body, shortcut, labels, tuple(filter(_has_text, fields)), entry, layer)
 
 
 _has_text = itemgetter(1)
@@ -78,26 +98,47 @@ def parse_query(query: str) -> list[str]:
     return [term for term in re.split(r"[\s+＋]+", query.strip().lower().lstrip("/")) if term]
 
 
-def score_doc(doc: SearchDoc, terms: list[str]) -> SearchHit | None:
+TRAILING_PUNCTUATION = "?？!！.。…:："
+
+
+def phrase_key(text: str) -> str:
+    """A title or a query as compared for "the title equals the query": case, spacing and a closing
+    question mark do not count (`退款多久到账` equals the FAQ `退款多久到账？`)."""
+    # parse_query's split, without its regex: the index computes this for every title at build time
+    unslashed = text.strip().rstrip(TRAILING_PUNCTUATION).strip().lower().lstrip("/")
+    return " ".join(unslashed.replace("+", " ").replace("＋", " ").split())
+
+
+def score_doc(doc: SearchDoc, terms: list[str], query_key: str | None = None) -> SearchHit | None:
+    """`query_key`: phrase_key of the query's terms joined by spaces, if the caller has it already."""
     total = 0.0
     highlights: dict[str, set[int]] = {}
     for term in terms:
         best: tuple[float, str, tuple[int, ...]] | None = None
         for name, text in doc.fields:
-            prepared = prepare(text)
-            found = match_term(term, prepared)
+            if best is not None and best[0] >= BEST_CATEGORY[name] * CATEGORY_STEP:
+                continue  # this field (fields come best first) cannot beat the match in hand
+            found = match_term(term, prepare(text), SCATTERED_FROM.get(name, 3))
             if found is None:
                 continue
-            score = found[0] * FIELD_WEIGHTS[name]
-            if name == "shortcut" and prepared.lowered == term:
-                score += EXACT_SHORTCUT_BONUS
+            score = CATEGORIES[name][found[2]] * CATEGORY_STEP + found[0]
             if best is None or score > best[0]:
                 best = (score, name, found[1])
         if best is None:
             return None  # every term must match
         total += best[0]
         highlights.setdefault(best[1], set()).update(best[2])
+    if len(terms) == 1 and doc.shortcut and doc.shortcut.lower() == terms[0]:
+        total += EXACT_SHORTCUT_BONUS
+    if phrase_key(doc.title) == (phrase_key(" ".join(terms)) if query_key is None else query_key):
+        total += TITLE_EQUALS_QUERY
     return SearchHit(doc, total, {name: tuple(sorted(p)) for name, p in highlights.items()})
+
+
+def tie_break(doc: SearchDoc) -> tuple:
+    """Among equal scores: the shorter title (the query covers more of what the agent reads in the list), then
+    the shorter text, then the higher layer, then the key (for a stable order)."""
+    return len(doc.title), len(doc.body), -doc.layer, doc.key
 
 
 def usage_boost(usage: Usage | None, now: float) -> float:
@@ -120,5 +161,5 @@ def search(
         if hit is not None:
             boost = usage_boost(usage.get(doc.key), now)
             hits.append(SearchHit(hit.doc, hit.score + boost, hit.highlights))
-    hits.sort(key=lambda hit: (-hit.score, len(hit.doc.title) + len(hit.doc.body), hit.doc.key))
+    hits.sort(key=lambda hit: (-hit.score, *tie_break(hit.doc)))
     return hits[:limit]

@@ -6,8 +6,11 @@ match so that each carries the most any of its entries can score:
 - an English word term: index words that start with it, hold it inside, hold it as a compact subsequence
   (each word's own score), or are one typo away;
 - a Chinese (or mixed) term: every character and every adjacent pair of Chinese characters present;
-- a chain (pinyin, initials, word-start acronyms): dynamic programming over the term's segments with the
-  adjacent-unit pair tokens, one set per bound.
+- a chain (pinyin, initials, word-start acronyms, fuzzy-pinyin sounds, and for terms of 4+ letters the term with
+  two neighbouring letters swapped): dynamic programming over the term's segments with the adjacent-unit pair
+  tokens, one set per bound.
+Each set carries the kind of match (matcher.WORD, PREFIX, FUZZY, SCATTERED) and the most its entries can score,
+so that search_index.py can rank sets before reading a single entry.
 """
 
 from __future__ import annotations
@@ -21,17 +24,24 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from quick_replies import fuzzy_pinyin
 from quick_replies.matcher import (
     BONUS_BOUNDARY,
     BONUS_CONSECUTIVE,
     FULL_SYLLABLE_BONUS,
+    FUZZY,
+    PREFIX,
+    SCATTERED,
     SCORE_MATCH,
     SUBSTRING_BONUS,
     TYPO_PENALTY,
+    UNIT_PENALTY,
+    WORD,
+    learn_characters,
     subsequence_in_word,
     typo_allowance,
 )
-from quick_replies.pinyin_readings import is_cjk
+from quick_replies.pinyin_readings import is_cjk, spells_as_pinyin
 from quick_replies.search_index_build import SYMBOLS, Postings
 
 FIELDS = "stkb"  # shortcut, title, tags/keywords, body: best first
@@ -41,13 +51,13 @@ MAX_PREFIX_WORDS = 200  # more words than this starting with a chain segment: do
 
 
 class Part(NamedTuple):
-    """Entries where a term may match in one field in one way, and the most such a match can score."""
+    """Entries where a term may match in one field in one way: the best kind such a match can be, and the
+    most it can score (matcher's score, before the field's category)."""
 
     field: str
-    bound_at_start: float  # where the match may begin the field
-    bound_elsewhere: float
+    kind: int
+    score: float
     bits: int
-
 
 
 class Candidates:
@@ -58,18 +68,28 @@ class Candidates:
         self.token_ids = dict(zip(postings.tokens, range(len(postings.tokens))))
         self.offsets = postings.offsets
         self.ids = postings.ids
+        self.spellings = postings.spellings
+        learn_characters(postings.spellings)
         self.spelling_prefixes = {reading[:n] for spellings in postings.spellings.values()  # Chinese readings'
                                   for reading in spellings for n in range(1, len(reading) + 1)}
         self.words = sorted({token[2:] for token in postings.tokens if token[1] == "w"})
-        self.whole_spellings = set(self.words) | {r for spellings in postings.spellings.values() for r in spellings}
+        self.word_set = set(self.words)
+        self._fuzzy_for: frozenset[str] | None = None  # the fuzzy pairs the structures below were built for
+        self.fuzzy_prefixes: set[str] = set()
+        self.fuzzy_whole: set[str] = set()
+        self.characters_by_fuzzy: dict[str, list[str]] = {}
+        self.characters_by_sound: dict[str, list[str]] = {}
         self.word_lines = "".join(f"\n{word}" for word in self.words)
         self.words_by_length: dict[int, list[str]] = {}
         for word in self.words:
             self.words_by_length.setdefault(len(word), []).append(word)
         self.characters_by_spelling: dict[str, list[str]] = {}
+        self.characters_by_reading: dict[str, list[str]] = {}
         for character, spellings in postings.spellings.items():
             for prefix in {reading[:n] for reading in spellings for n in range(2, len(reading) + 1)}:
                 self.characters_by_spelling.setdefault(prefix, []).append(character)
+            for reading in set(spellings):
+                self.characters_by_reading.setdefault(reading, []).append(character)
         self._bits: OrderedDict[str, int] = OrderedDict()
         self._terms: OrderedDict[str, list[Part]] = OrderedDict()
         self._subsequence_words: OrderedDict[str, list[str]] = OrderedDict()
@@ -77,68 +97,92 @@ class Candidates:
 
     def term_parts(self, term: str) -> list[Part]:
         """Where `term` may match: per field and kind of match, the entries and the most they can score."""
+        self._follow_fuzzy_settings()
         cached = self._terms.get(term)
         if cached is not None:
             self._terms.move_to_end(term)
             return cached
         length = len(term)
-        substring = length * (SCORE_MATCH + BONUS_CONSECUTIVE) + SUBSTRING_BONUS
+        inside = length * (SCORE_MATCH + BONUS_CONSECUTIVE) + SUBSTRING_BONUS
+        at_word = inside + 2 * BONUS_BOUNDARY
         latin_word = term.isascii() and term.isalnum()
-        if latin_word and length > 1:
-            word_groups = self._matching_words(term)
         chained = any(ch.isascii() and ch.isalnum() for ch in term) and not (latin_word and length == 1)
         parts = []
         for field in FIELDS:
             if latin_word and length > 1:
-                for bounds, words in word_groups.items():
-                    bits = self._bits_of_all([f"{field}w{word}" for word in words])
-                    parts.append(Part(field, *bounds, bits))
-            elif latin_word:  # one letter: a word's start, a Chinese reading's initial, or inside a word
-                words = self._unit_start(field, term)
-                parts.append(Part(field, substring + 3 * BONUS_BOUNDARY, substring + 2 * BONUS_BOUNDARY, words))
+                for (kind, score), words in self._matching_words(term, length >= (4 if field == "b" else 3)).items():
+                    parts.append(Part(field, kind, score, self._bits_of_all([f"{field}w{word}" for word in words])))
+            elif latin_word:  # one letter: a whole word, a word's start, a Chinese reading's initial, inside a word
+                parts.append(Part(field, WORD, at_word, self._token(f"{field}w{term}")))
+                parts.append(Part(field, PREFIX, at_word, self._unit_start(field, term)))
                 if term.isalpha():
-                    initial = SCORE_MATCH + BONUS_CONSECUTIVE
-                    initial += FULL_SYLLABLE_BONUS if term in self.whole_spellings else 0
-                    parts.append(Part(field, initial + 2 * BONUS_BOUNDARY, initial + BONUS_BOUNDARY,
-                                      self._unit_start(field, term.upper())))
-                parts.append(Part(field, substring, substring, self._token(f"{field}c{term}")))
+                    initial = SCORE_MATCH + BONUS_CONSECUTIVE - UNIT_PENALTY + BONUS_BOUNDARY
+                    readers = self._unit_start(field, term.upper())
+                    parts.append(Part(field, WORD, initial + FULL_SYLLABLE_BONUS,
+                                      readers & self._characters_reading(field, term)))  # 啊 for a
+                    parts.append(Part(field, PREFIX, initial, readers))
+                parts.append(Part(field, FUZZY, inside, self._token(f"{field}c{term}")))
             else:
-                bits = self._substring_bits(field, term)
-                parts.append(Part(field, substring + 3 * BONUS_BOUNDARY, substring + 2 * BONUS_BOUNDARY, bits))
+                parts.append(Part(field, WORD, at_word, self._substring_bits(field, term)))
             if chained:
-                for bound, bits in self._chain_levels(field, term).items():
-                    parts.append(Part(field, bound + 2 * BONUS_BOUNDARY, bound + BONUS_BOUNDARY, bits))
+                for (kind, score), bits in self._chain_levels(field, term).items():
+                    parts.append(Part(field, kind, score + BONUS_BOUNDARY, bits))
+                if length >= 4 and not spells_as_pinyin(term):
+                    for variant in _transpositions(term):
+                        for (_, score), bits in self._chain_levels(field, variant).items():
+                            parts.append(Part(field, FUZZY, score + BONUS_BOUNDARY - TYPO_PENALTY, bits))
         parts = [part for part in parts if part.bits]
         self._terms[term] = parts
         if len(self._terms) > TERMS_CACHE:
             self._terms.popitem(last=False)
         return parts
 
-    def _matching_words(self, term: str) -> dict[tuple[float, float], list[str]]:
-        """Words of the index that contain `term`, hold it as a compact subsequence, or are a typo away from
-        it, grouped by the most a match through them scores (at the start of a field, elsewhere)."""
+    def _follow_fuzzy_settings(self) -> None:
+        """Fuzzy sounds of the readings in the index, for the pairs switched on now (the config may change)."""
+        enabled = fuzzy_pinyin.enabled()
+        if enabled == self._fuzzy_for:
+            return
+        self._fuzzy_for = enabled
+        self._terms.clear()
+        for name in [name for name in self._bits if name[1] in "FS"]:
+            del self._bits[name]
+        self.fuzzy_prefixes, self.fuzzy_whole, self.characters_by_fuzzy, self.characters_by_sound = set(), set(), {}, {}
+        for character, readings in self.spellings.items():
+            for sound in {sound for reading in readings for sound in fuzzy_pinyin.sounds(reading)}:
+                self.fuzzy_whole.add(sound)
+                self.characters_by_sound.setdefault(sound, []).append(character)
+                for n in range(1, len(sound) + 1):
+                    self.fuzzy_prefixes.add(sound[:n])
+                    self.characters_by_fuzzy.setdefault(sound[:n], []).append(character)
+
+    def _matching_words(self, term: str, scattered: bool) -> dict[tuple[int, float], list[str]]:
+        """Words of the index that are `term`, start with it, contain it, hold it as a compact subsequence
+        (if `scattered`), or are a typo away from it, grouped by (kind, the most a match through them scores)."""
         length = len(term)
-        substring = length * (SCORE_MATCH + BONUS_CONSECUTIVE) + SUBSTRING_BONUS
-        groups: dict[tuple[float, float], list[str]] = {}
+        inside = length * (SCORE_MATCH + BONUS_CONSECUTIVE) + SUBSTRING_BONUS
+        groups: dict[tuple[int, float], list[str]] = {}
         for word in self._words_holding(term):
-            if word.startswith(term):
-                bounds = (substring + 3 * BONUS_BOUNDARY, substring + 2 * BONUS_BOUNDARY)
+            if word == term:
+                key = (WORD, inside + 2 * BONUS_BOUNDARY)
+            elif word.startswith(term):
+                key = (PREFIX, inside + 2 * BONUS_BOUNDARY)
             elif term in word:
-                bounds = (substring, substring)
-            else:
+                key = (FUZZY, inside)
+            elif scattered:
                 found = subsequence_in_word(term, word)
                 if found is None:
                     continue
-                bounds = (found[0], found[0])
-            groups.setdefault(bounds, []).append(word)
+                key = (SCATTERED, found[0])
+            else:
+                continue
+            groups.setdefault(key, []).append(word)
         if length >= 4:
             allowed = typo_allowance(term)
             close = process.extract(term, self._words_near_length(length, allowed), scorer=OSA.distance,
                                     score_cutoff=allowed, limit=None)
             for word, distance, _ in close:
                 if distance > 0:
-                    score = length * SCORE_MATCH - TYPO_PENALTY * distance
-                    groups.setdefault((score, score), []).append(word)
+                    groups.setdefault((FUZZY, length * SCORE_MATCH - TYPO_PENALTY * distance), []).append(word)
         return groups
 
     def _words_near_length(self, length: int, allowed: int) -> list[str]:
@@ -178,22 +222,25 @@ class Candidates:
                 bits &= self._token(f"{field}g{first}{second}")
         return bits
 
-    def _chain_levels(self, field: str, term: str) -> dict[float, int]:
-        """Entries with adjacent units that could spell `term`, by the most such a chain can score.
+    def _chain_levels(self, field: str, term: str) -> dict[tuple[int, float], int]:
+        """Entries with adjacent units that could spell `term`, by (kind, the most such a chain can score).
 
         Each segment of the term must start some unit's spelling, each two segments' first letters must be
         an adjacent pair of the entry, and a segment of two letters or more must start the spelling of a
         unit the entry has. A segment spelling a word scores per letter, one spelling a Chinese character
-        scores once however many letters it takes, so that `tuikuan` over 退款 is bounded by two units."""
+        scores once however many letters it takes, so that `tuikuan` over 退款 is bounded by two units. The
+        kind is the worst of the segments': WORD where each may be a whole spelling, FUZZY where one needs a
+        fuzzy sound, else PREFIX."""
         end = len(term)
-        levels: dict[int, dict[float, int]] = {end: {0.0: -1}}
+        levels: dict[int, dict[tuple[int, float], int]] = {end: {(WORD, 0.0): -1}}
         for j in range(end - 1, -1, -1):
-            found: dict[float, int] = {}
+            found: dict[tuple[int, float], int] = {}
             character = term[j]
             if is_cjk(character):
                 here = self._token(f"{field}c{character}")
-                for bound, bits in levels[j + 1].items():
-                    _merge(found, bound + SCORE_MATCH + BONUS_CONSECUTIVE + FULL_SYLLABLE_BONUS, here & bits)
+                unit = SCORE_MATCH + BONUS_CONSECUTIVE + FULL_SYLLABLE_BONUS - UNIT_PENALTY
+                for (kind, bound), bits in levels[j + 1].items():
+                    _merge(found, (kind, bound + unit), here & bits)
             elif character.isascii() and character.isalnum():
                 for k in range(j + 1, end + 1):
                     segment = term[j:k]
@@ -203,30 +250,59 @@ class Candidates:
                     if not levels[k]:
                         continue
                     following = term[k] if k < end else ""
-                    whole = FULL_SYLLABLE_BONUS if segment in self.whole_spellings else 0
-                    for symbol, spelled_by, letters in ways:
+                    for symbols, spelled_by, whole, way_kind in ways:
                         if following.isascii() and following.isalnum() and following:
-                            link = _union(self._token(f"{field}p{symbol}{after}") for after in _symbols(following))
+                            link = _union(self._token(f"{field}p{symbol}{after}") for symbol in symbols
+                                          for after in _symbols(following))
                         else:
-                            link = self._unit_start(field, symbol)
-                        if link and k - j >= 2:
+                            link = _union(self._unit_start(field, symbol) for symbol in symbols)
+                        if link and (whole or k - j >= 2):  # one letter starting a unit needs no more check
                             link &= spelled_by(field, segment)
                         if not link:
                             continue
-                        score = letters * (SCORE_MATCH + BONUS_CONSECUTIVE) + whole
-                        for bound, bits in levels[k].items():
-                            _merge(found, bound + score, link & bits)
+                        score = (k - j) * (SCORE_MATCH + BONUS_CONSECUTIVE) - UNIT_PENALTY
+                        score += FULL_SYLLABLE_BONUS if whole else 0
+                        for (kind, bound), bits in levels[k].items():
+                            _merge(found, (min(kind, way_kind), bound + score), link & bits)
             levels[j] = found
         return levels[0]
 
     def _segment_ways(self, segment: str) -> list:
-        """How a chain segment may spell a unit: (symbol, entries with such a unit, letters scored)."""
+        """How a chain segment may spell a unit: (the unit's symbols, entries with such a unit, whether it is
+        the whole spelling, the best kind it allows). A whole spelling is a way of its own, held only by the
+        entries that have that very word or reading, so that its bonus bounds no entry that lacks it."""
         ways = []
         if self._word_prefix(segment):
-            ways.append((segment[0], self._words_starting, len(segment)))
+            if segment in self.word_set:
+                ways.append((segment[0], self._words_equal, True, WORD))
+            ways.append((segment[0], self._words_starting, False, PREFIX))
+        upper = segment[0].upper()
+        if segment in self.characters_by_reading:
+            ways.append((upper, self._characters_reading, True, WORD))
         if segment in self.spelling_prefixes:
-            ways.append((segment[0].upper(), self._characters_read, 1))
+            ways.append((upper, self._characters_read, False, PREFIX))
+        if len(segment) >= 2 and segment in self.fuzzy_prefixes:  # matcher: no fuzzy sound for a lone letter
+            symbols = upper + fuzzy_pinyin.partner_initials(segment[0]).upper()
+            if segment in self.characters_by_sound:
+                ways.append((symbols, self._characters_sounding_whole, True, FUZZY))
+            ways.append((symbols, self._characters_sounding, False, FUZZY))
         return ways
+
+    def _words_equal(self, field: str, segment: str) -> int:
+        return self._token(f"{field}w{segment}")
+
+    def _characters_reading(self, field: str, segment: str) -> int:
+        """Entries with a Chinese character that has `segment` as a reading."""
+        return self._characters_in(f"{field}R{segment}", field, self.characters_by_reading.get(segment, ()))
+
+    def _characters_sounding_whole(self, field: str, segment: str) -> int:
+        """Entries with a Chinese character that has `segment` as a fuzzy sound."""
+        return self._characters_in(f"{field}S{segment}", field, self.characters_by_sound.get(segment, ()))
+
+    def _characters_in(self, name: str, field: str, characters) -> int:
+        if name not in self._bits:
+            self._remember(name, self._bits_of_all([f"{field}c{ch}" for ch in characters]))
+        return self._bits[name]
 
     def _words_starting(self, field: str, segment: str) -> int:
         """Entries with a word starting with `segment`; all entries if a great many words do."""
@@ -249,6 +325,14 @@ class Candidates:
             self._remember(name, self._bits_of_all(names))
         return self._bits[name]
 
+    def _characters_sounding(self, field: str, segment: str) -> int:
+        """Entries with a Chinese character that has a fuzzy sound starting with `segment`."""
+        name = f"{field}F{segment}"
+        if name not in self._bits:
+            names = [f"{field}c{ch}" for ch in self.characters_by_fuzzy.get(segment, ())]
+            self._remember(name, self._bits_of_all(names))
+        return self._bits[name]
+
     def _word_prefix(self, segment: str) -> bool:
         at = bisect_left(self.words, segment)
         return at < len(self.words) and self.words[at].startswith(segment)
@@ -261,15 +345,11 @@ class Candidates:
             self._remember(name, self._bits_of_all(names))
         return self._bits[name]
 
-    def field_starts(self, field: str, character: str) -> int:
-        starts = self._token(f"{field}h{character}")
-        return starts | _union(self._token(f"{field}j{symbol}") for symbol in _symbols(character))
-
     def _token(self, name: str) -> int:
         bits = self._bits.get(name)
         if bits is None:
             number = self.token_ids.get(name)
-            bits = 0 if number is None else self._to_bits(self.ids[self.offsets[number]:self.offsets[number + 1]])
+            bits = 0 if number is None else self.to_bits(self.ids[self.offsets[number]:self.offsets[number + 1]])
             self._remember(name, bits)
         else:
             self._bits.move_to_end(name)
@@ -279,14 +359,14 @@ class Candidates:
         numbers = [self.token_ids[name] for name in names if name in self.token_ids]
         if not numbers:
             return 0
-        return self._to_bits(np.concatenate([self.ids[self.offsets[n]:self.offsets[n + 1]] for n in numbers]))
+        return self.to_bits(np.concatenate([self.ids[self.offsets[n]:self.offsets[n + 1]] for n in numbers]))
 
     def _remember(self, name: str, bits: int) -> None:
         self._bits[name] = bits
         while len(self._bits) > max(64, BITS_CACHE_BYTES // max(1, (self.count + 7) // 8)):
             self._bits.popitem(last=False)
 
-    def _to_bits(self, ids: np.ndarray) -> int:
+    def to_bits(self, ids: np.ndarray) -> int:
         if ids.size == 0:
             return 0
         if ids.size <= 8:
@@ -297,8 +377,15 @@ class Candidates:
 
 
 def _symbols(character: str) -> str:
-    """The index's symbols for a unit spelled starting with `character`: a word's, a reading's."""
-    return character + character.upper() if character.isalpha() else character
+    """The index's symbols for a unit spelled starting with `character`: a word's, a reading's, and the
+    readings' a fuzzy initial stands for (n/l: typing l may mean a reading starting with n)."""
+    if not character.isalpha():
+        return character
+    return character + character.upper() + fuzzy_pinyin.partner_initials(character).upper()
+
+
+def _transpositions(term: str) -> list[str]:
+    return [term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1) if term[i] != term[i + 1]]
 
 
 def _merge(levels: dict[float, int], bound: float, bits: int) -> None:

@@ -1,48 +1,51 @@
-"""Search that scores a few hundred entries per keystroke instead of all of them.
+"""Search that reads a few entries per keystroke instead of all of them, and still answers exactly as the plain
+scan over every entry (search.search) would: the same entries, in the same order.
 
-Entries are numbered in tie-break order (shorter first), so the lowest set bits of a candidate set
-(search_candidates.py) are the entries a tie would favour.
+Entries are numbered in tie-break order (search.tie_break: shorter first, then the higher layer), so the
+lowest set bits of a candidate set (search_candidates.py) are the entries a tie would favour.
 
-Ranking: each term's candidates are split into tiers by field, kind of match and whether the match can start
-the field; a tier's bound is the most any of its entries can score. Tier combinations are visited best bound
-first, and their entries are scored exactly with the same code as the plain scan (search.score_doc) until no
-unvisited tier can beat the results in hand. Entries with a usage history, and an exact shortcut, are scored
-up front, as their bonus is in no bound.
-Two approximations keep a keystroke within a few milliseconds on a large library: a tier with more entries
-than `per_tier` has only its first (shortest) ones scored, so among many entries with the same bound, longer
-ones with a slightly better match may be passed over; and no more than `budget` entries are scored in all.
-With both unbounded the results are exactly the plain scan's (tests/test_search_index.py checks this).
+Lossless top-k, in the family of MaxScore: each term's candidates are split into tiers by field and kind of
+match, each with a bound, the most any of its entries can score. Combinations of one tier per term are
+visited best bound first, and their entries are scored exactly with the scan's own code (search.score_doc),
+in rank order, until the results in hand beat everything left: an entry can only enter the results by a
+higher score, or by the same score and a lower rank, so once the worst result held scores above a tier's
+bound, or equal to it at a lower rank than the next entry, that entry and every later one in the tier are
+passed over without being read. Bonuses that are in no bound are handled apart: the exact shortcut and the
+titles equal to the query are scored first (a dictionary finds them), and entries with a usage history are
+held back in tiers of their own, bounded by their tier plus their boost.
 """
 
 from __future__ import annotations
 
 import heapq
-from itertools import compress, islice
+from collections import Counter
+from itertools import chain, compress
 from operator import itemgetter
 
 import numpy as np
 
 from quick_replies.search import (
-    FIELD_WEIGHTS,
+    CATEGORIES,
+    CATEGORY_STEP,
+    TITLE_EQUALS_QUERY,
     SearchDoc,
     SearchHit,
     Usage,
     parse_query,
+    phrase_key,
     score_doc,
+    tie_break,
     usage_boost,
 )
 from quick_replies.search_candidates import Candidates
 from quick_replies.search_index_build import Postings, build_postings
 
-WEIGHTS = {"s": FIELD_WEIGHTS["shortcut"], "t": FIELD_WEIGHTS["title"], "k": FIELD_WEIGHTS["tags"],
-           "b": FIELD_WEIGHTS["body"]}
-SCORE_BUDGET = 400  # entries scored per keystroke at most
-MAX_USED = 200  # entries with a usage history scored up front
+FIELD_NAMES = {"s": "shortcut", "t": "title", "k": "tags", "b": "body"}
 
 
 def rank_order(docs: list[SearchDoc]) -> list[SearchDoc]:
-    """The plain scan's tie-break: shorter text first, then key."""
-    return sorted(docs, key=lambda doc: (len(doc.title) + len(doc.body), doc.key))
+    """The plain scan's tie-break order."""
+    return sorted(docs, key=tie_break)
 
 
 def field_texts(docs: list[SearchDoc]) -> dict[str, list[str]]:
@@ -61,8 +64,9 @@ class SearchIndex:
         # Built with C-level iteration: a start with 100,000 entries should not wait on Python loops.
         self.rank_of = dict(zip(map(itemgetter(1), docs), range(len(docs))))
         shortcuts = [doc.shortcut for doc in docs]
-        self.shortcut_rank = dict(zip(map(str.lower, compress(shortcuts, shortcuts)),
-                                      compress(range(len(docs)), shortcuts)))
+        self.shortcut_ranks = _ranks_by(list(map(str.lower, compress(shortcuts, shortcuts))),
+                                        list(compress(range(len(docs)), shortcuts)))
+        self.title_ranks = _ranks_by(list(map(phrase_key, map(itemgetter(2), docs))), range(len(docs)))
 
     @classmethod
     def build(cls, docs: list[SearchDoc]) -> SearchIndex:
@@ -72,7 +76,7 @@ class SearchIndex:
     # -- answering a query
 
     def search(self, query: str, *, limit: int = 20, usage: dict[str, Usage] | None = None,
-               now: float = 0.0, per_tier: int | None = None, budget: int | None = None) -> list[SearchHit]:
+               now: float = 0.0) -> list[SearchHit]:
         terms = parse_query(query)
         if not terms or limit <= 0:
             return []
@@ -82,60 +86,85 @@ class SearchIndex:
             candidates &= _union(part.bits for part in parts)
         if not candidates:
             return []
-        usage = usage or {}
+        query_key = phrase_key(" ".join(terms))
+        boosts = self._boosts(usage or {}, now, candidates)
+        used = self.candidates.to_bits(np.fromiter(boosts, dtype=np.int64, count=len(boosts)))
         found: dict[int, SearchHit | None] = {}  # None: a candidate that did not match
-        best: list[float] = []  # min-heap of the `limit` best scores so far
-        scored = 0
+        worst: list[tuple[float, int]] = []  # min-heap of (score, -rank) of the `limit` best so far
 
         def consider(rank: int) -> None:
-            nonlocal scored
             if rank in found:
                 return
-            scored += 1
             doc = self.docs[rank]
-            hit = score_doc(doc, terms)
+            hit = score_doc(doc, terms, query_key)
             if hit is None:
                 found[rank] = None
                 return
-            score = hit.score + usage_boost(usage.get(doc.key), now)
+            score = hit.score + boosts.get(rank, 0.0)
             found[rank] = SearchHit(doc, score, hit.highlights)
-            (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, score)
+            (heapq.heappush if len(worst) < limit else heapq.heappushpop)(worst, (score, -rank))
 
-        for rank in self._ranks_up_front(terms, usage, now):
-            if (candidates >> rank) & 1:
+        def visit(bound: float, bits: int) -> None:
+            for rank in _ranks_ascending(bits):
+                if len(worst) >= limit and (worst[0][0] > bound or (worst[0][0] == bound and -worst[0][1] < rank)):
+                    return  # this entry, and every later one of the tier, can neither beat nor tie-win
                 consider(rank)
-        per_tier = per_tier or max(2 * limit, 20)
-        for bound, tier in self._tiers_best_first(terms, per_term, candidates):
-            if len(best) >= limit and best[0] > bound:
-                break  # no entry in this tier or any after it can make the results, even on a tie
-            if scored >= (budget or max(SCORE_BUDGET, 4 * limit)):
-                break
-            for rank in self._lowest_ranks(tier, per_tier):
+
+        tiers = self._tiers_best_first(per_term, candidates)
+        first = next(tiers, None)
+        if first is None:
+            return []
+        if len(terms) == 1:
+            for rank in self.shortcut_ranks.get(terms[0], ()):
                 consider(rank)
-        hits = [hit for hit in found.values() if hit is not None]
-        hits.sort(key=lambda hit: (-hit.score, len(hit.doc.title) + len(hit.doc.body), hit.doc.key))
-        return hits[:limit]
+        titled = [rank for rank in self.title_ranks.get(query_key, ()) if (candidates >> rank) & 1]
+        for rank in titled if len(titled) <= limit else [rank for rank in titled if rank in boosts]:
+            consider(rank)
+        if len(titled) > limit:  # a title many entries share: read them in rank order, as a tier
+            visit(first[0] + TITLE_EQUALS_QUERY, self.candidates.to_bits(np.array(titled, dtype=np.int64)))
+        held: list[tuple[float, int, int]] = []  # (-bound, order, entries) for used entries, held back
+        most_boost = max(boosts.values(), default=0.0)
+        for order, (bound, entries) in enumerate(chain([first], tiers)):
+            if len(worst) >= limit and worst[0][0] > bound + most_boost:
+                break  # no entry in this tier or any after it can make the results, even with its boost
+            if entries & used:
+                waiting = entries & used
+                heapq.heappush(held, (-(bound + max(boosts[r] for r in _ranks_ascending(waiting))), order, waiting))
+                entries &= ~used
+            while held and -held[0][0] >= bound:
+                negative_bound, _, waiting = heapq.heappop(held)
+                visit(-negative_bound, waiting)
+            if entries:
+                visit(bound, entries)
+        while held:
+            negative_bound, _, waiting = heapq.heappop(held)
+            visit(-negative_bound, waiting)
+        ranked = sorted((-hit.score, rank) for rank, hit in found.items() if hit is not None)
+        return [found[rank] for _, rank in ranked[:limit]]
 
-    def _ranks_up_front(self, terms, usage: dict[str, Usage], now: float) -> list[int]:
-        ranks = [self.shortcut_rank[term] for term in terms if term in self.shortcut_rank]
-        used = sorted(usage, key=lambda key: -usage_boost(usage[key], now))
-        ranks += [self.rank_of[key] for key in islice((k for k in used if k in self.rank_of), MAX_USED)]
-        return ranks
+    def _boosts(self, usage: dict[str, Usage], now: float, candidates: int) -> dict[int, float]:
+        """rank -> usage boost, for the candidates the agent has used."""
+        present = candidates.to_bytes((self.count + 7) // 8 + 1, "little", signed=True)
+        boosts = {}
+        for key, use in usage.items():
+            rank = self.rank_of.get(key)
+            if rank is not None and present[rank >> 3] >> (rank & 7) & 1:
+                boost = usage_boost(use, now)
+                if boost > 0:
+                    boosts[rank] = boost
+        return boosts
 
-    def _tiers_best_first(self, terms, per_term, candidates):
+
+    def _tiers_best_first(self, per_term, candidates):
         """(bound, entries) for combinations of one tier per term, the highest bound first."""
         tier_lists = []
-        for term, parts in zip(terms, per_term):
-            tiers = []
+        for parts in per_term:
+            merged: dict[float, int] = {}
             for part in parts:
                 here = part.bits & candidates
                 if here:
-                    head = here & self.candidates.field_starts(part.field, term[0])
-                    weight = WEIGHTS[part.field]
-                    tiers += [(weight * part.bound_at_start, head), (weight * part.bound_elsewhere, here & ~head)]
-            merged: dict[float, int] = {}
-            for bound, bits in tiers:
-                merged[bound] = merged.get(bound, 0) | bits
+                    bound = CATEGORIES[FIELD_NAMES[part.field]][part.kind] * CATEGORY_STEP + part.score
+                    merged[bound] = merged.get(bound, 0) | here
             disjoint, above = [], 0
             for bound in sorted(merged, reverse=True):
                 if merged[bound] & ~above:
@@ -164,18 +193,32 @@ class SearchIndex:
                         bound = sum(tiers[pick][0] for tiers, pick in zip(tier_lists, following))
                         heapq.heappush(queue, (-bound, following))
 
-    def _lowest_ranks(self, bits: int, count: int) -> list[int]:
-        if bits.bit_count() <= count:
-            ranks = []
-            while bits:
-                lowest = bits & -bits
-                ranks.append(lowest.bit_length() - 1)
-                bits ^= lowest
-            return ranks
-        raw = np.frombuffer(bits.to_bytes((self.count + 7) // 8, "little"), dtype=np.uint8)
-        return np.flatnonzero(np.unpackbits(raw, bitorder="little"))[:count].tolist()
 
-    # -- candidate sets
+def _ranks_by(keys: list[str], ranks) -> dict[str, list[int]]:
+    """key -> the ranks holding it. Built with C-level iteration: a start with 100,000 entries should not wait
+    on a Python loop; keys that several entries share are rare, and only those are looped over."""
+    single = dict(zip(keys, ([rank] for rank in ranks)))
+    if len(single) < len(keys):
+        repeated = {key for key, count in Counter(keys).items() if count > 1}
+        for key in repeated:
+            single[key] = []
+        for key, rank in zip(keys, ranks):
+            if key in repeated:
+                single[key].append(rank)
+    return single
+
+
+def _ranks_ascending(bits: int):
+    """The set bits of `bits`, lowest first; a large set is unpacked with numpy, a small one bit by bit."""
+    if bits.bit_count() <= 32:
+        while bits:
+            lowest = bits & -bits
+            yield lowest.bit_length() - 1
+            bits ^= lowest
+        return
+    raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    yield from np.flatnonzero(np.unpackbits(raw, bitorder="little")).tolist()
+
 
 def _union(values) -> int:
     bits = 0

@@ -51,7 +51,7 @@ def as_pairs(hits):
 
 
 def assert_same_as_scan(docs, index, query, **options):
-    assert as_pairs(index.search(query, limit=20, per_tier=10**9, budget=10**9, **options)) == \
+    assert as_pairs(index.search(query, limit=20, **options)) == \
         as_pairs(search(docs, query, limit=20, **options)), query
 
 
