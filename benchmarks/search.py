@@ -1,13 +1,26 @@
-"""Quick-reply search, per keystroke, over a generated library.
+"""Quick-reply search as the panel runs it, per keystroke, over a generated library read from TOML files.
 
-Builds a library of N entries (default 100,000; half Chinese, half English; titles of 4-16 characters, bodies
-of 30-120), then types 20 queries character by character (Chinese, full pinyin, initials, English with
-typos, AND terms) and times each keystroke's indexed search. Also measured: the cold build, the warm start
-from the on-disk cache, the index's memory, and how often its top 20 differ from the exact scan's (sampled).
-Same-run baselines over the same entries and queries: rapidfuzz `process.extract` with WRatio, and Textual's
-fuzzy Matcher over every entry (sampled).
+Writes a library of N entries (default 100,000; half Chinese, half English; titles of 4-16 characters,
+bodies of 30-120; a few team entries with look-alike fillers, as in issue 13) as TOML files into a temporary
+team directory, loads it with console.reply_library.ReplyLibrary and the bundled phrase rules, as the
+console does, and types the queries character by character. Each keystroke is timed as the panel calls it:
+`ReplyLibrary.search(prefix, usage)` with a usage history of 500 entries, linting the results shown for the
+first time (a library over 5,000 entries is linted as shown), with the collector set as the console sets it
+(console/idle_collector.py).
 
-Usage: python benchmarks/search.py [--entries 100000] [--baseline-sample 3]
+Also measured:
+  - build_cold_s: a fresh process with no cache builds the library (TOML, documents, index, cache write);
+  - build_warm_s: another fresh process starts from the on-disk cache (the TOML is still read);
+  - index_mb: the index's memory (tracemalloc over a second build);
+  - differing_from_exact: keystrokes whose top 20 (keys and order) differ from the exhaustive scan
+    quick_replies.search.search(docs, q, limit=20, usage=, now=) with the same usage and clock: every
+    whole query first, then the other keystrokes spread evenly, until --exact-budget seconds of scanning are
+    spent (0: every keystroke); exact_compared says how many were;
+  - trap_ranks: where the entry a person means is, for the issue's look-alike traps (null: not in the top 20);
+  - same-run baselines: the index alone (no usage, no linting), rapidfuzz `process.extract` with WRatio and
+    Textual's fuzzy Matcher over every entry (sampled).
+
+Usage: python benchmarks/search.py [--entries 100000] [--exact-budget 120] [--baseline-sample 3]
 The last line printed is one JSON object with every figure.
 """
 
@@ -18,20 +31,21 @@ import gc
 import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
+from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.percentiles import p99  # noqa: E402
-from quick_replies import search_index_cache  # noqa: E402
 from quick_replies.library import FaqEntry, Library, QuickReply  # noqa: E402
-from quick_replies.search import documents, search  # noqa: E402
-from quick_replies.search_index import SearchIndex  # noqa: E402
 
 ZH_WORDS = (
     "退款 物流 快递 发货 订单 地址 修改 售后 退货 换货 质量 问题 补发 优惠券 会员 积分 发票 支付 扣款 还款 "
@@ -50,12 +64,26 @@ QUERIES = [
     "tk", "wl", "fh", "dz", "refnd", "adress", "delivry", "cancel ordr", "international shiping",
     "退k", "coupon",
 ]
+# The team's entries a person means, found among look-alikes (issue 13): query -> the entry's id.
+TRAPS = {
+    "Refund status": "team-refund-status", "refund": "team-refund-status", "adress": "team-change-address",
+    "poshun": "team-damaged", "tuikaun": "team-refund-zh", "refnud": "team-refund-status",
+}
+TEAM_ENTRIES = [
+    QuickReply("team-refund-status", "Refund status", "Your refund is on its way: 3-5 business days to your card.",
+               "team", "en", "", ("refund",)),
+    QuickReply("team-change-address", "Change address", "I have changed the delivery address on your order.",
+               "team", "en", "", ("address",)),
+    QuickReply("team-damaged", "破损补发", "非常抱歉商品破损，我们马上为您补发一件。", "team", "zh", "", ("破损",)),
+    QuickReply("team-refund-zh", "退款进度", "您的退款已提交，1-3个工作日原路退回。", "team", "zh", "", ("退款",)),
+]
+USAGE_ENTRIES = 500
 
 
 def generate(count: int, seed: int = 7) -> Library:
     rng = random.Random(seed)
     library = Library()
-    for n in range(count):
+    for n in range(count - len(TEAM_ENTRIES)):
         if n % 2 == 0:
             title = "".join(rng.choice(ZH_WORDS) for _ in range(rng.randint(2, 5)))[:16]
             body = ""
@@ -66,75 +94,170 @@ def generate(count: int, seed: int = 7) -> Library:
             title = " ".join(rng.choice(EN_WORDS) for _ in range(rng.randint(1, 3))).capitalize()[:16]
             body = " ".join(rng.choice(EN_WORDS) for _ in range(rng.randint(6, 20))).capitalize() + "."
             language = "en"
+        if n % 500 == 1:  # the look-alikes of issue 13: "refund status 2180" next to "Refund status"
+            title = rng.choice(["refund status", "address change", "破损补发说明"]) + f" {n}"
         if n % 10 == 9:
-            library.faqs.append(FaqEntry(title + "?", body, (rng.choice(ZH_WORDS + EN_WORDS),), "faq"))
+            library.faqs.append(FaqEntry(title + "?", body, (rng.choice(ZH_WORDS + EN_WORDS),), "faq", id=f"f{n}"))
         else:
             shortcut = f"s{n}" if n % 7 == 0 else ""
             library.replies[f"r{n}"] = QuickReply(f"r{n}", title, body, f"folder{n % 20}", language, shortcut,
                                                   (rng.choice(ZH_WORDS + EN_WORDS),))
+    for reply in TEAM_ENTRIES:
+        library.replies[reply.id] = reply
     return library
+
+
+def write_library(library: Library, directory: Path) -> int:
+    """One TOML file per folder, as a team's library is kept (each well under the 16 MiB a file may hold)."""
+    from quick_replies.library_files import library_file_text
+
+    by_folder: dict[str, list[QuickReply]] = defaultdict(list)
+    for reply in library.replies.values():
+        by_folder[reply.folder].append(reply)
+    directory.mkdir(parents=True, exist_ok=True)
+    for folder, replies in by_folder.items():
+        (directory / f"{folder}.toml").write_text(library_file_text(folder, replies, []), encoding="utf-8")
+    (directory / "faq.toml").write_text(library_file_text("faq", [], library.faqs), encoding="utf-8")
+    return sum(path.stat().st_size for path in directory.glob("*.toml"))
+
+
+def usage_history(keys: list[str], now: float, seed: int = 11) -> dict[str, tuple[int, float]]:
+    """key -> (times used, last used), as LocalStore.reply_usage returns it: 500 entries used in the last month."""
+    rng = random.Random(seed)
+    return {key: (rng.randint(1, 60), now - rng.uniform(0, 30 * 86400))
+            for key in rng.sample(keys, min(USAGE_ENTRIES, len(keys)))}
 
 
 def keystrokes(query: str) -> list[str]:
     return [query[: i + 1] for i in range(len(query))]
 
 
+def open_library(team: Path, personal: Path, cache: Path | None):
+    from console.reply_library import ReplyLibrary
+    from quick_replies.lint_rules import load_rules
+    from quick_replies.linter import Linter
+
+    return ReplyLibrary([team, personal], cache_dir=cache, linter=Linter(load_rules([])))
+
+
+def child_build(team: Path, personal: Path, cache: Path) -> None:
+    """In a fresh process: how long the console takes to have its library, and where the time goes."""
+    import console.reply_library as reply_library
+
+    phases: dict[str, float] = defaultdict(float)
+
+    def timed(name, function):
+        def run(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                phases[name] += time.perf_counter() - started
+        return run
+
+    for name in ("load_library", "documents", "load_or_build"):  # the steps of build_snapshot, unchanged
+        setattr(reply_library, name, timed(name, getattr(reply_library, name)))
+    started = time.perf_counter()
+    replies = open_library(team, personal, cache)
+    total = time.perf_counter() - started
+    print(json.dumps({"total_s": total, "docs": len(replies.docs), **{f"{k}_s": v for k, v in phases.items()}}))
+
+
+def build_in_fresh_process(team: Path, personal: Path, cache: Path) -> dict:
+    result = subprocess.run([sys.executable, __file__, "--child-build", str(team), str(personal), str(cache)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=900)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode or not lines:
+        raise RuntimeError(f"the build child failed: {result.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+@contextmanager
+def frozen_clock(now: float):
+    """ReplyLibrary.search reads time.time(); the exact scan must see the same `now` for recency to agree."""
+    import console.reply_library as reply_library
+
+    real = reply_library.time
+    reply_library.time = SimpleNamespace(time=lambda: now)
+    try:
+        yield
+    finally:
+        reply_library.time = real
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--exact-budget", type=float, default=120.0,
+                        help="seconds of exhaustive scanning to compare with (0: every keystroke)")
     parser.add_argument("--baseline-sample", type=int, default=3, help="queries timed for each baseline")
-    parser.add_argument("--scan-sample", type=int, default=3, help="keystrokes timed for the exact scan")
+    parser.add_argument("--child-build", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_build:
+        child_build(*map(Path, args.child_build))
+        return
 
-    library = generate(args.entries)
-    started = time.perf_counter()
-    docs = documents(library)
-    documents_s = time.perf_counter() - started
-    started = time.perf_counter()
-    SearchIndex.build(docs)
-    index_build_s = time.perf_counter() - started
+    from console.idle_collector import IdleCollector
+    from quick_replies.search import Usage, search
+    from quick_replies.search_index import SearchIndex
+
+    with tempfile.TemporaryDirectory() as directory:
+        base = Path(directory)
+        team, personal, cache = base / "team", base / "mine", base / "cache"
+        personal.mkdir()
+        started = time.perf_counter()
+        library_mb = write_library(generate(args.entries), team) / 2**20
+        print(f"wrote {args.entries} entries as TOML ({library_mb:.1f} MiB) in {time.perf_counter() - started:.1f} s")
+        cold = build_in_fresh_process(team, personal, cache)  # no cache yet: builds and writes it
+        warm = build_in_fresh_process(team, personal, cache)
+        cache_mb = sum(path.stat().st_size for path in cache.iterdir()) / 2**20
+        replies = open_library(team, personal, cache)
+
+    docs = replies.docs
     tracemalloc.start()  # a second build, traced: tracing slows numpy's allocations down several times
     index = SearchIndex.build(docs)
     index_mb = tracemalloc.get_traced_memory()[0] / 2**20
     tracemalloc.stop()
     del index
 
-    # The console names its library by its files' paths, sizes and times; without such a name the cache
-    # is matched by a hash of every text. Both are timed; each includes making the documents again.
-    source = "generated library, seed 7"
-    with tempfile.TemporaryDirectory() as cache_dir:
-        started = time.perf_counter()
-        search_index_cache.load_or_build(documents(library), Path(cache_dir), source)  # cold: builds, writes
-        cold_with_save_s = time.perf_counter() - started
-        cache_mb = (Path(cache_dir) / search_index_cache.FILE_NAME).stat().st_size / 2**20
-        started = time.perf_counter()
-        index = search_index_cache.load_or_build(documents(library), Path(cache_dir), source)
-        build_warm_s = time.perf_counter() - started
-        search_index_cache.load_or_build(docs, Path(cache_dir))  # writes the cache under the content hash
-        started = time.perf_counter()
-        search_index_cache.load_or_build(documents(library), Path(cache_dir))
-        build_warm_hashed_s = time.perf_counter() - started
-
-    gc.freeze()  # as the console does once the library is loaded: see console/reply_library.py
-    typed = [prefix for query in QUERIES for prefix in keystrokes(query)]
+    now = time.time()
+    usage = usage_history(list(dict.fromkeys(doc.key for doc in docs)), now)
+    typed = [prefix for query in [*QUERIES, *TRAPS] for prefix in keystrokes(query)]
+    collector = IdleCollector()  # as the console runs: the young generation only, the rest when idle
+    collector.start()
+    gc.collect()
+    gc.freeze()
     timings = []
-    for text in typed:
+    for text in typed:  # the first showing of each result is linted here, as in the panel
         started = time.perf_counter()
-        index.search(text, limit=20)
+        replies.search(text, usage)
         timings.append((time.perf_counter() - started) * 1000)
-
-    # With no per-tier or overall limit the index answers exactly as a scan of every entry (the tests check
-    # this); compare every keystroke's top 20 with that, and time the scan itself on a few.
-    differing = 0
+    index_only = []
     for text in typed:
-        exact = index.search(text, limit=20, per_tier=10**9, budget=10**9)
-        fast = index.search(text, limit=20)
-        differing += [round(h.score, 6) for h in exact] != [round(h.score, 6) for h in fast]
-    scan_times = []
-    for text in typed[:: max(1, len(typed) // args.scan_sample)]:
         started = time.perf_counter()
-        search(docs, text, limit=20)
-        scan_times.append((time.perf_counter() - started) * 1000)
+        replies.index.search(text, limit=20)
+        index_only.append((time.perf_counter() - started) * 1000)
+    collector.stop()
+
+    counts = {key: Usage(count, last) for key, (count, last) in usage.items()}
+    partial = [text for text in dict.fromkeys(typed) if text not in TRAPS and text not in QUERIES]
+    to_compare = list(dict.fromkeys([*QUERIES, *TRAPS, *partial[::2], *partial[1::2]]))
+    compared, differing, scan_times = [], [], []
+    with frozen_clock(now):
+        for text in to_compare:
+            if args.exact_budget and sum(scan_times) / 1000 > args.exact_budget:
+                break
+            compared.append(text)
+            started = time.perf_counter()
+            exact = [hit.doc.key for hit in search(docs, text, limit=20, usage=counts, now=now)]
+            scan_times.append((time.perf_counter() - started) * 1000)
+            production = [result.key for result in replies.search(text, usage)]
+            if production != exact:
+                differing.append(text)
+        ranks = {}
+        for query, key in TRAPS.items():
+            shown = [result.key for result in replies.search(query, usage)]
+            ranks[query] = shown.index(key) + 1 if key in shown else None
 
     from rapidfuzz import fuzz, process
     from textual.fuzzy import Matcher
@@ -155,35 +278,46 @@ def main() -> None:
     figures = {
         "entries": args.entries,
         "keystrokes": len(timings),
+        "usage_entries": len(usage),
         "p50_ms": round(statistics.median(timings), 2),
         "p99_ms": round(p99(timings), 2),
         "max_ms": round(max(timings), 2),
-        "build_cold_s": round(documents_s + index_build_s, 2),
-        "build_cold_with_cache_write_s": round(cold_with_save_s, 2),
-        "build_warm_s": round(build_warm_s, 2),
-        "build_warm_hashed_s": round(build_warm_hashed_s, 2),
+        "build_cold_s": round(cold["total_s"], 2),
+        "build_warm_s": round(warm["total_s"], 2),
+        "build_cold_phases_s": {k[:-2]: round(v, 2) for k, v in cold.items() if k.endswith("_s") and k != "total_s"},
+        "build_warm_phases_s": {k[:-2]: round(v, 2) for k, v in warm.items() if k.endswith("_s") and k != "total_s"},
         "index_mb": round(index_mb, 1),
         "cache_file_mb": round(cache_mb, 1),
+        "library_toml_mb": round(library_mb, 1),
+        "differing_from_exact": len(differing),
+        "exact_compared": len(compared),
+        "exact_comparable": len(to_compare),
+        "differing_queries": differing[:10],
+        "trap_ranks": ranks,
         "exact_scan_p99_ms": round(p99(scan_times), 1),
-        "differing_from_exact": f"{differing}/{len(typed)}",
+        "baseline_index_only_p50_ms": round(statistics.median(index_only), 2),
+        "baseline_index_only_p99_ms": round(p99(index_only), 2),
         "baseline_rapidfuzz_p99_ms": round(p99(rapid), 1),
         "baseline_textual_p99_ms": round(p99(textual_times), 1),
         "baseline_sample_queries": len(baseline_queries),
     }
-    print(f"{args.entries} entries, {len(timings)} keystrokes over {len(QUERIES)} queries")
-    print(f"indexed search per keystroke: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, "
-          f"max {figures['max_ms']} ms")
-    print(f"cold: documents {documents_s:.2f} s + index {index_build_s:.2f} s = {figures['build_cold_s']} s "
-          f"({figures['build_cold_with_cache_write_s']} s with writing the cache); "
-          f"warm from the cache: {figures['build_warm_s']} s as the console starts (cache named by the library's "
-          f"files), {figures['build_warm_hashed_s']} s when matched by hashing every text")
-    print(f"index {figures['index_mb']} MB in memory (tracemalloc), cache file {figures['cache_file_mb']} MB")
-    print(f"exact scan over every entry (the same scoring, unindexed): p99 {figures['exact_scan_p99_ms']} ms over "
-          f"{len(scan_times)} keystrokes; keystrokes whose top-20 scores differ from the exact answer: "
-          f"{figures['differing_from_exact']}")
+    print(f"{args.entries} entries, {len(timings)} keystrokes over {len(QUERIES) + len(TRAPS)} queries, "
+          f"usage history of {len(usage)} entries")
+    print(f"ReplyLibrary.search per keystroke (the panel's path): p50 {figures['p50_ms']} ms, "
+          f"p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms  target p99 10")
+    print(f"the index alone (no usage, no linting): p50 {figures['baseline_index_only_p50_ms']} ms, "
+          f"p99 {figures['baseline_index_only_p99_ms']} ms")
+    print(f"fresh process, no cache: {figures['build_cold_s']} s {figures['build_cold_phases_s']}  target 3")
+    print(f"fresh process, from the cache: {figures['build_warm_s']} s {figures['build_warm_phases_s']}  target 0.5")
+    print(f"index {figures['index_mb']} MB in memory (tracemalloc), cache file {figures['cache_file_mb']} MB, "
+          f"library files {figures['library_toml_mb']} MiB  target 200")
+    print(f"top 20 differing from the exhaustive scan: {len(differing)} of {len(compared)} keystrokes compared "
+          f"(of {len(to_compare)} distinct) {differing[:10]}  target 0; the scan itself: p99 "
+          f"{figures['exact_scan_p99_ms']} ms")
+    print(f"where the meant entry ranks: {ranks}")
     print(f"baselines over the same entries ({len(baseline_queries)} queries): rapidfuzz WRatio p99 "
           f"{figures['baseline_rapidfuzz_p99_ms']} ms, textual Matcher p99 {figures['baseline_textual_p99_ms']} ms")
-    print(json.dumps(figures))
+    print(json.dumps(figures, ensure_ascii=False))
 
 
 if __name__ == "__main__":

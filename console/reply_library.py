@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gc
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from quick_replies.library import STARTER_DIR, Library, load_library
+from quick_replies.library import STARTER_DIR, Library
+from quick_replies.library_browse import Folder, find_folder, folders, recently_used
+from quick_replies.library_cache import load_library_cached
 from quick_replies.library_editing import PersonalLibrary
 from quick_replies.linter import LEVEL_ORDER, Linter
 from quick_replies.placeholders import Filled, fill
@@ -17,24 +20,93 @@ from widgets.reply_panel import ReplyResult
 
 LINT_AT_LOAD = 5_000  # entries linted when the library loads (~0.2 s); a larger library is linted as shown
 PANEL_RESULTS = 20  # a list refined by typing, not browsed; benchmarks/search.py times the same limit
+FOLDER_ROWS = 200  # a folder opened in the panel lists this many; a bigger one is for searching
+
+
+@dataclass(frozen=True)
+class ReloadTicket:
+    """A reload asked for: its place in the order reloads were asked for, and the files as they were then."""
+
+    generation: int
+    fingerprint: tuple
+
+
+@dataclass(frozen=True)
+class LibrarySnapshot:
+    """Everything a search reads, built together and swapped in with one assignment: a search sees the old
+    library or the new one, never a mix."""
+
+    generation: int
+    fingerprint: tuple
+    library: Library
+    docs: list[SearchDoc]
+    index: SearchIndex | None
+    by_key: dict[str, SearchDoc]
+    flags: dict[str, tuple[str, str]]  # key -> (worst level, message): filled further as entries are first shown
+
+
+EMPTY = LibrarySnapshot(0, (), Library(), [], None, {}, {})
+
+
+def build_snapshot(ticket: ReloadTicket, directories: list[Path], cache_dir: Path | None,
+                   linter: Linter | None) -> LibrarySnapshot:
+    """Reads, indexes and (if small) lints the library. Reads its arguments and the files only, so it can
+    run in a thread while the panel searches the installed snapshot: ~14 s at 100,000 entries on a slow
+    machine (11 s of it parsing TOML; benchmarks/search.py shows the phases)."""
+    library = load_library_cached(directories, cache_dir)
+    docs = documents(library)
+    # The cache file is written under a temporary name and renamed: two builds at once each write a whole file.
+    index = load_or_build(docs, cache_dir, source=repr(ticket.fingerprint))
+    flags: dict[str, tuple[str, str]] = {}
+    if linter is not None and len(docs) <= LINT_AT_LOAD:
+        for doc in docs:
+            flags[doc.key] = worst_finding(linter, doc)
+    return LibrarySnapshot(ticket.generation, ticket.fingerprint, library, docs, index,
+                           {doc.key: doc for doc in docs}, flags)
+
+
+def worst_finding(linter: Linter, doc: SearchDoc) -> tuple[str, str]:
+    findings = [f for f in linter.lint(inserted_text(doc)) if f.level in ("error", "warning")]
+    worst = min(findings, key=lambda f: LEVEL_ORDER[f.level], default=None)
+    return (worst.level, worst.message) if worst else ("", "")
 
 
 class ReplyLibrary:
+    """A reload is three steps: `begin_reload` and `install` on the UI thread, `build` between them in a
+    thread (the app's worker) or inline (`reload`)."""
+
+    # (the generation of the snapshot they were made from, the folders): not the snapshot itself, which would
+    # keep a replaced library in memory.
+    _folder_listing: tuple[int, list[Folder]] = (-1, [])
+
     def __init__(self, directories: list[Path], cache_dir: Path | None = None, linter: Linter | None = None):
         self.directories = directories
         self.cache_dir = cache_dir
         self.linter = linter
-        self._flags: dict[str, tuple[str, str]] = {}  # key -> (worst level, message), linted when first shown
         # The last directory is the agent's own: the one that saves and deletes go to.
         if Path(directories[-1]).resolve() == STARTER_DIR.resolve():
             raise ValueError("the last library directory must be the agent's own, not the bundled starter")
         self.personal = PersonalLibrary(directories[-1])
-        self.library = Library()
-        self.docs: list[SearchDoc] = []
-        self.index: SearchIndex | None = None
-        self._by_key: dict[str, SearchDoc] = {}
-        self._fingerprint: tuple = ()
+        self.snapshot = EMPTY
+        self._asked_for = ReloadTicket(0, ())  # the newest reload asked for
         self.reload()
+
+    # What a search reads, from the installed snapshot.
+    @property
+    def library(self) -> Library:
+        return self.snapshot.library
+
+    @property
+    def docs(self) -> list[SearchDoc]:
+        return self.snapshot.docs
+
+    @property
+    def index(self) -> SearchIndex | None:
+        return self.snapshot.index
+
+    @property
+    def _by_key(self) -> dict[str, SearchDoc]:
+        return self.snapshot.by_key
 
     def _current_fingerprint(self) -> tuple:
         files = []
@@ -45,26 +117,39 @@ class ReplyLibrary:
                     files.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(files)
 
-    def reload(self) -> None:
-        self._fingerprint = self._current_fingerprint()
-        self.library = load_library(self.directories)
-        self.docs = documents(self.library)
-        self.index = load_or_build(self.docs, self.cache_dir, source=repr(self._fingerprint))
-        self._flags.clear()
-        if self.linter is not None and len(self.docs) <= LINT_AT_LOAD:
-            for doc in self.docs:
-                self.flag(doc)
-        self._by_key = {doc.key: doc for doc in self.docs}
-        # The library is long-lived: keep the collector from walking it again and again, which on a large
-        # library stalls a keystroke for a tenth of a second now and then.
-        gc.freeze()
+    def changed(self) -> bool:
+        """Cheap enough to call every few seconds: one stat per library file. False while a reload that
+        already sees the files as they are is still being built."""
+        return self._current_fingerprint() != self._asked_for.fingerprint
 
-    def reload_if_changed(self) -> bool:
-        """Cheap enough to call every few seconds: one stat per library file."""
-        if self._current_fingerprint() == self._fingerprint:
+    @property
+    def reloading(self) -> bool:
+        """A reload was asked for and its library is not installed yet: what a search reads is older."""
+        return self._asked_for.generation > self.snapshot.generation
+
+    def begin_reload(self) -> ReloadTicket:
+        # The files are stat'ed before they are read: one changed during the build shows at the next check.
+        self._asked_for = ReloadTicket(self._asked_for.generation + 1, self._current_fingerprint())
+        return self._asked_for
+
+    def build(self, ticket: ReloadTicket) -> LibrarySnapshot:
+        """Safe in a thread: changes nothing the UI reads."""
+        return build_snapshot(ticket, self.directories, self.cache_dir, self.linter)
+
+    def install(self, snapshot: LibrarySnapshot) -> bool:
+        """Swaps the snapshot in, unless a reload asked for later is installed already. True if swapped."""
+        if snapshot.generation < self.snapshot.generation:
             return False
-        self.reload()
+        self.snapshot = snapshot
+        # The library is long-lived: keep the collector from walking it again and again, which on a large
+        # library stalls a keystroke for a tenth of a second now and then. Cheap (it moves one list), and
+        # run here, on the UI thread, once the old snapshot is no longer referenced from the app.
+        gc.freeze()
         return True
+
+    def reload(self) -> None:
+        """All three steps at once, blocking: at start-up, and in tests."""
+        self.install(self.build(self.begin_reload()))
 
     def search(self, query: str, usage: dict[str, tuple[int, float]], limit: int = PANEL_RESULTS) -> list[ReplyResult]:
         counts = {key: Usage(count, last) for key, (count, last) in usage.items()}
@@ -73,8 +158,8 @@ class ReplyLibrary:
 
     def flagged(self) -> list[tuple[str, str, str]]:
         """(title, level, message) of every entry linted so far that breaks an error or warning rule."""
-        by_key = self._by_key
-        return [(by_key[key].title, level, message) for key, (level, message) in self._flags.items()
+        by_key = self.snapshot.by_key
+        return [(by_key[key].title, level, message) for key, (level, message) in self.snapshot.flags.items()
                 if level and key in by_key]
 
     def flag(self, doc: SearchDoc) -> tuple[str, str]:
@@ -82,11 +167,10 @@ class ReplyLibrary:
         Linted on first showing, not at load: a library of 100,000 entries would take seconds."""
         if self.linter is None:
             return "", ""
-        if doc.key not in self._flags:
-            findings = [f for f in self.linter.lint(inserted_text(doc)) if f.level in ("error", "warning")]
-            worst = min(findings, key=lambda f: LEVEL_ORDER[f.level], default=None)
-            self._flags[doc.key] = (worst.level, worst.message) if worst else ("", "")
-        return self._flags[doc.key]
+        flags = self.snapshot.flags
+        if doc.key not in flags:
+            flags[doc.key] = worst_finding(self.linter, doc)
+        return flags[doc.key]
 
     def by_shortcut(self, code: str) -> SearchDoc | None:
         reply = self.library.by_shortcut(code.lower())
@@ -98,6 +182,30 @@ class ReplyLibrary:
         if doc is None:
             return None
         return fill(inserted_text(doc), values)
+
+    def preview(self, key: str, values: dict[str, str]) -> tuple[str, list[tuple[int, int]]] | None:
+        """What inserting the entry would put in the composer, and where placeholders are still unfilled."""
+        filled = self.expand(key, values)
+        return (filled.text, [(u.start, u.end) for u in filled.unfilled]) if filled is not None else None
+
+    def browse(self, folder_key: str, usage: dict[str, tuple[int, float]]) -> list[ReplyResult]:
+        """The panel's list for an empty query: recently used entries, then the folders (folder_key ""); or
+        the entries of the folder a folder row named."""
+        snapshot = self.snapshot  # one library throughout, should a reload install another meanwhile
+        by_key = snapshot.by_key
+        made_from, listed = self._folder_listing
+        if made_from != snapshot.generation:  # grouped once per library load, not on every visit
+            listed = folders(snapshot.docs)
+            self._folder_listing = (snapshot.generation, listed)
+        if folder_key:
+            folder = find_folder(listed, folder_key)
+            shown = [by_key[key] for key in (folder.keys if folder else ()) if key in by_key][:FOLDER_ROWS]
+            return [entry_view(doc, *self.flag(doc)) for doc in shown]
+        recent = [entry_view(by_key[key], *self.flag(by_key[key]), section="recent")
+                  for key in recently_used(usage, by_key)]
+        return recent + [ReplyResult(key=folder.key, kind="folder", title=folder.name, preview="",
+                                     count=len(folder.keys), layer=folder.layer, section="folders")
+                         for folder in listed]
 
 
 def result_view(hit: SearchHit, flag_level: str = "", flag: str = "") -> ReplyResult:
@@ -112,3 +220,9 @@ def result_view(hit: SearchHit, flag_level: str = "", flag: str = "") -> ReplyRe
         flag_level=flag_level,
         flag=flag,
     )
+
+
+def entry_view(doc: SearchDoc, flag_level: str = "", flag: str = "", section: str = "") -> ReplyResult:
+    """An entry listed without a query: nothing to highlight."""
+    return ReplyResult(key=doc.key, kind=doc.kind, title=doc.title, preview=doc.body, shortcut=doc.shortcut,
+                       flag_level=flag_level, flag=flag, section=section)

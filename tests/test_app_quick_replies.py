@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input, OptionList, Static
+
 from console.app import AgentConsoleApp
 from local_cache.reference_client import ReferenceApiClient
 from quick_replies.library import STARTER_DIR
@@ -122,6 +124,9 @@ async def test_the_library_reloads_when_its_files_change(tmp_path, reference_bac
 
 
 async def test_power_user_saves_the_composer_as_a_reply_edits_it_and_deletes_it(tmp_path, reference_backend):
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "mine.toml").write_text(
+        '[[reply]]\nid = "mine"\ntitle = "我的话术"\nbody = "我自己的"\nshortcut = "wd"\n', encoding="utf-8")
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_chat(pilot, app, reference_backend)
@@ -130,15 +135,16 @@ async def test_power_user_saves_the_composer_as_a_reply_edits_it_and_deletes_it(
         form = app.screen
         assert isinstance(form, ReplyForm)
         form.query_one("#title").value = "驿站取件"
-        form.query_one("#shortcut").value = "tk"  # taken by the starter's refund reply
+        # Taken by another of the agent's own replies (one of the starter's would be taken over instead).
+        form.query_one("#shortcut").value = "wd"
         await pilot.press("ctrl+s")
         assert app.screen is form, "refused: the form stays open, nothing is lost"
-        assert "/tk is already used by" in str(form.query_one("#error").render())
+        assert "/wd is already used by" in str(form.query_one("#error").render())
         form.query_one("#shortcut").value = "yz"
         await pilot.press("ctrl+s")
         assert not isinstance(app.screen, ReplyForm)
         assert app.replies.by_shortcut("yz") is not None
-        assert (tmp_path / "library").is_dir() and list((tmp_path / "library").glob("*.toml"))
+        assert [p for p in (tmp_path / "library").glob("*.toml") if p.name != "mine.toml"]
 
         app.query_one(Composer).clear()
         await type_text(pilot, "/yz")
@@ -172,3 +178,111 @@ async def test_an_faq_entry_inserts_its_answer(tmp_path, reference_backend):
         assert isinstance(panel, ReplyPanel) and panel.query_one("Input").value == "/无法登录+安卓"
         await pilot.press("enter")
         assert app.query_one(Composer).text.startswith("请先更新到最新版本并清除应用缓存")
+
+
+# --- browsing without typing, and a preview of what inserting would put in the chat ----------------------
+
+def panel_rows(panel: ReplyPanel) -> list[str]:
+    """The rows the panel lists, as shown (section headings too)."""
+    return [str(option.prompt) for option in panel.query_one("#results", OptionList).options]
+
+
+def highlighted_row(panel: ReplyPanel) -> str:
+    return str(panel.query_one("#results", OptionList).highlighted_option.prompt)
+
+
+def preview_text(panel: ReplyPanel) -> str:
+    return panel.query_one("#preview", Static).content.plain
+
+
+async def test_an_empty_query_lists_the_reply_just_used_first_under_recently_used(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        await pilot.press("f2")
+        await type_text(pilot, "wait")  # Please hold on
+        await pilot.press("enter")
+        await pilot.press("f2")
+        await type_text(pilot, "tk")
+        await pilot.press("enter")
+        app.query_one(Composer).clear()
+
+        await pilot.press("f2")
+        panel = app.screen
+        assert isinstance(panel, ReplyPanel) and panel.query_one(Input).value == ""
+        rows = panel_rows(panel)
+        assert rows[:1] == ["Recently used"] and rows[1].startswith("退款申请 致歉  /tk")
+        assert rows[2].startswith("Please hold on  /wait") and rows[3] == "Folders"
+        assert highlighted_row(panel) == rows[1], "the latest first, ready for Enter"
+        await pilot.press("enter")
+        assert app.query_one(Composer).text.startswith("陈静好，非常抱歉给您带来不便。")
+
+        app.query_one(Composer).clear()
+        await type_text(pilot, "/")  # opened from the composer: the "/" alone is no query either
+        assert isinstance(app.screen, ReplyPanel) and panel_rows(app.screen)[:1] == ["Recently used"]
+
+
+async def test_a_team_folder_opens_with_the_keys_and_a_reply_inserts_from_it(tmp_path, reference_backend):
+    team, personal = tmp_path / "team", tmp_path / "library"
+    team.mkdir()
+    (team / "after-sales.toml").write_text(
+        'folder = "售后 Team"\n'
+        '[[reply]]\nid = "t-return"\ntitle = "退货地址"\nbody = "请寄回：上海市……"\n'
+        '[[reply]]\nid = "t-exchange"\ntitle = "换货"\nbody = "{customer.name|您}，换货请在订单页申请。"\n',
+        encoding="utf-8")
+    app = make_app(tmp_path, reference_backend, library_dirs=[STARTER_DIR, team, personal])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        await pilot.press("f2")
+        panel = app.screen
+        assert panel_rows(panel)[:2] == ["Folders", "▸ 售后 Team (2)  team"], "no use yet: the folders, team's first"
+        assert highlighted_row(panel) == "▸ 售后 Team (2)  team"
+
+        await pilot.press("right")
+        assert panel_rows(panel) == ["退货地址", "换货"]
+        assert "▸ 售后 Team" in panel.query_one("#count", Static).content.plain, "the query line shows where"
+        await pilot.press("left")
+        assert highlighted_row(panel) == "▸ 售后 Team (2)  team", "back where it was"
+        await pilot.press("enter")
+        await pilot.press("down")
+        assert preview_text(panel) == "陈静，换货请在订单页申请。"
+        await pilot.press("enter")
+        assert not isinstance(app.screen, ReplyPanel)
+        assert app.query_one(Composer).text == "陈静，换货请在订单页申请。"
+
+
+async def test_the_preview_shows_what_inserting_would_put_in_this_chat(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        await pilot.press("f2")
+        await type_text(pilot, "xx")
+        panel = app.screen
+        assert highlighted_row(panel).startswith("结束语 致谢  /xx")
+        assert preview_text(panel) == "感谢您的咨询，陈静的问题我们已记录。后续有任何需要，随时联系我们。"
+
+        panel.query_one(Input).value = "wl"  # still to fill in: marked, as the composer will select it
+        await pilot.pause()
+        shown = panel.query_one("#preview", Static).content
+        assert "{order.id}" in shown.plain
+        start = shown.plain.index("{order.id}")
+        assert any(span.start <= start < span.end and "reverse" in str(span.style) for span in shown.spans)
+
+
+async def test_saving_a_reply_with_a_starter_shortcut_takes_it_and_says_what_it_shadowed(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_chat(pilot, app, reference_backend)
+        assert app.replies.by_shortcut("tk").title == "退款申请 致歉"
+        assert not [text for text in app.alert_history if "shadows" in text], "known shadowing is not repeated"
+        await type_text(pilot, "您好，退款已经原路退回，请留意到账。")
+        await pilot.press("ctrl+s")
+        form = app.screen
+        assert isinstance(form, ReplyForm)
+        form.query_one("#title").value = "我的退款话术"
+        form.query_one("#shortcut").value = "tk"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ReplyForm), "the form closed")
+        await wait_until(pilot, lambda: app.replies.by_shortcut("tk").title == "我的退款话术", "/tk is mine now")
+        shadowed = [text for text in app.alert_history if "shadows" in text]
+        assert len(shadowed) == 1 and shadowed[0].startswith("/tk: 我的退款话术 (personal) shadows 退款申请 致歉")
