@@ -251,13 +251,14 @@ def chain_match(term: str, field: PreparedText, starts: list[int] | None = None)
 
 
 def transposed_chain_match(term: str, field: PreparedText) -> TermMatch | None:
-    """A chain for the term with two neighbouring letters swapped (tuikaun for tuikuan): one typo."""
+    """A chain for the term with two neighbouring letters swapped into valid pinyin (tuikaun for tuikuan):
+    one typo."""
     best: TermMatch | None = None
     starts = None
     for i in range(len(term) - 1):
-        if term[i] == term[i + 1]:
-            continue
         variant = term[:i] + term[i + 1] + term[i] + term[i + 2:]
+        if term[i] == term[i + 1] or not spells_as_pinyin(variant):
+            continue
         if i > 0 and starts is None:
             starts = chain_starts(term[0], field)  # every variant but the first begins as the term does
         found = chain_match(variant, field, None if i == 0 else starts)

@@ -42,6 +42,7 @@ from quick_replies.matcher import (
     typo_allowance,
 )
 from quick_replies.pinyin_readings import is_cjk, spells_as_pinyin
+from quick_replies.search_chain_paths import chain_levels
 from quick_replies.search_index_build import SYMBOLS, Postings
 
 FIELDS = "stkb"  # shortcut, title, tags/keywords, body: best first
@@ -90,7 +91,7 @@ class Candidates:
                 self.characters_by_spelling.setdefault(prefix, []).append(character)
             for reading in set(spellings):
                 self.characters_by_reading.setdefault(reading, []).append(character)
-        self._bits: OrderedDict[str, int] = OrderedDict()
+        self.bits_cache: OrderedDict[str, int] = OrderedDict()
         self._terms: OrderedDict[str, list[Part]] = OrderedDict()
         self._subsequence_words: OrderedDict[str, list[str]] = OrderedDict()
         self._near_length: dict[tuple[int, int], list[str]] = {}
@@ -108,28 +109,32 @@ class Candidates:
         latin_word = term.isascii() and term.isalnum()
         chained = any(ch.isascii() and ch.isalnum() for ch in term) and not (latin_word and length == 1)
         parts = []
+        word_groups = {}  # the same for every field but the body, which takes strewn letters from 4 on
         for field in FIELDS:
             if latin_word and length > 1:
-                for (kind, score), words in self._matching_words(term, length >= (4 if field == "b" else 3)).items():
-                    parts.append(Part(field, kind, score, self._bits_of_all([f"{field}w{word}" for word in words])))
+                scattered = length >= (4 if field == "b" else 3)
+                if scattered not in word_groups:
+                    word_groups[scattered] = self._matching_words(term, scattered)
+                for (kind, score), words in word_groups[scattered].items():
+                    parts.append(Part(field, kind, score, self.bits_of_all([f"{field}w{word}" for word in words])))
             elif latin_word:  # one letter: a whole word, a word's start, a Chinese reading's initial, inside a word
-                parts.append(Part(field, WORD, at_word, self._token(f"{field}w{term}")))
-                parts.append(Part(field, PREFIX, at_word, self._unit_start(field, term)))
+                parts.append(Part(field, WORD, at_word, self.token(f"{field}w{term}")))
+                parts.append(Part(field, PREFIX, at_word, self.unit_start(field, term)))
                 if term.isalpha():
                     initial = SCORE_MATCH + BONUS_CONSECUTIVE - UNIT_PENALTY + BONUS_BOUNDARY
-                    readers = self._unit_start(field, term.upper())
+                    readers = self.unit_start(field, term.upper())
                     parts.append(Part(field, WORD, initial + FULL_SYLLABLE_BONUS,
                                       readers & self._characters_reading(field, term)))  # 啊 for a
                     parts.append(Part(field, PREFIX, initial, readers))
-                parts.append(Part(field, FUZZY, inside, self._token(f"{field}c{term}")))
+                parts.append(Part(field, FUZZY, inside, self.token(f"{field}c{term}")))
             else:
                 parts.append(Part(field, WORD, at_word, self._substring_bits(field, term)))
             if chained:
-                for (kind, score), bits in self._chain_levels(field, term).items():
+                for (kind, score), bits in chain_levels(self, field, term).items():
                     parts.append(Part(field, kind, score + BONUS_BOUNDARY, bits))
                 if length >= 4 and not spells_as_pinyin(term):
                     for variant in _transpositions(term):
-                        for (_, score), bits in self._chain_levels(field, variant).items():
+                        for (_, score), bits in chain_levels(self, field, variant).items():
                             parts.append(Part(field, FUZZY, score + BONUS_BOUNDARY - TYPO_PENALTY, bits))
         parts = [part for part in parts if part.bits]
         self._terms[term] = parts
@@ -144,8 +149,8 @@ class Candidates:
             return
         self._fuzzy_for = enabled
         self._terms.clear()
-        for name in [name for name in self._bits if name[1] in "FS"]:
-            del self._bits[name]
+        for name in [name for name in self.bits_cache if name[1] in "FSL"]:
+            del self.bits_cache[name]
         self.fuzzy_prefixes, self.fuzzy_whole, self.characters_by_fuzzy, self.characters_by_sound = set(), set(), {}, {}
         for character, readings in self.spellings.items():
             for sound in {sound for reading in readings for sound in fuzzy_pinyin.sounds(reading)}:
@@ -214,15 +219,15 @@ class Candidates:
     def _substring_bits(self, field: str, term: str) -> int:
         bits = -1
         for character in set(term):
-            bits &= self._token(f"{field}c{character}")
+            bits &= self.token(f"{field}c{character}")
             if not bits:
                 return 0
         for first, second in zip(term, term[1:]):
             if is_cjk(first) and is_cjk(second):
-                bits &= self._token(f"{field}g{first}{second}")
+                bits &= self.token(f"{field}g{first}{second}")
         return bits
 
-    def _chain_levels(self, field: str, term: str) -> dict[tuple[int, float], int]:
+    def chain_levels_by_pairs(self, field: str, term: str) -> dict[tuple[int, float], int]:
         """Entries with adjacent units that could spell `term`, by (kind, the most such a chain can score).
 
         Each segment of the term must start some unit's spelling, each two segments' first letters must be
@@ -237,25 +242,25 @@ class Candidates:
             found: dict[tuple[int, float], int] = {}
             character = term[j]
             if is_cjk(character):
-                here = self._token(f"{field}c{character}")
+                here = self.token(f"{field}c{character}")
                 unit = SCORE_MATCH + BONUS_CONSECUTIVE + FULL_SYLLABLE_BONUS - UNIT_PENALTY
                 for (kind, bound), bits in levels[j + 1].items():
                     _merge(found, (kind, bound + unit), here & bits)
             elif character.isascii() and character.isalnum():
                 for k in range(j + 1, end + 1):
                     segment = term[j:k]
-                    ways = self._segment_ways(segment)
+                    ways = self.segment_ways(segment)
                     if not ways:
                         break
                     if not levels[k]:
                         continue
                     following = term[k] if k < end else ""
-                    for symbols, spelled_by, whole, way_kind in ways:
+                    for symbols, spelled_by, whole, way_kind, _ in ways:
                         if following.isascii() and following.isalnum() and following:
-                            link = _union(self._token(f"{field}p{symbol}{after}") for symbol in symbols
+                            link = _union(self.token(f"{field}p{symbol}{after}") for symbol in symbols
                                           for after in _symbols(following))
                         else:
-                            link = _union(self._unit_start(field, symbol) for symbol in symbols)
+                            link = _union(self.unit_start(field, symbol) for symbol in symbols)
                         if link and (whole or k - j >= 2):  # one letter starting a unit needs no more check
                             link &= spelled_by(field, segment)
                         if not link:
@@ -267,29 +272,30 @@ class Candidates:
             levels[j] = found
         return levels[0]
 
-    def _segment_ways(self, segment: str) -> list:
+    def segment_ways(self, segment: str) -> list:
         """How a chain segment may spell a unit: (the unit's symbols, entries with such a unit, whether it is
-        the whole spelling, the best kind it allows). A whole spelling is a way of its own, held only by the
-        entries that have that very word or reading, so that its bonus bounds no entry that lacks it."""
+        the whole spelling, the best kind it allows, the Chinese characters it may be or None). A whole
+        spelling is a way of its own, held only by the entries that have that very word or reading, so that
+        its bonus bounds no entry that lacks it."""
         ways = []
         if self._word_prefix(segment):
             if segment in self.word_set:
-                ways.append((segment[0], self._words_equal, True, WORD))
-            ways.append((segment[0], self._words_starting, False, PREFIX))
+                ways.append((segment[0], self._words_equal, True, WORD, None))
+            ways.append((segment[0], self._words_starting, False, PREFIX, None))
         upper = segment[0].upper()
         if segment in self.characters_by_reading:
-            ways.append((upper, self._characters_reading, True, WORD))
+            ways.append((upper, self._characters_reading, True, WORD, self.characters_by_reading[segment]))
         if segment in self.spelling_prefixes:
-            ways.append((upper, self._characters_read, False, PREFIX))
+            ways.append((upper, self._characters_read, False, PREFIX, self.characters_by_spelling.get(segment)))
         if len(segment) >= 2 and segment in self.fuzzy_prefixes:  # matcher: no fuzzy sound for a lone letter
             symbols = upper + fuzzy_pinyin.partner_initials(segment[0]).upper()
             if segment in self.characters_by_sound:
-                ways.append((symbols, self._characters_sounding_whole, True, FUZZY))
-            ways.append((symbols, self._characters_sounding, False, FUZZY))
+                ways.append((symbols, self._characters_sounding_whole, True, FUZZY, self.characters_by_sound[segment]))
+            ways.append((symbols, self._characters_sounding, False, FUZZY, self.characters_by_fuzzy[segment]))
         return ways
 
     def _words_equal(self, field: str, segment: str) -> int:
-        return self._token(f"{field}w{segment}")
+        return self.token(f"{field}w{segment}")
 
     def _characters_reading(self, field: str, segment: str) -> int:
         """Entries with a Chinese character that has `segment` as a reading."""
@@ -300,71 +306,71 @@ class Candidates:
         return self._characters_in(f"{field}S{segment}", field, self.characters_by_sound.get(segment, ()))
 
     def _characters_in(self, name: str, field: str, characters) -> int:
-        if name not in self._bits:
-            self._remember(name, self._bits_of_all([f"{field}c{ch}" for ch in characters]))
-        return self._bits[name]
+        if name not in self.bits_cache:
+            self.remember(name, self.bits_of_all([f"{field}c{ch}" for ch in characters]))
+        return self.bits_cache[name]
 
     def _words_starting(self, field: str, segment: str) -> int:
         """Entries with a word starting with `segment`; all entries if a great many words do."""
         name = f"{field}u{segment}"
-        if name not in self._bits:
+        if name not in self.bits_cache:
             start = bisect_left(self.words, segment)
             end = bisect_left(self.words, segment + "\U0010ffff")
             if end - start > MAX_PREFIX_WORDS:
                 bits = -1
             else:
-                bits = self._bits_of_all([f"{field}w{word}" for word in self.words[start:end]])
-            self._remember(name, bits)
-        return self._bits[name]
+                bits = self.bits_of_all([f"{field}w{word}" for word in self.words[start:end]])
+            self.remember(name, bits)
+        return self.bits_cache[name]
 
     def _characters_read(self, field: str, segment: str) -> int:
         """Entries with a Chinese character that has a reading starting with `segment`."""
         name = f"{field}U{segment}"
-        if name not in self._bits:
+        if name not in self.bits_cache:
             names = [f"{field}c{ch}" for ch in self.characters_by_spelling.get(segment, ())]
-            self._remember(name, self._bits_of_all(names))
-        return self._bits[name]
+            self.remember(name, self.bits_of_all(names))
+        return self.bits_cache[name]
 
     def _characters_sounding(self, field: str, segment: str) -> int:
         """Entries with a Chinese character that has a fuzzy sound starting with `segment`."""
         name = f"{field}F{segment}"
-        if name not in self._bits:
+        if name not in self.bits_cache:
             names = [f"{field}c{ch}" for ch in self.characters_by_fuzzy.get(segment, ())]
-            self._remember(name, self._bits_of_all(names))
-        return self._bits[name]
+            self.remember(name, self.bits_of_all(names))
+        return self.bits_cache[name]
 
     def _word_prefix(self, segment: str) -> bool:
         at = bisect_left(self.words, segment)
         return at < len(self.words) and self.words[at].startswith(segment)
 
-    def _unit_start(self, field: str, symbol: str) -> int:
+    def unit_start(self, field: str, symbol: str) -> int:
         """Entries with a unit spelled starting with `symbol`: it is the first unit or follows another."""
         name = f"{field}i{symbol}"
-        if name not in self._bits:
+        if name not in self.bits_cache:
             names = [f"{field}j{symbol}", *(f"{field}p{before}{symbol}" for before in SYMBOLS)]
-            self._remember(name, self._bits_of_all(names))
-        return self._bits[name]
+            self.remember(name, self.bits_of_all(names))
+        return self.bits_cache[name]
 
-    def _token(self, name: str) -> int:
-        bits = self._bits.get(name)
+    def token(self, name: str) -> int:
+        bits = self.bits_cache.get(name)
         if bits is None:
             number = self.token_ids.get(name)
             bits = 0 if number is None else self.to_bits(self.ids[self.offsets[number]:self.offsets[number + 1]])
-            self._remember(name, bits)
+            self.remember(name, bits)
         else:
-            self._bits.move_to_end(name)
+            self.bits_cache.move_to_end(name)
         return bits
 
-    def _bits_of_all(self, names: list[str]) -> int:
+    def bits_of_all(self, names: list[str]) -> int:
         numbers = [self.token_ids[name] for name in names if name in self.token_ids]
         if not numbers:
             return 0
         return self.to_bits(np.concatenate([self.ids[self.offsets[n]:self.offsets[n + 1]] for n in numbers]))
 
-    def _remember(self, name: str, bits: int) -> None:
-        self._bits[name] = bits
-        while len(self._bits) > max(64, BITS_CACHE_BYTES // max(1, (self.count + 7) // 8)):
-            self._bits.popitem(last=False)
+    def remember(self, name: str, bits: int) -> None:
+        self.bits_cache[name] = bits
+        while len(self.bits_cache) > max(64, BITS_CACHE_BYTES // max(1, (self.count + 7) // 8)):
+            self.bits_cache.popitem(last=False)
 
     def to_bits(self, ids: np.ndarray) -> int:
         if ids.size == 0:
@@ -385,7 +391,9 @@ def _symbols(character: str) -> str:
 
 
 def _transpositions(term: str) -> list[str]:
-    return [term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1) if term[i] != term[i + 1]]
+    """The term with two neighbouring letters swapped, where that makes valid pinyin (as matcher tries)."""
+    swapped = [term[:i] + term[i + 1] + term[i] + term[i + 2:] for i in range(len(term) - 1) if term[i] != term[i + 1]]
+    return [variant for variant in swapped if spells_as_pinyin(variant)]
 
 
 def _merge(levels: dict[float, int], bound: float, bits: int) -> None:

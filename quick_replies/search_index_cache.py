@@ -24,7 +24,7 @@ from quick_replies.search import SearchDoc
 from quick_replies.search_index import SearchIndex
 from quick_replies.search_index_build import Postings
 
-FORMAT = "search-index-2"  # 2: entries ordered by title length, then text length, then layer
+FORMAT = "search-index-2"  # 2: entries in tie-break order by title length, text length, layer; g over units
 FILE_NAME = "search-index.npz"
 
 
