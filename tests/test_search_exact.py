@@ -70,7 +70,8 @@ def test_a_chain_across_spaces_and_punctuation_is_found_by_the_index_too():
     from quick_replies.library import Library, QuickReply
 
     titles = ["退 款说明", "申请退，款项", "还-款", "退款", "Tui 款", "推开窗", "huan款"]
-    library = Library(replies={f"r{n}": QuickReply(f"r{n}", title, "正文", "f", "zh") for n, title in enumerate(titles)})
+    library = Library(replies={f"r{n}": QuickReply(f"r{n}", title, "正文", "f", "zh")
+                               for n, title in enumerate(titles)})
     docs = documents(library)
     index = SearchIndex.build(docs)
     for query in ["tuikuan", "tk", "huankuan", "hk", "tuik", "退k", "tui款", "huank"]:
