@@ -13,6 +13,7 @@ from quick_replies.library_cache import load_library_cached
 from quick_replies.library_editing import PersonalLibrary
 from quick_replies.linter import LEVEL_ORDER, Linter
 from quick_replies.placeholders import Filled, fill
+from quick_replies.prepare_library import SEPARATE_FROM_BYTES, prepare_in_subprocess
 from quick_replies.search import SearchDoc, SearchHit, Usage, documents, inserted_text
 from quick_replies.search_index import SearchIndex
 from quick_replies.search_index_cache import load_or_build
@@ -53,6 +54,11 @@ def build_snapshot(ticket: ReloadTicket, directories: list[Path], cache_dir: Pat
     """Reads, indexes and (if small) lints the library. Reads its arguments and the files only, so it can
     run in a thread while the panel searches the installed snapshot: ~14 s at 100,000 entries on a slow
     machine (11 s of it parsing TOML; benchmarks/search.py shows the phases)."""
+    if cache_dir is not None and sum(size for _, _, size in ticket.fingerprint) >= SEPARATE_FROM_BYTES:
+        # A large library is parsed and indexed by a process of its own; this thread then reads the caches it
+        # left, holding the interpreter lock (and the screen) for a fraction of the time. Should it fail, the
+        # work is done here as before.
+        prepare_in_subprocess(cache_dir, repr(ticket.fingerprint), directories)
     library = load_library_cached(directories, cache_dir)
     docs = documents(library)
     # The cache file is written under a temporary name and renamed: two builds at once each write a whole file.

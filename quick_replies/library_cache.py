@@ -28,8 +28,9 @@ from quick_replies.library import (
     read_file_bytes,
 )
 
-FORMAT = "library-parsed-1"
+FORMAT = "library-parsed-2"
 FILE_NAME = "library-parsed.msgpack"
+CHUNK = 2_000  # records decoded in one call: a console reloading in a thread holds the interpreter lock no longer
 
 
 class ReplyRecord(msgspec.Struct, array_like=True, tag="r"):
@@ -62,12 +63,15 @@ Record = ReplyRecord | FaqRecord | ProblemRecord
 
 class CachedFile(msgspec.Struct, array_like=True):
     digest: str
-    records: list[Record]
+    chunks: list[bytes]  # each a msgpack list of up to CHUNK records
 
 
 class CacheFile(msgspec.Struct):
     format: str
     files: list[CachedFile]
+
+
+RECORDS = msgspec.msgpack.Decoder(list[Record])
 
 
 class ParsedFiles:
@@ -76,17 +80,17 @@ class ParsedFiles:
     def __init__(self, cache_dir: Path | None):
         self.path = Path(cache_dir) / FILE_NAME if cache_dir is not None else None
         self.known = self._read()
-        self.used: dict[str, list[Record]] = {}
+        self.used: dict[str, list[bytes]] = {}
         self.parsed = 0  # files parsed this load (the rest came from the cache)
 
-    def _read(self) -> dict[str, list[Record]]:
+    def _read(self) -> dict[str, list[bytes]]:
         if self.path is None:
             return {}
         try:
             cache = msgspec.msgpack.decode(self.path.read_bytes(), type=CacheFile)
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             return {}  # missing, damaged or another version: parse afresh
-        return {file.digest: file.records for file in cache.files} if cache.format == FORMAT else {}
+        return {file.digest: file.chunks for file in cache.files} if cache.format == FORMAT else {}
 
     def items(self, path: Path) -> list:
         """What library.parse_file(path) gives, from the cache if these bytes at this path were parsed before."""
@@ -95,14 +99,21 @@ class ParsedFiles:
         except FileError as error:
             return [Problem(Source(path, error.line), str(error))]
         digest = hashlib.blake2b(os.fsencode(path) + b"\x00" + raw, digest_size=20).hexdigest()
-        records = self.known.get(digest)
-        if records is None:
-            self.parsed += 1
-            items = parse_file(path, raw)
-            self.used[digest] = [to_record(item) for item in items]
-            return items
-        self.used[digest] = records
-        return [from_record(path, record) for record in records]
+        chunks = self.known.get(digest)
+        if chunks is not None:
+            try:
+                items = [from_record(path, record) for chunk in chunks for record in RECORDS.decode(chunk)]
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                pass  # a damaged part: parse this file afresh
+            else:
+                self.used[digest] = chunks
+                return items
+        self.parsed += 1
+        items = parse_file(path, raw)
+        records = [to_record(item) for item in items]
+        self.used[digest] = [msgspec.msgpack.encode(records[start:start + CHUNK])
+                             for start in range(0, len(records), CHUNK)]
+        return items
 
     def save(self) -> None:
         """Writes the files this load read, if that differs from what was there (a file written whole, then

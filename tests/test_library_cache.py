@@ -119,3 +119,25 @@ def test_an_unwritable_cache_directory_still_loads_the_library(tmp_path):
     blocker.write_text("a file where the directory should be")
     dirs = library_dirs(tmp_path)
     assert as_seen(load_library_cached(dirs, blocker)) == as_seen(load_library(dirs))
+
+
+def test_a_separate_process_leaves_both_caches_ready_for_the_console(tmp_path, monkeypatch):
+    from quick_replies.prepare_library import prepare_in_subprocess
+    from tests.package_under_test import package_env
+
+    monkeypatch.setenv("PYTHONPATH", package_env().get("PYTHONPATH", ""))  # the copy under test, in either mode
+    from quick_replies.search import documents
+    from quick_replies.search_index import SearchIndex
+    from quick_replies.search_index_cache import load_or_build
+
+    dirs = library_dirs(tmp_path)
+    assert prepare_in_subprocess(tmp_path / "cache", "files as they are", dirs)
+    library, parsed = load_counting(dirs, tmp_path / "cache")
+    assert parsed == 0, "every file came from the cache the other process wrote"
+    original = SearchIndex.build
+    try:
+        SearchIndex.build = None  # a rebuild here would fail: the index must come from the cache
+        index = load_or_build(documents(library), tmp_path / "cache", source="files as they are")
+    finally:
+        SearchIndex.build = original
+    assert [hit.doc.title for hit in index.search("tuikuan")][0] == "退款进度"
