@@ -434,6 +434,9 @@ async def test_notify_titles_and_markup_alerts_stay_inert(tmp_path, hostile_worl
     app = make_app(tmp_path, backend, library)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.current_chat_id is not None, "the first chat open")
+        # The hostile customer's message is checked in a worker and raises an error alert of its own: let it
+        # arrive first, or it takes the message line from the alert under test.
+        await wait_until(pilot, lambda: any("High-risk" in text for text in app.alert_history), "the risk alert")
         app.notify(hostile("E"), title=hostile("T"), severity="error")
         await pilot.pause()
         frame = assert_inert(app, "notify")
