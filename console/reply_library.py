@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from quick_replies.library import STARTER_DIR, Library
+from quick_replies.library import STARTER_DIR, Library, directory_files, load_library
 from quick_replies.library_browse import Folder, find_folder, folders, recently_used
-from quick_replies.library_cache import load_library_cached
+from quick_replies.library_cache import ParsedFiles
 from quick_replies.library_editing import PersonalLibrary
 from quick_replies.linter import LEVEL_ORDER, Linter
 from quick_replies.placeholders import Filled, fill
@@ -54,12 +54,17 @@ def build_snapshot(ticket: ReloadTicket, directories: list[Path], cache_dir: Pat
     """Reads, indexes and (if small) lints the library. Reads its arguments and the files only, so it can
     run in a thread while the panel searches the installed snapshot: ~14 s at 100,000 entries on a slow
     machine (11 s of it parsing TOML; benchmarks/search.py shows the phases)."""
-    if cache_dir is not None and sum(size for _, _, size in ticket.fingerprint) >= SEPARATE_FROM_BYTES:
-        # A large library is parsed and indexed by a process of its own; this thread then reads the caches it
-        # left, holding the interpreter lock (and the screen) for a fraction of the time. Should it fail, the
-        # work is done here as before.
-        prepare_in_subprocess(cache_dir, repr(ticket.fingerprint), directories)
-    library = load_library_cached(directories, cache_dir)
+    parsed = ParsedFiles(cache_dir)
+    files = [path for directory in directories for path in directory_files(directory)]
+    if cache_dir is not None and sum(size for _, _, size in ticket.fingerprint) >= SEPARATE_FROM_BYTES \
+            and not parsed.covers(files):
+        # A large library with files not parsed before is parsed and indexed by a process of its own; this
+        # thread then reads the caches it left, holding the interpreter lock (and the screen) for a fraction
+        # of the time. Should it fail, the work is done here as before.
+        if prepare_in_subprocess(cache_dir, repr(ticket.fingerprint), directories):
+            parsed = ParsedFiles(cache_dir)
+    library = load_library(directories, parsed)
+    parsed.save()
     docs = documents(library)
     # The cache file is written under a temporary name and renamed: two builds at once each write a whole file.
     index = load_or_build(docs, cache_dir, source=repr(ticket.fingerprint))

@@ -168,10 +168,15 @@ def load_library(directories: list[Path], parsed=None) -> Library:
     library = Library()
     for position, directory in enumerate(directories):
         layer = directory_layer(Path(directory), last=position == len(directories) - 1)
-        for path in sorted(Path(directory).glob("*.toml")) if Path(directory).is_dir() else ():
+        for path in directory_files(directory):
             add_parsed(library, parsed.items(path) if parsed is not None else parse_file(path), layer)
     check_shortcuts(library)
     return library
+
+
+def directory_files(directory: Path) -> list[Path]:
+    """A library directory's files, in the order they are read."""
+    return sorted(Path(directory).glob("*.toml")) if Path(directory).is_dir() else []
 
 
 def directory_layer(directory: Path, last: bool) -> int:

@@ -92,13 +92,24 @@ class ParsedFiles:
             return {}  # missing, damaged or another version: parse afresh
         return {file.digest: file.chunks for file in cache.files} if cache.format == FORMAT else {}
 
+    def covers(self, paths: list[Path]) -> bool:
+        """Whether every one of these files, as it is now, was parsed before."""
+        try:
+            return all(self._digest(path, read_file_bytes(path)) in self.known for path in paths)
+        except FileError:
+            return False
+
+    @staticmethod
+    def _digest(path: Path, raw: bytes) -> str:
+        return hashlib.blake2b(os.fsencode(path) + b"\x00" + raw, digest_size=20).hexdigest()
+
     def items(self, path: Path) -> list:
         """What library.parse_file(path) gives, from the cache if these bytes at this path were parsed before."""
         try:
             raw = read_file_bytes(path)
         except FileError as error:
             return [Problem(Source(path, error.line), str(error))]
-        digest = hashlib.blake2b(os.fsencode(path) + b"\x00" + raw, digest_size=20).hexdigest()
+        digest = self._digest(path, raw)
         chunks = self.known.get(digest)
         if chunks is not None:
             try:
