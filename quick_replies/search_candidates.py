@@ -325,19 +325,11 @@ class Candidates:
 
     def _characters_read(self, field: str, segment: str) -> int:
         """Entries with a Chinese character that has a reading starting with `segment`."""
-        name = f"{field}U{segment}"
-        if name not in self.bits_cache:
-            names = [f"{field}c{ch}" for ch in self.characters_by_spelling.get(segment, ())]
-            self.remember(name, self.bits_of_all(names))
-        return self.bits_cache[name]
+        return self._characters_in(f"{field}U{segment}", field, self.characters_by_spelling.get(segment, ()))
 
     def _characters_sounding(self, field: str, segment: str) -> int:
         """Entries with a Chinese character that has a fuzzy sound starting with `segment`."""
-        name = f"{field}F{segment}"
-        if name not in self.bits_cache:
-            names = [f"{field}c{ch}" for ch in self.characters_by_fuzzy.get(segment, ())]
-            self.remember(name, self.bits_of_all(names))
-        return self.bits_cache[name]
+        return self._characters_in(f"{field}F{segment}", field, self.characters_by_fuzzy.get(segment, ()))
 
     def _word_prefix(self, segment: str) -> bool:
         at = bisect_left(self.words, segment)
