@@ -7,6 +7,7 @@ as a terminal delivers them, and read the screen back through a terminal emulato
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -303,3 +304,32 @@ def test_customer_text_never_reaches_the_terminal_as_control_sequences(tmp_path,
     for sequence in (b"\x1b]52", b"cHduZWQ=\x07", b"\x1b]0;pwned", b"\x1b[3J", "\u202e".encode()):
         assert sequence not in raw, sequence
     assert "␛]52;c;cHduZWQ=␇".encode() in raw  # the customer's text is there, as visible stand-ins
+
+
+def test_a_team_lead_browses_and_searches_the_team_library_in_a_real_terminal(tmp_path, backend):
+    """The team's library from the config: an empty query browses its folder, fuzzy pinyin finds 破损, and the
+    preview shows the reply as it would go to this customer."""
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "team.toml").write_bytes((Path(__file__).with_name("fixtures") / "team_library.toml").read_bytes())
+    config = tmp_path / "config.toml"
+    config.write_text(f"library = {json.dumps(str(team))}\n", encoding="utf-8")  # a JSON string is a TOML one
+    chat_id = backend.open_chat("陈静", "web")
+    backend.customer_says(chat_id, "东西坏了")
+    session = TerminalSession(["--backend", backend.url, "--data-dir", str(tmp_path / "data")], cols=100, rows=30,
+                              home=tmp_path / "home",
+                              env={"AGENT_CONSOLE_TOKEN": backend.token, "AGENT_CONSOLE_CONFIG": str(config)})
+    try:
+        session.wait_for_text("● online")
+        session.wait_for_text("东西坏了")
+        session.send("f2")
+        session.wait_for_text("Folders")
+        session.wait_for_text("团队 Team")  # the team's folder, listed before anything is typed
+        session.send("poshun")  # 破损 reads posun: s/sh, the commonest confusion
+        session.wait_for_text("破损补发")
+        session.send(*["backspace"] * 6, "tk")
+        session.wait_for_text("陈静好，您的退款已审核通过")  # /tk is the team's now, previewed with the name filled
+        session.send("escape")
+        session.wait_for(lambda: search_box(session) is None, "the panel closed")
+    finally:
+        session.quit()
