@@ -36,6 +36,7 @@ PENALTY_GAP_START = 3
 PENALTY_GAP_EXTENSION = 1
 SUBSTRING_BONUS = 10
 FULL_SYLLABLE_BONUS = 6
+START_BONUS = 8  # a match that starts the text: 还款提醒 before 银行卡 for hk
 UNIT_PENALTY = 10  # per unit of a chain: huanku is 还款 (two units) before 湖安库 (three), as an IME reads it
 TYPO_PENALTY = 20
 MAX_TERM = 40
@@ -136,7 +137,8 @@ def ends_at_boundary(lowered: str, end: int) -> bool:
 
 
 def substring_match(term: str, lowered: str) -> TermMatch | None:
-    """The best occurrence: a whole word, else one starting a word, else the first."""
+    """The best occurrence: a whole word, else one starting a word, else the first; at the start of the text
+    before elsewhere."""
     position = lowered.find(term)
     if position < 0:
         return None
@@ -146,12 +148,14 @@ def substring_match(term: str, lowered: str) -> TermMatch | None:
             kind = WORD if ends_at_boundary(lowered, position + len(term)) else PREFIX
             if kind > best_kind:
                 best_position, best_kind = position, kind
-                if kind == WORD:
-                    break
+            if kind == WORD:
+                break  # the best kind, and an occurrence at the start would have been the first found
         position = lowered.find(term, position + 1)
     score = len(term) * (SCORE_MATCH + BONUS_CONSECUTIVE) + SUBSTRING_BONUS
     if best_kind != FUZZY:
         score += BONUS_BOUNDARY * 2
+    if best_position == 0:
+        score += START_BONUS  # Chinese has no spaces: the start of the text is the one sure word start
     return score, tuple(range(best_position, best_position + len(term))), best_kind
 
 
@@ -243,7 +247,7 @@ def chain_match(term: str, field: PreparedText, starts: list[int] | None = None)
             continue
         positions, full_units, units, fuzzy = found
         score = len(term) * (SCORE_MATCH + BONUS_CONSECUTIVE) + full_units * FULL_SYLLABLE_BONUS
-        score += BONUS_BOUNDARY - units * UNIT_PENALTY
+        score += BONUS_BOUNDARY - units * UNIT_PENALTY + (START_BONUS if start == 0 else 0)
         kind = FUZZY if fuzzy else WORD if full_units == units else PREFIX
         if best is None or (kind, score) > (best[2], best[0]):
             best = (score, positions, kind)

@@ -53,12 +53,14 @@ MAX_PREFIX_WORDS = 200  # more words than this starting with a chain segment: do
 
 class Part(NamedTuple):
     """Entries where a term may match in one field in one way: the best kind such a match can be, and the
-    most it can score (matcher's score, before the field's category)."""
+    most it can score (matcher's score, before the field's category) where the match does not start the
+    field; `head`, those of them where it may, can score matcher.START_BONUS more."""
 
     field: str
     kind: int
     score: float
     bits: int
+    head: int = 0
 
 
 class Candidates:
@@ -116,26 +118,30 @@ class Candidates:
                 if scattered not in word_groups:
                     word_groups[scattered] = self._matching_words(term, scattered)
                 for (kind, score), words in word_groups[scattered].items():
-                    parts.append(Part(field, kind, score, self.bits_of_all([f"{field}w{word}" for word in words])))
+                    # only an occurrence that starts a word can start the field
+                    head = self.bits_of_all([f"{field}f{word}" for word in words]) if kind in (WORD, PREFIX) else 0
+                    parts.append(Part(field, kind, score, self.bits_of_all([f"{field}w{word}" for word in words]),
+                                      head))
             elif latin_word:  # one letter: a whole word, a word's start, a Chinese reading's initial, inside a word
-                parts.append(Part(field, WORD, at_word, self.token(f"{field}w{term}")))
-                parts.append(Part(field, PREFIX, at_word, self.unit_start(field, term)))
+                parts.append(Part(field, WORD, at_word, self.token(f"{field}w{term}"), self.token(f"{field}f{term}")))
+                parts.append(Part(field, PREFIX, at_word, self.unit_start(field, term), self.token(f"{field}j{term}")))
                 if term.isalpha():
                     initial = SCORE_MATCH + BONUS_CONSECUTIVE - UNIT_PENALTY + BONUS_BOUNDARY
-                    readers = self.unit_start(field, term.upper())
+                    readers, first = self.unit_start(field, term.upper()), self.token(f"{field}j{term.upper()}")
                     parts.append(Part(field, WORD, initial + FULL_SYLLABLE_BONUS,
-                                      readers & self._characters_reading(field, term)))  # 啊 for a
-                    parts.append(Part(field, PREFIX, initial, readers))
+                                      readers & self._characters_reading(field, term), first))  # 啊 for a
+                    parts.append(Part(field, PREFIX, initial, readers, first))
                 parts.append(Part(field, FUZZY, inside, self.token(f"{field}c{term}")))
             else:
-                parts.append(Part(field, WORD, at_word, self._substring_bits(field, term)))
+                parts.append(Part(field, WORD, at_word, self._substring_bits(field, term),
+                                  self.token(f"{field}h{term[0]}")))
             if chained:
-                for (kind, score), bits in chain_levels(self, field, term).items():
-                    parts.append(Part(field, kind, score + BONUS_BOUNDARY, bits))
+                for (kind, score), (bits, head) in chain_levels(self, field, term).items():
+                    parts.append(Part(field, kind, score + BONUS_BOUNDARY, bits, head))
                 if length >= 4 and not spells_as_pinyin(term):
                     for variant in _transpositions(term):
-                        for (_, score), bits in chain_levels(self, field, variant).items():
-                            parts.append(Part(field, FUZZY, score + BONUS_BOUNDARY - TYPO_PENALTY, bits))
+                        for (_, score), (bits, head) in chain_levels(self, field, variant).items():
+                            parts.append(Part(field, FUZZY, score + BONUS_BOUNDARY - TYPO_PENALTY, bits, head))
         parts = [part for part in parts if part.bits]
         self._terms[term] = parts
         if len(self._terms) > TERMS_CACHE:

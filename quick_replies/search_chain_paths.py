@@ -16,20 +16,28 @@ from quick_replies.matcher import BONUS_CONSECUTIVE, FULL_SYLLABLE_BONUS, SCORE_
 from quick_replies.pinyin_readings import is_cjk, readings
 
 MAX_STEPS = 400  # segments tried in all; a term that needs more goes to the dynamic programme
+MAX_START_CHARACTERS = 300  # characters looked up for "the field starts with one of them"; more: by initial
 MAX_PAIRS = 4_000  # character pairs looked up for two neighbouring segments; more: their first letters only
 
 
-def chain_levels(candidates, field: str, term: str) -> dict[tuple[int, float], int]:
-    """Entries whose adjacent units could spell `term`, by (kind, the most such a chain can score): as
-    Candidates.chain_levels_by_pairs, tighter. Segmentations are walked depth first, each carrying the
-    entries that still fit it, so that one no entry fits is dropped with everything that would extend it."""
-    levels: dict[tuple[int, float], int] = {}
+def chain_levels(candidates, field: str, term: str) -> dict[tuple[int, float], tuple[int, int]]:
+    """Entries whose adjacent units could spell `term`, by (kind, the most such a chain can score), each with
+    those where the chain may start the field: as Candidates.chain_levels_by_pairs, tighter. Segmentations
+    are walked depth first, each carrying the entries that still fit it, so that one no entry fits is dropped
+    with everything that would extend it."""
+    levels: dict[tuple[int, float], tuple[int, int]] = {}
     visits = 0
+    heads: dict[tuple, int] = {}  # first segment and its way -> entries whose field starts with such a unit
 
     def extend(start: int, previous: tuple[str, tuple] | None, bits: int, kind: int, score: float) -> bool:
         nonlocal visits
         if start == len(term):
-            levels[(kind, score)] = levels.get((kind, score), 0) | bits
+            segment, way = path_start[0]
+            name = (segment, _way_name(way[1]), way[2])
+            if name not in heads:
+                heads[name] = start_bits(candidates, field, segment, way)
+            held, head = levels.get((kind, score), (0, 0))
+            levels[(kind, score)] = (held | bits, head | (bits & heads[name]))
             return True
         for segment, way in segments_at(candidates, term, start):
             visits += 1
@@ -43,13 +51,27 @@ def chain_levels(candidates, field: str, term: str) -> dict[tuple[int, float], i
             if here:
                 step = len(segment) * (SCORE_MATCH + BONUS_CONSECUTIVE) - UNIT_PENALTY
                 step += FULL_SYLLABLE_BONUS if way[2] else 0
+                if start == 0:
+                    path_start[0] = (segment, way)
                 if not extend(start + len(segment), (segment, way), here, min(kind, way[3]), score + step):
                     return False
         return True
 
+    path_start: list = [None]
     if not extend(0, None, -1, WORD, 0.0):
-        return candidates.chain_levels_by_pairs(field, term)
+        # loose: any of them may start the field
+        return {level: (bits, bits) for level, bits in candidates.chain_levels_by_pairs(field, term).items()}
     return levels
+
+
+def start_bits(candidates, field: str, segment: str, way: tuple) -> int:
+    """Entries whose field starts with a unit that `segment` may spell this way."""
+    symbols, spelled_by, whole, _, characters = way
+    if characters is not None and len(characters) <= MAX_START_CHARACTERS:
+        return _union(candidates.token(f"{field}h{character}") for character in characters)
+    if spelled_by is not None and spelled_by.__name__ == "_words_equal":
+        return candidates.token(f"{field}f{segment}")
+    return _union(candidates.token(f"{field}j{symbol}") for symbol in symbols)
 
 
 def segments_at(candidates, term: str, start: int) -> list[tuple[str, tuple]]:

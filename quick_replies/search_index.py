@@ -24,6 +24,7 @@ from operator import itemgetter
 
 import numpy as np
 
+from quick_replies.matcher import START_BONUS
 from quick_replies.search import (
     CATEGORIES,
     CATEGORY_STEP,
@@ -164,7 +165,11 @@ class SearchIndex:
                 here = part.bits & candidates
                 if here:
                     bound = CATEGORIES[FIELD_NAMES[part.field]][part.kind] * CATEGORY_STEP + part.score
-                    merged[bound] = merged.get(bound, 0) | here
+                    head = here & part.head  # where the match may start the field, for START_BONUS more
+                    if head:
+                        merged[bound + START_BONUS] = merged.get(bound + START_BONUS, 0) | head
+                    if here & ~head:
+                        merged[bound] = merged.get(bound, 0) | (here & ~head)
             disjoint, above = [], 0
             for bound in sorted(merged, reverse=True):
                 if merged[bound] & ~above:

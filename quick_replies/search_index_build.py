@@ -11,7 +11,8 @@ Tokens, each prefixed by a field code (s shortcut, t title, k tags/keywords, b b
   p<xy>   two adjacent units occur, spelled starting with x and then y: a lower-case symbol is a word's
           first letter or digit, an upper-case one a Chinese character's reading's first letter
   h<ch>   the field starts with the character
-  j<x>    the field's first unit is spelled starting with x
+  j<x>    the field starts with a unit spelled starting with x
+  f<word> the field starts with the word
 A unit spelled starting with x occurs where j<x> or some p<?x> does: that needs no token of its own.
 Units and spellings are those of quick_replies.matcher.
 """
@@ -160,6 +161,9 @@ def _index_field(field: str, texts: list[str], out: _Collector, spellings: dict)
         head_units = first_unit[unit_positions[first_unit] == heads]
         symbols, owners = _symbol_columns(slots[head_units], unit_docs[head_units])
         out.add(symbols, owners, lambda code: f"{field}j{SYMBOLS[code]}")
+    word_heads = heads[alnum[heads]]
+    first_words = np.searchsorted(word_starts, word_heads)
+    out.add(word_ids[first_words], doc_of[word_heads], lambda code: f"{field}f{words[code]}")
 
 
 def _unit_symbols(points, unit_positions, cjk, spellings) -> np.ndarray:

@@ -24,7 +24,7 @@ from quick_replies.search import SearchDoc
 from quick_replies.search_index import SearchIndex
 from quick_replies.search_index_build import Postings
 
-FORMAT = "search-index-2"  # 2: entries in tie-break order by title length, text length, layer; g over units
+FORMAT = "search-index-3"  # 3: f tokens (the word a field starts with)
 FILE_NAME = "search-index.npz"
 
 
