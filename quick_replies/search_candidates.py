@@ -6,11 +6,12 @@ match so that each carries the most any of its entries can score:
 - an English word term: index words that start with it, hold it inside, hold it as a compact subsequence
   (each word's own score), or are one typo away;
 - a Chinese (or mixed) term: every character and every adjacent pair of Chinese characters present;
-- a chain (pinyin, initials, word-start acronyms, fuzzy-pinyin sounds, and for terms of 4+ letters the term with
-  two neighbouring letters swapped): dynamic programming over the term's segments with the adjacent-unit pair
-  tokens, one set per bound.
-Each set carries the kind of match (matcher.WORD, PREFIX, FUZZY, SCATTERED) and the most its entries can score,
-so that search_index.py can rank sets before reading a single entry.
+- a chain (pinyin, initials, word-start acronyms, fuzzy-pinyin sounds, and for a term that is no valid pinyin
+  the term with two neighbouring letters swapped): its segmentations one by one (search_chain_paths.py), or
+  for a term with too many, dynamic programming over its segments with the adjacent-unit pair tokens.
+Each set carries the kind of match (matcher.WORD, PREFIX, FUZZY, SCATTERED), the most its entries can score, and
+the entries where the match may start the field (worth matcher.START_BONUS more), so that search_index.py can
+rank sets before reading a single entry.
 """
 
 from __future__ import annotations

@@ -155,7 +155,6 @@ class SearchIndex:
                     boosts[rank] = boost
         return boosts
 
-
     def _tiers_best_first(self, per_term, candidates):
         """(bound, entries) for combinations of one tier per term, the highest bound first."""
         tier_lists = []
