@@ -104,12 +104,16 @@ async def test_the_console_takes_keys_while_a_large_library_reloads(tmp_path, re
     team, _ = library_dirs
     app = make_app(tmp_path, reference_backend, library_dirs)
     async with app.run_test(size=(120, 36)) as pilot:
+        # The build waits for the test's word, however fast the machine, so the keys surely come during it.
+        go_on, build = threading.Event(), app.replies.build
+        app.replies.build = lambda ticket: go_on.wait(60) and build(ticket)
         write_library(team, "generated", generated(LARGE))
         app.reload_library_if_changed()  # what the app's timer calls every 2 s
         assert app.replies.reloading
         await type_text(pilot, "ok")
         assert app.query_one(Composer).text == "ok", "typed while the library was being built"
         assert app.replies.reloading and app.replies.by_shortcut("zebra") is None, "the old library answers"
+        go_on.set()
         await app.workers.wait_for_complete()
         await wait_until(pilot, lambda: app.replies.by_shortcut("zebra") is not None, "the new library")
         assert not app.replies.reloading
