@@ -16,7 +16,7 @@ from console.inert_output import terminal_of
 from console.lint_commands import load_linter
 from local_cache.database import StoreError
 from local_cache.store import LocalStore, profile_path
-from quick_replies.library import QuickReply, load_library
+from quick_replies.library import QuickReply, files_fingerprint, load_library
 from quick_replies.library_cache import load_library_cached
 from quick_replies.library_editing import LibraryEditError, PersonalLibrary
 from quick_replies.library_files import (
@@ -52,10 +52,12 @@ def agent_usage(settings: Settings) -> dict[str, Usage]:
 
 
 def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int:
+    # Named as the console names it, so that the two share one cached index instead of replacing each other's.
+    source = repr(files_fingerprint(settings.library_dirs()))
     library = load_library_cached(settings.library_dirs(), settings.search_cache)
     for problem in library.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    index = load_or_build(documents(library), settings.search_cache)
+    index = load_or_build(documents(library), settings.search_cache, source=source)
     hits = index.search(query, limit=limit, usage=agent_usage(settings), now=time.time())
     linter = load_linter(settings)
     rows = [

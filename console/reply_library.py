@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from quick_replies.library import STARTER_DIR, Library, directory_files, load_library
+from quick_replies.library import STARTER_DIR, Library, directory_files, files_fingerprint, load_library
 from quick_replies.library_browse import Folder, find_folder, folders, recently_used
 from quick_replies.library_cache import ParsedFiles
 from quick_replies.library_editing import PersonalLibrary
@@ -120,13 +120,7 @@ class ReplyLibrary:
         return self.snapshot.by_key
 
     def _current_fingerprint(self) -> tuple:
-        files = []
-        for directory in self.directories:
-            if Path(directory).is_dir():
-                for path in sorted(Path(directory).glob("*.toml")):
-                    stat = path.stat()
-                    files.append((str(path), stat.st_mtime_ns, stat.st_size))
-        return tuple(files)
+        return files_fingerprint(self.directories)
 
     def changed(self) -> bool:
         """Cheap enough to call every few seconds: one stat per library file. False while a reload that

@@ -179,6 +179,15 @@ def directory_files(directory: Path) -> list[Path]:
     return sorted(Path(directory).glob("*.toml")) if Path(directory).is_dir() else []
 
 
+def files_fingerprint(directories: list[Path]) -> tuple:
+    """Every library file's path, modification time and size: one stat each, cheap enough to ask every few
+    seconds whether the library changed, and the name its search index is cached under. Take it before
+    reading the files, so that one changed meanwhile shows at the next look."""
+    return tuple((str(path), stat.st_mtime_ns, stat.st_size)
+                 for directory in directories for path in directory_files(directory)
+                 for stat in (path.stat(),))
+
+
 def directory_layer(directory: Path, last: bool) -> int:
     """The bundled starter, the agent's own directory (the last one), or a team's (any other)."""
     if directory.resolve() == STARTER_DIR.resolve():

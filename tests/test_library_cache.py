@@ -141,3 +141,22 @@ def test_a_separate_process_leaves_both_caches_ready_for_the_console(tmp_path, m
     finally:
         SearchIndex.build = original
     assert [hit.doc.title for hit in index.search("tuikuan")][0] == "退款进度"
+
+
+def test_the_console_and_agent_console_search_share_one_cached_index(tmp_path, monkeypatch, capsys):
+    import json
+
+    from console.config import Settings
+    from console.library_commands import run_search
+    from console.reply_library import ReplyLibrary
+    from quick_replies.search_index import SearchIndex
+
+    settings = Settings(backend_url=None, token=None, profile="lead", data_dir=tmp_path / "data")
+    ReplyLibrary(settings.library_dirs(), settings.search_cache)  # the console's load leaves its index cached
+
+    def rebuilt(docs):
+        raise AssertionError("agent-console search rebuilt the index the console had cached")
+
+    monkeypatch.setattr(SearchIndex, "build", rebuilt)
+    assert run_search(settings, "tuikuan", as_json=True, limit=3) == 0
+    assert json.loads(capsys.readouterr().out)[0]["title"].startswith("退款")
