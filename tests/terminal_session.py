@@ -18,6 +18,7 @@ from typing import Callable
 
 import pexpect
 import pyte
+from wcwidth import wcwidth
 
 KEYS = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b", "ctrl+s": "\x13", "ctrl+q": "\x11",
         "ctrl+l": "\x0c", "ctrl+r": "\x12", "down": "\x1b[B", "f2": "\x1bOQ", "f6": "\x1b[17~",
@@ -67,8 +68,11 @@ class TerminalSession:
     # --- reading what the agent sees ------------------------------------------------------------------
 
     def lines(self) -> list[str]:
+        # Read from the cells, not pyte's `display`: that raises IndexError on the empty cell a wide character
+        # leaves behind once a narrow one overwrites it, a state the console's redraws do reach. A terminal
+        # shows that cell blank.
         with self._lock:
-            return [line.rstrip() for line in self.screen.display]
+            return [_row_text(self.screen.buffer[y], self.cols).rstrip() for y in range(self.rows)]
 
     def cells(self, columns: range) -> list[list[tuple[str, str]]]:
         """Each screen row cell by cell over `columns`: (character, background colour). The cell after a wide
@@ -113,3 +117,14 @@ class TerminalSession:
         if self.child.isalive():
             self.child.terminate(force=True)
         self.child.close(force=True)
+
+
+def _row_text(row, columns: int) -> str:
+    text, after_wide = [], False
+    for x in range(columns):
+        data = row[x].data
+        if not data and not after_wide:
+            data = " "  # the right half of a wide character a narrow one overwrote
+        after_wide = bool(data) and wcwidth(data[0]) == 2
+        text.append(data)
+    return "".join(text)
