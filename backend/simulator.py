@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from stdnum.cn import ric
+
 from backend.change_feed import ChangeNotifier
 from backend.store import BackendStore
 
@@ -71,8 +73,6 @@ def load_scenarios(path: Path = DEFAULT_SCENARIOS) -> list[Scenario]:
     return scenarios
 
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 ORDER_ITEMS = ("羽绒服 M", "保温杯 500ml", "Wireless earbuds", "儿童书包", "Running shoes 42", "蓝牙音箱")
 ORDER_STATES = ("paid", "shipped", "delivered", "refund requested")
 
@@ -81,7 +81,7 @@ def made_up_profile(rng: random.Random) -> dict:
     """A plausible customer for the demo: a mobile, an ID-card number with a valid GB 11643 check character
     (so the console's masking sees real-looking data), and a few recent orders."""
     body = f"110105{rng.randint(1960, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
-    check = ID_CHECK[sum(int(digit) * weight for digit, weight in zip(body, ID_WEIGHTS)) % 11]
+    check = ric.calc_check_digit(body + "0")  # it reads the first 17 characters
     orders = [
         {"id": f"DD{rng.randint(10**11, 10**12 - 1)}", "item": rng.choice(ORDER_ITEMS),
          "status": rng.choice(ORDER_STATES), "amount": f"¥{rng.randint(19, 1999)}"}
