@@ -4,17 +4,33 @@ rules in `<shared library>/rules/*.yaml` add to it and replace bundled rules of 
 A file holds `rules:`, a list of mappings:
   id          unique; a later file's rule with the same id replaces the earlier one
   category    absolutist | blame_shifting | denying_feelings | privacy | negative | cold | hedge |
-              weak_apology | personal_data | high_risk
+              weak_apology | personal_data | high_risk | complaint_risk
   level       error (blocks sending) | warning (asks once) | suggestion
   scope       outgoing (what the agent sends; the default) | incoming (what customers write)
   message     shown with each finding
-  phrases     matched anywhere, case-insensitively; ASCII-letter edges must be word edges
-  patterns    regular expressions in RE2 syntax, matched case-insensitively in linear time (no backreferences
-              or lookaround: a pattern RE2 cannot compile is refused with its file, line and rule)
+  phrases     matched anywhere, case-insensitively; ASCII-letter edges must be word edges. English words match
+              every inflection and contraction (`that's` is `that is`, `problems` is `problem`), full-width
+              letters match ASCII ones (quick_replies/lint_normalize.py)
+  sequences   word sequences with alternatives, optional words and gaps, e.g.
+              "(that is|it is) not (our|my) (problem|fault)", "这 (个|件事)? 不归 (我们|我)? 管"
+              (quick_replies/lint_sequences.py)
+  near        [{first: [...], second: [...], within: N}]: a wording of one list within N characters of a
+              wording of the other, in either order (验证码 ... 发我 / 告诉我 ... 密码), across clause marks too
+              (验证码收到了吗？发给我). `unless_followed_by: [订单号, 地址]`: a pair
+              does not count when its later word is followed, within 4 characters, by one of these (the verb has
+              another object: 验证码已发送，请提供订单号)
+  patterns    regular expressions in RE2 syntax, matched case-insensitively in linear time on the text as
+              typed (no backreferences or lookaround: a pattern RE2 cannot compile is refused with its file,
+              line and rule)
   detector    id_card | bank_card | mobile | email: a personal-data detector (quick_replies/pii.py)
   swap        {bad wording: [approved wording, ...]}; its keys are matched as phrases too
+  suggest     approved wordings for any other match of the rule; the first in the clause's language is used
+  rewrite     clause: a suggestion replaces the whole clause the match is in (quick_replies/lint_clauses.py);
+              wording (the default, for team rules written before): only the matched words
+  unless_negated  true: a match with a negation just before it in its clause does not count (请勿告诉任何人)
   exceptions  phrases inside which a match does not count (请勿告诉任何人验证码 warns the customer)
-  examples    {flag: [texts the rule must flag], pass: [texts it must not]}: the test suite runs them
+  examples    {flag: [texts the rule must flag], pass: [texts it must not], fix: [{text: ..., fixed: ...}]
+              (the text after ctrl+t applies the rule's suggestion)}: the test suite runs them
 A broken file or rule of a team is reported with the file, line and rule id, and the other rules still load.
 Rule files must be plain YAML (no anchors or aliases: quick_replies/rule_yaml.py) of at most MAX_RULE_FILE_BYTES. The
 bundled rules are a compliance control: if their directory is missing or empty, or one of their files cannot be read,
@@ -32,6 +48,8 @@ from pathlib import Path
 import re2
 import yaml
 
+from quick_replies.lint_normalize import normalize_wording
+from quick_replies.lint_sequences import Sequence, compile_sequence
 from quick_replies.rule_yaml import describe_yaml_error, entry_lines, load_yaml
 
 BUNDLED_RULES = Path(__file__).parent / "rules"
@@ -39,10 +57,20 @@ LEVELS = ("error", "warning", "suggestion")
 SCOPES = ("outgoing", "incoming")
 DETECTORS = ("id_card", "bank_card", "mobile", "email")
 CATEGORIES = ("absolutist", "blame_shifting", "denying_feelings", "privacy", "negative", "cold", "hedge",
-              "weak_apology", "personal_data", "high_risk")
+              "weak_apology", "personal_data", "high_risk", "complaint_risk")
 CACHE_FORMAT = "rules-2"  # 2: files with aliases are refused, so a cache written before may not be trusted
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024  # 10,000 rules take about 2 MB
 MAX_SHOWN = 40  # characters of a file's value quoted in an error
+REWRITES = ("wording", "clause")
+MAX_NEAR = 60  # characters: a `near` wider than this is no longer about one request
+
+
+@dataclass(frozen=True)
+class Near:
+    first: tuple[str, ...]  # normalized wordings
+    second: tuple[str, ...]
+    within: int
+    unless_followed_by: tuple[str, ...] = ()  # a pair whose later word has its own object: 请提供订单号
 
 
 @dataclass(frozen=True)
@@ -60,14 +88,20 @@ class Rule:
     flag_examples: tuple[str, ...] = ()
     pass_examples: tuple[str, ...] = ()
     source: str = ""  # file the rule came from
+    sequences: tuple[Sequence, ...] = ()
+    near: tuple[Near, ...] = ()
+    suggest: tuple[str, ...] = ()
+    rewrite: str = "wording"
+    unless_negated: bool = False
+    fix_examples: tuple[tuple[str, str], ...] = ()  # (text, the text after applying the suggestion)
 
     @property
-    def lowered_swap(self) -> dict[str, tuple[str, ...]]:
-        """The swap map keyed by lower-case wording, as phrases are matched."""
-        cached = self.__dict__.get("_lowered_swap")
+    def normal_swap(self) -> dict[str, tuple[str, ...]]:
+        """The swap map keyed by normalized wording, as phrases are matched."""
+        cached = self.__dict__.get("_normal_swap")
         if cached is None:
-            cached = {bad.lower(): good for bad, good in self.swap.items()}
-            object.__setattr__(self, "_lowered_swap", cached)
+            cached = {normalize_wording(bad): good for bad, good in self.swap.items()}
+            object.__setattr__(self, "_normal_swap", cached)
         return cached
 
 
@@ -232,8 +266,16 @@ def parse_rule(entry, source: str) -> Rule:
              for bad, good in swap.items()}
     phrases = tuple(dict.fromkeys([*_strings(entry.get("phrases", []), "phrases"), *swaps]))
     patterns = tuple(compile_pattern(p, n) for n, p in enumerate(_strings(entry.get("patterns", []), "patterns"), 1))
-    if not (phrases or patterns or detector):
-        raise ValueError("needs phrases, patterns, swap or a detector")
+    sequences = tuple(compile_sequence(text) for text in _strings(entry.get("sequences", []), "sequences"))
+    near = tuple(_near(spec) for spec in _list_of(entry.get("near", []), "near"))
+    if not (phrases or patterns or detector or sequences or near):
+        raise ValueError("needs phrases, sequences, near, patterns, swap or a detector")
+    rewrite = entry.get("rewrite", "wording")
+    if rewrite not in REWRITES:
+        raise ValueError(f"rewrite {_shown(rewrite)} is not one of {', '.join(REWRITES)}")
+    unless_negated = entry.get("unless_negated", False)
+    if not isinstance(unless_negated, bool):
+        raise ValueError("unless_negated is true or false")
     examples = entry.get("examples") or {}
     if not isinstance(examples, dict):
         raise ValueError("examples maps flag and pass to lists of texts")
@@ -243,8 +285,37 @@ def parse_rule(entry, source: str) -> Rule:
         exceptions=tuple(_strings(entry.get("exceptions", []), "exceptions")),
         flag_examples=tuple(_strings(examples.get("flag", []), "examples.flag")),
         pass_examples=tuple(_strings(examples.get("pass", []), "examples.pass")),
-        source=source,
+        source=source, sequences=sequences, near=near,
+        suggest=tuple(_strings(entry.get("suggest", []), "suggest")), rewrite=rewrite, unless_negated=unless_negated,
+        fix_examples=tuple(_fix_example(item) for item in _list_of(examples.get("fix", []), "examples.fix")),
     )
+
+
+def _near(spec) -> Near:
+    if not isinstance(spec, dict):
+        raise ValueError("each `near` is a mapping of first, second and within")
+    within = spec.get("within", 10)
+    if not isinstance(within, int) or isinstance(within, bool) or not 0 <= within <= MAX_NEAR:
+        raise ValueError(f"near: within is a number of characters from 0 to {MAX_NEAR}")
+    first, second = (tuple(dict.fromkeys(normalize_wording(w) for w in _strings(spec.get(key), f"near.{key}")))
+                     for key in ("first", "second"))
+    if not all(first) or not all(second):
+        raise ValueError("near: a wording is empty once spaces and invisible characters are dropped")
+    objects = tuple(normalize_wording(wording) for wording in
+                    _strings(spec.get("unless_followed_by", []), "near.unless_followed_by"))
+    return Near(first, second, within, tuple(filter(None, objects)))
+
+
+def _fix_example(item) -> tuple[str, str]:
+    if not isinstance(item, dict) or not all(isinstance(item.get(key), str) for key in ("text", "fixed")):
+        raise ValueError("examples.fix is a list of {text: ..., fixed: ...}")
+    return item["text"], item["fixed"]
+
+
+def _list_of(values, key: str) -> list:
+    if not isinstance(values, list):
+        raise ValueError(f"`{key}` is a list")
+    return values
 
 
 def compile_pattern(pattern: str, number: int = 1):

@@ -113,13 +113,14 @@ class Composer(InertLines, TextArea):
         return line
 
     def action_apply_suggestion(self) -> None:
-        """Put the approved wording in place of the finding under the cursor, or else the first one with any."""
-        usable = [finding for finding in self.findings if finding.masked or finding.suggestions]
+        """Put the approved wording in place of the finding under the cursor, or else the first one with any: the
+        finding says what to replace (its words, or the whole clause they are in) and with what."""
+        usable = [finding for finding in self.findings if finding.fix_text]
         if not usable:
             return
         cursor = self.document.get_index_from_location(self.cursor_location)
-        chosen = next((f for f in usable if f.start <= cursor <= f.end), usable[0])
-        self._replace_span(chosen.start, chosen.end, chosen.masked or chosen.suggestions[0])
+        chosen = next((f for f in usable if f.fix_start <= cursor <= f.fix_end), usable[0])
+        self._replace_span(chosen.fix_start, chosen.fix_end, chosen.fix_text)
 
     def action_mask_personal_data(self) -> None:
         for finding in sorted((f for f in self.findings if f.masked), key=lambda f: -f.start):

@@ -30,7 +30,7 @@ class FindingsBar(Static):
             lines.append_text(inert_text(finding.message))
             lines.append(": ")
             lines.append_text(inert_text(f"“{text[finding.start:finding.end]}”", "bold"))
-            replacement = finding.masked or (finding.suggestions[0] if finding.suggestions else "")
+            replacement = finding.fix_text  # what ctrl+t puts in: the masked number, or the rewritten clause
             if replacement:
                 lines.append(" → ")
                 lines.append_text(inert_text(replacement, "green"))

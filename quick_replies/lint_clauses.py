@@ -1,0 +1,90 @@
+"""Clauses: what a suggestion replaces, and how far a negation reaches.
+
+A suggestion that replaces only the flagged words leaves a broken sentence (`这个不归我们管` with 不归我们管
+swapped for 我来帮您联系负责的同事 reads `这个我来帮您联系负责的同事`), so a rule with `rewrite: clause` replaces
+the whole clause the finding lies in: the text between clause marks (，。！？；… and their ASCII forms), without
+the spaces around it. The suggestion is fitted in: capitalised where an English sentence starts, lower-cased
+after a comma, its own final punctuation dropped where the text already has some.
+
+A negation in front of a request turns it into a warning: `请勿把验证码告诉任何人`, `never share your password`;
+so does a fraud warning that quotes the request (`如果有人冒充客服让您提供验证码`).
+Rules with `unless_negated` skip a match with a negation in the same clause, at most NEGATION_REACH characters
+before it or inside it. `别担心` and `don't worry` negate nothing and do not count.
+"""
+
+from __future__ import annotations
+
+CLAUSE_MARKS = frozenset("，,。.！!？?；;\n…～~：:")
+SENTENCE_MARKS = frozenset("。！!？?\n")
+NEGATION_REACH = 6  # characters before a match in which a negation governs it (请勿将您的验证码 ...)
+# Normalized wordings (quick_replies/lint_normalize.py): `don't` is `do not`, `never` stays `never`.
+NEGATIONS = ("不要", "请勿", "切勿", "勿", "别", "不用", "无需", "不需要", "不必", "不会", "绝不", "决不", "从不",
+             "从来不", "不得", "禁止", "严禁", "谨防", "千万别", "不可以", "不能", "没有必要",
+             "not", "never", "no need",
+             # a warning about fraud quotes the request it warns against: 如果有人冒充客服让您提供验证码
+             "冒充", "骗子", "诈骗", "假冒", "scam", "impersonat", "pretend to be", "pretending to be")
+NOT_NEGATIONS = ("别担心", "不要担心", "不用担心", "别着急", "不要着急", "不用着急", "别急", "不要急", "不用急",
+                 "不用客气", "不客气", "别客气", "不会吧", "do not worri", "not sure", "not a problem")
+
+
+def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause or clauses that [start, end) lies in, without surrounding spaces."""
+    left = start
+    while left > 0 and not ends_clause(text, left - 1):
+        left -= 1
+    right = end
+    while right < len(text) and not ends_clause(text, right):
+        right += 1
+    while left < start and text[left].isspace():
+        left += 1
+    while right > end and text[right - 1].isspace():
+        right -= 1
+    return left, right
+
+
+def question_after(text: str, end: int) -> bool:
+    """Whether the clause ending at `end` is a question: a statement put in its place takes a full stop."""
+    return end < len(text) and text[end] in "?？"
+
+
+def fitted(text: str, start: int, end: int, suggestion: str) -> str:
+    """`suggestion` as it should stand in place of text[start:end]."""
+    if not suggestion:
+        return suggestion
+    first = suggestion[0]
+    if first.isascii() and first.isalpha():
+        before = text[:start].rstrip()
+        sentence_start = not before or before[-1] in SENTENCE_MARKS or before[-1] == "."
+        if sentence_start:
+            suggestion = first.upper() + suggestion[1:]
+        elif not _keeps_capital(suggestion):
+            suggestion = first.lower() + suggestion[1:]
+    if end < len(text) and text[end] in CLAUSE_MARKS and suggestion[-1] in CLAUSE_MARKS:
+        suggestion = suggestion.rstrip("".join(CLAUSE_MARKS))
+    return suggestion
+
+
+def negated(text: str, start: int, end: int, negations: list[tuple[int, int]]) -> bool:
+    """Whether a negation (spans in `text`) stands in the same clause just before [start, end) or inside it."""
+    if not negations:
+        return False
+    reach = start
+    while reach > 0 and start - reach < NEGATION_REACH and not ends_clause(text, reach - 1):
+        reach -= 1
+    return any(reach <= negation_start and negation_end <= end for negation_start, negation_end in negations)
+
+
+def ends_clause(text: str, index: int) -> bool:
+    """Whether text[index] is a clause mark. A `.`, `,` or `:` between letters or digits (¥13.50, 1,000,
+    www.example.com, 10:30) is not."""
+    character = text[index]
+    if character not in CLAUSE_MARKS:
+        return False
+    if character in ".,:" and 0 < index < len(text) - 1:
+        return not (text[index - 1].isalnum() and text[index + 1].isalnum())
+    return True
+
+
+def _keeps_capital(suggestion: str) -> bool:
+    word = suggestion.split(" ", 1)[0]
+    return word == "I" or word.startswith("I'") or word.startswith("I’") or word[1:2].isupper()
