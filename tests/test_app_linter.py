@@ -92,9 +92,9 @@ async def test_a_suggestion_is_applied_and_personal_data_masked_in_place(tmp_pat
         await pilot.press("home")
         await pilot.press("ctrl+t")
         await wait_until(pilot, lambda: composer.findings == [], "nothing left to flag")
-        assert composer.text == "这个订单我们可以为您申请补偿券，卡号622202*********0128"
+        assert composer.text == "我们可以为您申请补偿券，卡号622202*********0128", "the clause is rewritten whole"
         await pilot.press("enter")
-        sent = "这个订单我们可以为您申请补偿券，卡号622202*********0128"
+        sent = "我们可以为您申请补偿券，卡号622202*********0128"
         await wait_until(pilot, lambda: sent in agent_messages(reference_backend, chat_id), "sent without a question")
 
 

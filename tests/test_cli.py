@@ -211,7 +211,7 @@ def test_lint_reports_line_column_and_suggestion_and_fails_on_errors(tmp_path):
     base = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")]
     blocked = agent_console("lint", "您好\n麻烦把密码告诉我", *base, check=False)
     assert blocked.returncode == 1
-    assert "2:3 error privacy-credentials" in blocked.stdout and "请通过官方安全渠道自助重置密码" in blocked.stdout
+    assert "2:3 error privacy-credentials" in blocked.stdout and "请在官方页面自助完成验证" in blocked.stdout
     warned = agent_console("lint", "-", *base, check=False, input_text="这绝对不可能")
     assert warned.returncode == 0 and "warning absolutist" in warned.stdout
     findings = json.loads(agent_console("lint", "--json", "卡号6222021234567890128", *base, check=False).stdout)
