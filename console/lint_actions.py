@@ -4,9 +4,10 @@ Errors (privacy red flags, personal data in clear) refuse the message unless the
 recorded with it; warnings ask once; suggestions only show. Handlers use the naming convention (no @on): this
 is a mixin of the App.
 
-Customers' messages are checked against the incoming rules (high risk) in a thread worker, one batch at a time,
-so no message and no team rule can hold up the interface. A message that cannot be checked (longer than
-`incoming_check_limit`, or one the linter fails on) is recorded as checked and the agent is told it was not.
+Customers' messages are checked against the incoming rules (high risk, and complaint risk apart from it) in a
+thread worker, one batch at a time, so no message and no team rule can hold up the interface. A message that
+cannot be checked (longer than `incoming_check_limit`, or one the linter fails on) is recorded as checked and the
+agent is told it was not.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class ChatChecked:
     last_seq: int  # every message up to here was checked, or found impossible to check
     risk: tuple[str, str, str] | None = None  # (rule, its message, masked excerpt) of the first high-risk one
     unchecked: int = 0  # messages that could not be checked
+    complaint: tuple[str, str, str] | None = None  # the same for the first complaint-risk one (12315, 差评, ...)
 
 
 @dataclass
@@ -68,11 +70,13 @@ def check_customer_messages(linter: Linter, batch: dict[str, list[tuple[int, str
                 result.unchecked += 1
                 continue
             try:
-                risks = [f for f in linter.lint(text, "incoming") if f.category == "high_risk"]
+                findings = linter.lint(text, "incoming")
+                risks = [f for f in findings if f.category == "high_risk"]
                 if risks and result.risk is None:
-                    first = risks[0]
-                    excerpt = mask_all(text[max(0, first.start - 20):first.end + 20])
-                    result.risk = (first.rule, first.message, excerpt)
+                    result.risk = marked_by(risks[0], text)
+                complaints = [f for f in findings if f.category == "complaint_risk"]
+                if complaints and result.complaint is None:
+                    result.complaint = marked_by(complaints[0], text)
             except Exception:  # noqa: BLE001 - a message the linter cannot handle must not stop the checks
                 result.unchecked += 1
         if result.last_seq:
@@ -80,6 +84,11 @@ def check_customer_messages(linter: Linter, batch: dict[str, list[tuple[int, str
         if time.monotonic() - started > BATCH_SECONDS:
             break
     return results
+
+
+def marked_by(finding: Finding, text: str) -> tuple[str, str, str]:
+    """(rule, its message, excerpt): the excerpt is stored and shown, so personal data in it is masked."""
+    return finding.rule, finding.message, mask_all(text[max(0, finding.start - 20):finding.end + 20])
 
 
 class LintActions:
@@ -127,14 +136,24 @@ class LintActions:
         marked = set()
         for result in event.results:
             rule, message, excerpt = result.risk or (None, None, None)
-            self.store.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked)
+            complaint_rule, complaint_message, complaint_excerpt = result.complaint or (None, None, None)
             # Which chat: f12 escalates the open one, and this may be another (or one not yet listed).
             known = self.chats.get(result.chat_id) or next(iter(self.store.chat_summaries([result.chat_id])), None)
             name = known.customer_name if known else result.chat_id
+            # A complaint risk is told once per chat, and not at all beside the high-risk alarm (which says more).
+            tell_complaint = bool(result.complaint and not result.risk and
+                                  not (known and (known.complaint_risk or known.high_risk)))
+            self.store.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked,
+                                         complaint_rule=complaint_rule, complaint_excerpt=complaint_excerpt)
             if result.risk:
                 marked.add(result.chat_id)
                 self.notify(tr("High-risk message from {name}: {message}", name=name, message=message),
                             severity="error", timeout=20, markup=False)
+            if result.complaint and not (known and known.complaint_risk):
+                marked.add(result.chat_id)  # its row shows the mark (or the high-risk one, which outranks it)
+            if tell_complaint:
+                self.notify(tr("Complaint risk from {name}: {message}", name=name, message=complaint_message),
+                            severity="warning", timeout=20, markup=False)
             if result.unchecked:
                 marked.add(result.chat_id)  # its row says "not checked", this start and every next one
                 self.notify(tr("{count} message(s) from {name} could not be checked for high risk (not checked): "

@@ -91,6 +91,7 @@ SELECT c.*,
     (SELECT text FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_text,
     u.since AS waiting_since,
     r.rule AS high_risk,
+    r.complaint_rule AS complaint_risk,
     COALESCE(r.unchecked, 0) AS unchecked
 FROM chats c LEFT JOIN unanswered u ON u.chat_id = c.id LEFT JOIN chat_risk r ON r.chat_id = c.id
 WHERE c.id IN (SELECT id FROM chosen)
@@ -120,6 +121,7 @@ def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) 
             waiting_since=row["waiting_since"] if row["state"] != "closed" else None,
             high_risk=row["high_risk"] or "",
             unchecked=row["unchecked"],
+            complaint_risk=row["complaint_risk"] or "",
             created_at=row["created_at"],
             opened_at=row["opened_at"] or row["created_at"],
             tags=tuple(json.loads(row["tags"])),

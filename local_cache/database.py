@@ -99,6 +99,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE chat_risk ADD COLUMN unchecked INTEGER NOT NULL DEFAULT 0;
     """,
+    # 9: the first complaint-risk rule a chat matched (12315, a bad review, going public): kept apart from the
+    # high-risk (safety) columns, as it marks the chat for care but never escalates it or changes its priority.
+    """
+    ALTER TABLE chat_risk ADD COLUMN complaint_rule TEXT;
+    ALTER TABLE chat_risk ADD COLUMN complaint_excerpt TEXT;
+    ALTER TABLE chat_risk ADD COLUMN complaint_at REAL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

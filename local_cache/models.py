@@ -48,6 +48,9 @@ class ChatSummary:
     waiting_since: float | None  # the customer's oldest message not yet answered by the agent
     high_risk: str = ""  # the incoming rule a customer message matched (abuse, threat, self-harm), if any
     unchecked: int = 0  # customer messages the incoming rules could not check: the agent reads them
+    # The complaint-risk rule a customer message matched (12315, a bad review, going public), if any: answer with
+    # care; unlike high_risk it neither escalates nor raises the priority.
+    complaint_risk: str = ""
     created_at: float = 0.0
     opened_at: float = 0.0  # when the chat was opened, or last reopened: the handling limit counts from here
     tags: tuple[str, ...] = ()

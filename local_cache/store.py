@@ -208,19 +208,26 @@ class LocalStore:
                 (chat_id, chat_id))]
 
     def record_risk_check(self, chat_id: str, seq: int, rule: str | None = None, excerpt: str | None = None,
-                          unchecked: int = 0) -> None:
-        """Checked up to `seq`; a chat keeps the first high-risk rule it matched, and counts the messages that
-        could not be checked. Written without waiting for fsync (once per incoming message): a power cut loses
-        the mark together with checked_seq, so the next start checks those messages again and marks the chat
-        again."""
+                          unchecked: int = 0, complaint_rule: str | None = None,
+                          complaint_excerpt: str | None = None) -> None:
+        """Checked up to `seq`; a chat keeps the first high-risk rule it matched, and the first complaint-risk
+        rule (apart: one may come without the other), and counts the messages that could not be checked.
+        Written without waiting for fsync (once per incoming message): a power cut loses the marks together with
+        checked_seq, so the next start checks those messages again and marks the chat again."""
+        now = self.clock()
         with self._relaxed_writing():
             self.conn.execute(
-                "INSERT INTO chat_risk (chat_id, checked_seq, rule, excerpt, marked_at, unchecked) "
-                "VALUES (?,?,?,?,?,?) "
+                "INSERT INTO chat_risk (chat_id, checked_seq, rule, excerpt, marked_at, unchecked, complaint_rule, "
+                "complaint_excerpt, complaint_at) VALUES (?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(chat_id) DO UPDATE SET checked_seq=MAX(checked_seq, excluded.checked_seq), "
                 "rule=COALESCE(rule, excluded.rule), excerpt=COALESCE(excerpt, excluded.excerpt), "
-                "marked_at=COALESCE(marked_at, excluded.marked_at), unchecked=unchecked + excluded.unchecked",
-                (chat_id, seq, rule, excerpt, self.clock() if rule else None, unchecked),
+                "marked_at=COALESCE(marked_at, excluded.marked_at), unchecked=unchecked + excluded.unchecked, "
+                "complaint_excerpt=CASE WHEN complaint_rule IS NULL THEN excluded.complaint_excerpt "
+                "ELSE complaint_excerpt END, "
+                "complaint_at=COALESCE(complaint_at, excluded.complaint_at), "
+                "complaint_rule=COALESCE(complaint_rule, excluded.complaint_rule)",
+                (chat_id, seq, rule, excerpt, now if rule else None, unchecked, complaint_rule, complaint_excerpt,
+                 now if complaint_rule else None),
             )
 
     def record_pii_reveal(self, chat_id: str) -> None:

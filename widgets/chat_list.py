@@ -42,6 +42,7 @@ class ChatRow(Protocol):
     state: str
     last_message_preview: str
     high_risk: str
+    complaint_risk: str
     unchecked: int
     unread: int
     created_at: float
@@ -92,10 +93,13 @@ def chat_row_parts(position: int, chat: ChatRow, deadline: DeadlineRow | None, n
     name.append_text(inert_text(chat.customer_name, "bold"))
     if chat.vip:
         name.append(" VIP", style="bold yellow")
-    if chat.high_risk:
+    if chat.high_risk:  # the safety mark says it all: escalate now
         name.append(tr(" ⚠ high risk"), style="bold white on red")
-    elif chat.unchecked:
-        name.append(tr(" ⚠ not checked"), style="bold black on yellow")
+    else:
+        if chat.complaint_risk:  # answer with care, no escalation: less alarming than the safety mark
+            name.append(tr(" ! complaint risk"), style="bold black on yellow")
+        if chat.unchecked:
+            name.append(tr(" ⚠ not checked"), style="bold black on yellow")
     name.append_text(inert_text(f" · {chat.channel}", "dim"))
     if same_name_twice:
         name.append_text(inert_text(f" {short_id(chat.id)}", "dim"))

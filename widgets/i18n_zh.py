@@ -66,6 +66,7 @@ ZH: dict[str, str] = {
     "○ offline since {since}": "○ 离线（自 {since}）",
     "◐ sync degraded since {since}": "◐ 同步异常（自 {since}）",
     " ⚠ not checked": " ⚠ 未检查",
+    " ! complaint risk": " ! 投诉风险",
     "Not sent: the message is {count} characters; the limit is {limit}. Shorten it or split it.":
         "未发送：消息有 {count} 个字符，上限为 {limit}。请缩短或分条发送。",
     "Not tagged: a chat takes up to {count} tags of up to {chars} characters each":
@@ -120,6 +121,7 @@ ZH: dict[str, str] = {
         "升级至 {queue}：设为紧急、加 high-risk 标签，并附此理由转接。Enter 升级，Esc 取消。",
     "New token in use; sync resumes.": "已使用新令牌，同步恢复。",
     "High-risk message from {name}: {message}": "{name} 发来高危消息：{message}",
+    "Complaint risk from {name}: {message}": "{name} 有投诉风险：{message}",
     "{count} message(s) from {name} could not be checked for high risk (not checked): read them yourself":
         "{name} 的 {count} 条消息无法做高危检查（未检查）：请亲自阅读",
     "Personal data shown in clear for this chat (logged). f9 hides it again.":
