@@ -21,7 +21,7 @@ import pyte
 from wcwidth import wcwidth
 
 KEYS = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b", "ctrl+s": "\x13", "ctrl+q": "\x11",
-        "ctrl+l": "\x0c", "ctrl+r": "\x12", "down": "\x1b[B", "f2": "\x1bOQ", "f6": "\x1b[17~",
+        "ctrl+l": "\x0c", "ctrl+r": "\x12", "ctrl+t": "\x14", "down": "\x1b[B", "f2": "\x1bOQ", "f6": "\x1b[17~",
         "alt+down": "\x1b[1;3B", "alt+up": "\x1b[1;3A"}
 
 

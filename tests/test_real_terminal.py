@@ -114,6 +114,27 @@ def test_bursts_of_typing_arrive_exactly(tmp_path, backend):
         session.quit()
 
 
+def test_the_linter_rewrites_a_clause_and_refuses_a_privacy_request_in_a_real_terminal(tmp_path, backend):
+    chat_id = backend.open_chat("周敏", "web")
+    backend.customer_says(chat_id, "退款的事找谁？")
+    session = console(tmp_path, backend)
+    try:
+        session.wait_for_text("退款的事找谁")
+        session.send("亲，这个不归我们管")
+        session.wait_for_text("→ 我来帮您联系负责的同事处理")  # the findings bar shows what ctrl+t will do
+        session.send("ctrl+t")
+        top, bottom = composer_rows(session)
+        session.wait_for(lambda: any("亲，我来帮您联系负责的同事处理" in line
+                                     for line in session.lines()[top:bottom + 1]), "the clause rewritten")
+        session.send("。验证码收到了吗？发我一下", "enter")
+        session.wait_for_text("Not sent")
+        session.send("escape")
+        time.sleep(0.5)
+        assert [m["author"] for m in backend.messages(chat_id)] == ["customer"], "nothing was sent"
+    finally:
+        session.quit()
+
+
 def search_box(session: TerminalSession) -> str | None:
     """The quick-reply panel's query as drawn (its input is the only field on screen with a tall cursor bar)."""
     for line in session.lines():
