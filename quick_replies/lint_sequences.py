@@ -13,10 +13,13 @@ whole words.
 
 A sequence compiles to a regular expression plus anchors: the alternatives of its most selective required step
 (the longest words, never `the` or `is`). The anchors go into the linter's one Aho-Corasick pass; the expression
-runs only in a window around each anchor hit, so a message is read once whatever the number of sequences. The
-expression is Python's `re`, not RE2: it is built here from literals, alternatives and bounded gaps only (no
-nested repetition, so no catastrophic backtracking) and runs on a window of at most a few hundred characters,
-where RE2's per-call cost (~15 µs from Python) would be most of the linter's time.
+runs only in a window around each anchor hit, so a message is read once whatever the number of sequences.
+
+The expression is Python's `re` where that is safe and RE2 where it is not. Built here from literals,
+alternatives, optional steps and bounded gaps, it can only backtrack through the choices its optional steps and
+gaps offer: at most BACKTRACK_BOUND paths from each start is cheap in `re` (RE2's per-call cost from Python,
+~15 µs, would be most of the linter's time), while a team's sequence of 18 optional words took 5 s in `re`
+and so runs in RE2, in linear time.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import re2
+
 from quick_replies.lint_normalize import normalize_wording
 
 TOKEN = re.compile(r"\(([^()]*)\)(\?)?|~(\d{1,2})(?!\S)|([^\s()~]+?)(\?)?(?=\s|$)")
+BACKTRACK_BOUND = 1024  # paths an expression may try from one start before it is given to RE2
 MAX_GAP = 40  # characters a ~N gap may span: a sequence describes one clause, not a paragraph
 # Words too common to look for first: a sequence anchored on `the` would be checked in every English message.
 COMMON_WORDS = frozenset(normalize_wording(word) for word in (
@@ -41,7 +47,7 @@ SENTENCE_END = "。！？!?\n"
 @dataclass(frozen=True)
 class Sequence:
     source: str
-    pattern: re.Pattern  # over normalized text
+    pattern: object  # over normalized text: a compiled `re` or RE2 expression (both have finditer(text, pos, end))
     anchors: tuple[str, ...]  # normalized wordings, any of which a match contains
     reach_before: int  # characters a match may start before an anchor's start
     reach_after: int  # and end after an anchor's end
@@ -71,9 +77,17 @@ def compile_sequence(source: str) -> Sequence:
     if not required:
         raise ValueError(f"sequence {source!r} needs at least one word that is not optional")
     anchor_index, anchor = max(required, key=lambda item: (_selectivity(item[1]), -item[0]))
+    paths = 1
+    for step in steps:
+        paths *= step.gap + 1 if step.gap else 2 if step.optional else 1
     try:
-        pattern = re.compile("".join(pieces), re.ASCII)  # ASCII: \b sees no word edge inside Chinese text
-    except re.error:
+        if paths <= BACKTRACK_BOUND:
+            pattern = re.compile("".join(pieces), re.ASCII)  # ASCII: \b sees no word edge inside Chinese text
+        else:
+            options = re2.Options()
+            options.log_errors = False  # RE2 would write to stderr, under the console's screen
+            pattern = re2.compile("".join(pieces), options)  # RE2's \b is ASCII-only too
+    except (re.error, re2.error):
         raise ValueError(f"sequence {source!r} cannot be compiled") from None
     slack = max(map(_longest, anchor.alternatives)) - min(map(len, anchor.alternatives))  # spaces inside anchors
     return Sequence(source, pattern, anchor.alternatives, _reach(steps[:anchor_index]) + slack,

@@ -231,3 +231,15 @@ async def test_a_customer_profile_of_the_wrong_shape_opens_as_unreadable(tmp_pat
         await wait_until(pilot, lambda: "unreadable" in str(panel.render()), "the panel")
         shown = str(panel.render())
         assert shown.endswith("Orders   unreadable")
+
+
+def test_a_sequence_of_many_optional_words_checks_a_message_in_linear_time(tmp_path):
+    # Thirty optional steps give Python's `re` 2**30 paths on this text: it would not finish. Such a sequence
+    # runs in RE2 (quick_replies/lint_sequences.py: BACKTRACK_BOUND).
+    steps = " ".join(["(x)?"] * 30 + ["y"])
+    rules = load_rules([team_rules(tmp_path, "rules:\n  - id: team-optional\n    category: cold\n    level: warning\n"
+                                             f"    message: m\n    sequences: ['{steps}']\n")])
+    assert rules.problems == []
+    linter = Linter(rules)
+    assert linter.lint("x " * 2000) == []
+    assert [f.rule for f in linter.lint("x x y")] == ["team-optional"]
