@@ -8,8 +8,9 @@ after a comma, its own final punctuation dropped where the text already has some
 
 A negation in front of a request turns it into a warning: `请勿把验证码告诉任何人`, `never share your password`;
 so does a fraud warning that quotes the request (`如果有人冒充客服让您提供验证码`).
-Rules with `unless_negated` skip a match with a negation in the same clause, at most NEGATION_REACH characters
-before it or inside it. `别担心` and `don't worry` negate nothing and do not count.
+Rules with `unless_negated` skip a match with a negation in the same clause ending at most NEGATION_REACH
+characters before it (不会要求您转账或提供银行卡密码), or inside it. `别担心` and `don't worry` negate nothing and
+do not count.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ NEGATION_REACH = 6  # characters before a match in which a negation governs it (
 # Normalized wordings (quick_replies/lint_normalize.py): `don't` is `do not`, `never` stays `never`.
 NEGATIONS = ("不要", "请勿", "切勿", "勿", "别", "不用", "无需", "不需要", "不必", "不会", "绝不", "决不", "从不",
              "从来不", "不得", "禁止", "严禁", "谨防", "千万别", "不可以", "不能", "没有必要",
-             "not", "never", "no need",
+             "不会要求", "不会向您", "不会让您", "不会索要", "不会主动", "not", "never", "no need", "never ask",
+             "will not ask", "would never ask",
              # a warning about fraud quotes the request it warns against: 如果有人冒充客服让您提供验证码
              "冒充", "骗子", "诈骗", "假冒", "scam", "impersonat", "pretend to be", "pretending to be")
 NOT_NEGATIONS = ("别担心", "不要担心", "不用担心", "别着急", "不要着急", "不用着急", "别急", "不要急", "不用急",
@@ -65,13 +67,17 @@ def fitted(text: str, start: int, end: int, suggestion: str) -> str:
 
 
 def negated(text: str, start: int, end: int, negations: list[tuple[int, int]]) -> bool:
-    """Whether a negation (spans in `text`) stands in the same clause just before [start, end) or inside it."""
+    """Whether a negation (spans in `text`) ends in the same clause at most NEGATION_REACH characters before
+    [start, end), or stands inside it."""
     if not negations:
         return False
-    reach = start
-    while reach > 0 and start - reach < NEGATION_REACH and not ends_clause(text, reach - 1):
-        reach -= 1
-    return any(reach <= negation_start and negation_end <= end for negation_start, negation_end in negations)
+    for negation_start, negation_end in negations:
+        if start <= negation_start and negation_end <= end:
+            return True
+        if start - NEGATION_REACH <= negation_end <= start and \
+                not any(ends_clause(text, index) for index in range(negation_end, start)):
+            return True
+    return False
 
 
 def ends_clause(text: str, index: int) -> bool:
