@@ -15,22 +15,55 @@ do not count.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
+
 CLAUSE_MARKS = frozenset("，,。.！!？?；;\n…～~：:")
 SENTENCE_MARKS = frozenset("。！!？?\n")
+CLAUSE_MARK = re.compile("[" + re.escape("".join(sorted(CLAUSE_MARKS))) + "]")
 NEGATION_REACH = 6  # characters before a match in which a negation governs it (请勿将您的验证码 ...)
 # Normalized wordings (quick_replies/lint_normalize.py): `don't` is `do not`, `never` stays `never`.
 NEGATIONS = ("不要", "请勿", "切勿", "勿", "别", "不用", "无需", "不需要", "不必", "不会", "绝不", "决不", "从不",
              "从来不", "不得", "禁止", "严禁", "谨防", "千万别", "不可以", "不能", "没有必要",
              "不会要求", "不会向您", "不会让您", "不会索要", "不会主动", "not", "never", "no need", "never ask",
-             "will not ask", "would never ask",
+             "will not ask", "would never ask", "no one", "nobody",
+             # where to type it, not whom to tell: 只在官方页面输入, only type your PIN on the official page
+             "只在", "仅在", "only type", "only enter", "only input",
              # a warning about fraud quotes the request it warns against: 如果有人冒充客服让您提供验证码
              "冒充", "骗子", "诈骗", "假冒", "scam", "impersonat", "pretend to be", "pretending to be")
 NOT_NEGATIONS = ("别担心", "不要担心", "不用担心", "别着急", "不要着急", "不用着急", "别急", "不要急", "不用急",
                  "不用客气", "不客气", "别客气", "不会吧", "do not worri", "not sure", "not a problem")
 
 
+class ClauseMarks:
+    """Where one text's clauses end, found once: a 32 KiB message without punctuation and a thousand findings
+    took 54 s when each finding walked to its clause's edges."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.marks = [match.start() for match in CLAUSE_MARK.finditer(text) if ends_clause(text, match.start())]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The clause or clauses that [start, end) lies in, without surrounding spaces."""
+        text = self.text
+        before = bisect_right(self.marks, start - 1) - 1  # the last mark before `start`
+        left = self.marks[before] + 1 if before >= 0 else 0
+        after = bisect_left(self.marks, end)  # the first mark at or after `end`
+        right = self.marks[after] if after < len(self.marks) else len(text)
+        while left < start and text[left].isspace():
+            left += 1
+        while right > end and text[right - 1].isspace():
+            right -= 1
+        return left, right
+
+    def crossed(self, start: int, end: int) -> bool:
+        """Whether a clause mark stands in [start, end)."""
+        index = bisect_left(self.marks, start)
+        return index < len(self.marks) and self.marks[index] < end
+
+
 def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause or clauses that [start, end) lies in, without surrounding spaces."""
+    """The clause or clauses that [start, end) lies in, without surrounding spaces (for one span of a text)."""
     left = start
     while left > 0 and not ends_clause(text, left - 1):
         left -= 1
@@ -55,8 +88,10 @@ def fitted(text: str, start: int, end: int, suggestion: str) -> str:
         return suggestion
     first = suggestion[0]
     if first.isascii() and first.isalpha():
-        before = text[:start].rstrip()
-        sentence_start = not before or before[-1] in SENTENCE_MARKS or before[-1] == "."
+        before = start
+        while before > 0 and text[before - 1].isspace():
+            before -= 1
+        sentence_start = before == 0 or text[before - 1] in SENTENCE_MARKS or text[before - 1] == "."
         if sentence_start:
             suggestion = first.upper() + suggestion[1:]
         elif not _keeps_capital(suggestion):
@@ -66,17 +101,16 @@ def fitted(text: str, start: int, end: int, suggestion: str) -> str:
     return suggestion
 
 
-def negated(text: str, start: int, end: int, negations: list[tuple[int, int]]) -> bool:
-    """Whether a negation (spans in `text`) ends in the same clause at most NEGATION_REACH characters before
-    [start, end), or stands inside it."""
-    if not negations:
-        return False
-    for negation_start, negation_end in negations:
-        if start <= negation_start and negation_end <= end:
+def negated(marks: ClauseMarks, start: int, end: int, negation_ends: list[int], negations: list[tuple[int, int]]) \
+        -> bool:
+    """Whether a negation ends in the same clause at most NEGATION_REACH characters before [start, end), or
+    stands inside it. `negations` are (start, end) spans sorted by their end, `negation_ends` those ends."""
+    index = bisect_left(negation_ends, start - NEGATION_REACH)
+    while index < len(negations) and negations[index][1] <= end:
+        negation_end = negations[index][1]
+        if negation_end > start or not marks.crossed(negation_end, start):  # inside the match, or just before it
             return True
-        if start - NEGATION_REACH <= negation_end <= start and \
-                not any(ends_clause(text, index) for index in range(negation_end, start)):
-            return True
+        index += 1
     return False
 
 

@@ -3,8 +3,8 @@
 Agents write `that's` and `that is`, `problem` and `problems`, `ＶＩＰ` and `VIP`; a rule should name the meaning
 once. So before matching, text and rule wordings both go through `normalize`:
 - full-width letters and digits (ＶＩＰ, １２３１５) become ASCII, and the text is lower-cased;
-- invisible characters (zero-width spaces, soft hyphens) are dropped, so `验\\u200b证码` is 验证码, and runs of
-  spaces and tabs become one space;
+- invisible characters (zero-width spaces, soft hyphens) and spaces between Chinese characters are dropped, so
+  `验\\u200b证码` and `验 证 码` are 验证码, and other runs of spaces and tabs become one space;
 - every English word is expanded if it is a contraction (can't -> can not, you're -> you are, it's -> it is) and
   reduced to its Snowball stem (problems -> problem, blamed -> blame, policies -> polici).
 Chinese text is left as it is: it has no inflections, and its variants are the rules' business.
@@ -27,9 +27,10 @@ FULL_WIDTH_ASCII = {code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *ra
                                                       *range(0xFF41, 0xFF5B)]}
 FULL_WIDTH = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 NEEDS_WORK = re.compile(r"[A-Za-z\u00ad\u200b-\u200f\u2060-\u2064\ufeff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\t\u00a0]"
-                        r"|  ")
+                        r"|  |[\u3400-\u9fff][ \u3000]+[\u3400-\u9fff]")
 # An English word with its contraction, a run of invisible characters, or spacing other than one plain space.
-WORD = re.compile(r"[a-z]+(?:['’][a-z]+)*|[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]+|[ \t\u00a0]{2,}|[\t\u00a0]")
+WORD = re.compile(r"(?P<between_chinese>(?<=[\u3400-\u9fff])[ \t\u00a0\u3000]+(?=[\u3400-\u9fff]))"
+                  r"|[a-z]+(?:['’][a-z]+)*|[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]+|[ \t\u00a0]{2,}|[\t\u00a0]")
 WHOLE_WORDS = {"can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not",
                "ain't": "is not", "let's": "let us", "'cause": "because"}
 ENDINGS = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ve", " have"), ("'ll", " will"), ("'d", " would"))
@@ -95,9 +96,12 @@ def normalize(text: str) -> NormalText:
     last = written = 0
     for match in WORD.finditer(lowered):
         word = match.group()
-        form = _known.get(word)
-        if form is None:
-            form = word_form(word)
+        if match.lastgroup == "between_chinese":
+            form = ""  # Chinese is written without spaces: 验 证 码 is 验证码
+        else:
+            form = _known.get(word)
+            if form is None:
+                form = word_form(word)
         if form == word:
             continue
         start = match.start()

@@ -62,6 +62,7 @@ CACHE_FORMAT = "rules-2"  # 2: files with aliases are refused, so a cache writte
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024  # 10,000 rules take about 2 MB
 MAX_SHOWN = 40  # characters of a file's value quoted in an error
 REWRITES = ("wording", "clause")
+NEAR_KEYS = ("first", "second", "within", "unless_followed_by")
 MAX_NEAR = 60  # characters: a `near` wider than this is no longer about one request
 
 
@@ -294,11 +295,16 @@ def parse_rule(entry, source: str) -> Rule:
 def _near(spec) -> Near:
     if not isinstance(spec, dict):
         raise ValueError("each `near` is a mapping of first, second and within")
+    unknown = sorted(str(key) for key in spec if key not in NEAR_KEYS)
+    if unknown:
+        raise ValueError(f"near: {_shown(unknown[0])} is not one of {', '.join(NEAR_KEYS)}")
     within = spec.get("within", 10)
     if not isinstance(within, int) or isinstance(within, bool) or not 0 <= within <= MAX_NEAR:
         raise ValueError(f"near: within is a number of characters from 0 to {MAX_NEAR}")
     first, second = (tuple(dict.fromkeys(normalize_wording(w) for w in _strings(spec.get(key), f"near.{key}")))
                      for key in ("first", "second"))
+    if not first or not second:
+        raise ValueError("near: first and second each need at least one wording")
     if not all(first) or not all(second):
         raise ValueError("near: a wording is empty once spaces and invisible characters are dropped")
     objects = tuple(normalize_wording(wording) for wording in

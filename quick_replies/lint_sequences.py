@@ -33,6 +33,7 @@ from quick_replies.lint_normalize import normalize_wording
 
 TOKEN = re.compile(r"\(([^()]*)\)(\?)?|~(\d{1,2})(?!\S)|([^\s()~]+?)(\?)?(?=\s|$)")
 BACKTRACK_BOUND = 1024  # paths an expression may try from one start before it is given to RE2
+MAX_QUOTED = 40  # characters of a sequence quoted in an error
 MAX_GAP = 40  # characters a ~N gap may span: a sequence describes one clause, not a paragraph
 # Words too common to look for first: a sequence anchored on `the` would be checked in every English message.
 COMMON_WORDS = frozenset(normalize_wording(word) for word in (
@@ -61,6 +62,15 @@ class _Step:
 
 
 def compile_sequence(source: str) -> Sequence:
+    try:
+        return _compile(source)
+    except ValueError as error:  # name the sequence, but never quote a file's text at length
+        shown = repr(source) if len(source) <= MAX_QUOTED and source.isprintable() else \
+            f"({len(source)} characters)"
+        raise ValueError(f"sequence {shown}: {error}") from None
+
+
+def _compile(source: str) -> Sequence:
     steps = _parse(source)
     pieces: list[str] = []
     for index, step in enumerate(steps):
@@ -75,7 +85,7 @@ def compile_sequence(source: str) -> Sequence:
             pieces.append(SEPARATOR + piece if joined else piece)
     required = [(index, step) for index, step in enumerate(steps) if step.alternatives and not step.optional]
     if not required:
-        raise ValueError(f"sequence {source!r} needs at least one word that is not optional")
+        raise ValueError("needs at least one word that is not optional")
     anchor_index, anchor = max(required, key=lambda item: (_selectivity(item[1]), -item[0]))
     paths = 1
     for step in steps:
@@ -88,7 +98,7 @@ def compile_sequence(source: str) -> Sequence:
             options.log_errors = False  # RE2 would write to stderr, under the console's screen
             pattern = re2.compile("".join(pieces), options)  # RE2's \b is ASCII-only too
     except (re.error, re2.error):
-        raise ValueError(f"sequence {source!r} cannot be compiled") from None
+        raise ValueError("cannot be compiled") from None
     slack = max(map(_longest, anchor.alternatives)) - min(map(len, anchor.alternatives))  # spaces inside anchors
     return Sequence(source, pattern, anchor.alternatives, _reach(steps[:anchor_index]) + slack,
                     _reach(steps[anchor_index + 1:]) + slack)
@@ -104,23 +114,23 @@ def _parse(source: str) -> list[_Step]:
             continue
         match = TOKEN.match(text, position)
         if match is None:
-            raise ValueError(f"sequence {source!r}: cannot read it from character {position + 1}")
+            raise ValueError(f"cannot read it from character {position + 1}")
         group, group_optional, gap, word, word_optional = match.groups()
         if gap is not None:
             if not steps or not 1 <= int(gap) <= MAX_GAP:
-                raise ValueError(f"sequence {source!r}: ~N stands between two steps, with N from 1 to {MAX_GAP}")
+                raise ValueError(f"~N stands between two steps, with N from 1 to {MAX_GAP}")
             steps.append(_Step(gap=int(gap)))
         else:
             wordings = group.split("|") if group is not None else [word]
             alternatives = tuple(dict.fromkeys(normalize_wording(w.strip()) for w in wordings))
             if not all(alternatives):
-                raise ValueError(f"sequence {source!r}: an empty alternative")
+                raise ValueError("an empty alternative")
             steps.append(_Step(alternatives, bool(group_optional or word_optional)))
         position = match.end()
     if not steps:
-        raise ValueError("a sequence cannot be empty")
+        raise ValueError("is empty")
     if steps[-1].gap:
-        raise ValueError(f"sequence {source!r}: ~N stands between two steps")
+        raise ValueError("~N stands between two steps")
     return steps
 
 

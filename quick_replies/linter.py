@@ -14,24 +14,37 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import NamedTuple
 
 import ahocorasick
 
-from quick_replies.lint_clauses import NEGATIONS, NOT_NEGATIONS, clause_span, fitted, negated, question_after
+from quick_replies.lint_clauses import (
+    NEGATIONS,
+    NOT_NEGATIONS,
+    ClauseMarks,
+    ends_clause,
+    fitted,
+    negated,
+    question_after,
+)
 from quick_replies.lint_normalize import NormalText, normalize, normalize_wording
 from quick_replies.lint_rules import Rule, RuleSet
 from quick_replies.pii import find_pii
 
+PUNCTUATION = "，,。.！!？?；;：:"
 CHINESE = re.compile("[\u3400-\u9fff]")
 LEVEL_ORDER = {"error": 0, "warning": 1, "suggestion": 2}
 PII_NAMES = {"id_card": "resident ID number", "bank_card": "bank card number", "mobile": "mobile number",
              "email": "e-mail address"}
 # What an automaton entry is: (kind, rule, detail, normalized wording).
 PHRASE, EXCEPTION, SEQUENCE, NEAR_FIRST, NEAR_SECOND, NEAR_OBJECT, NEGATION, NOT_NEGATION = range(8)
-OBJECT_REACH = 4  # characters after a near pair's later word in which another object takes the verb
+OBJECT_REACH = 6  # characters after a near pair's later word in which another object takes the verb
+ENGLISH_OBJECT_REACH = 12  # send me your order number
+CONJUNCTIONS = frozenset(normalize_wording(word) for word in ("when", "if", "whether", "once", "which", "是否", "能否"))
+MAX_MATCHES_PER_RULE = 100  # one rule's matches kept per message: a team phrase like 的 would match thousands
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is built ~3x slower, and a message may have dozens
@@ -50,6 +63,11 @@ class Finding:
     text: str = field(default="", repr=False, compare=False)  # the linted text, for the positions in cells
 
     @property
+    def has_fix(self) -> bool:
+        """Whether ctrl+t can do something: put wording in, or drop a clause that repeats the one next to it."""
+        return bool(self.fix_text) or self.fix_end > self.fix_start
+
+    @property
     def start_cell(self) -> int:
         """The terminal cell the finding starts at (a Chinese character takes two): worked out only when asked,
         as the composer marks by character and only `lint --json` reports cells."""
@@ -63,12 +81,12 @@ class Finding:
         return {"level": self.level, "rule": self.rule, "category": self.category, "message": self.message,
                 "start": self.start, "end": self.end, "start_cell": self.start_cell, "end_cell": self.end_cell,
                 "suggestions": list(self.suggestions), "masked": self.masked,
-                "fix": {"start": self.fix_start, "end": self.fix_end, "text": self.fix_text} if self.fix_text else None}
+                "fix": {"start": self.fix_start, "end": self.fix_end, "text": self.fix_text} if self.has_fix else None}
 
 
 def apply_fix(text: str, finding: Finding) -> str:
     """The text once the finding's suggestion (or masked form) is put in."""
-    if not finding.fix_text:
+    if not finding.has_fix:
         return text
     return text[:finding.fix_start] + finding.fix_text + text[finding.fix_end:]
 
@@ -90,12 +108,22 @@ class Linter:
         if automaton is not None:
             hits.collect(automaton, normal)
         matches: dict[str, list[_Match]] = {}  # rule id -> its matches, in original positions
+        marks: list[ClauseMarks] = []  # worked out once, if a match needs them
+        negation_ends = [end for _, end in hits.negations]
+
+        def clause_marks() -> ClauseMarks:
+            if not marks:
+                marks.append(ClauseMarks(text))
+            return marks[0]
 
         def add(rule: Rule, start: int, end: int, suggestions=(), masked="", level=None, message=None):
-            excepted = hits.excepted.get(rule.id)
-            if excepted and any(s <= start and end <= e for s, e in excepted):
+            found = matches.get(rule.id)
+            if found is not None and len(found) >= MAX_MATCHES_PER_RULE:
                 return
-            if rule.unless_negated and negated(text, start, end, hits.negations):
+            if rule.id in hits.excepted and hits.excepted[rule.id].covers(start, end):
+                return
+            if rule.unless_negated and hits.negations and negated(clause_marks(), start, end, negation_ends,
+                                                                  hits.negations):
                 return
             matches.setdefault(rule.id, []).append(_Match(rule, start, end, suggestions, masked, level, message))
 
@@ -119,7 +147,8 @@ class Linter:
                 add(rule, pii.start, pii.end, (pii.masked,), pii.masked, "warning" if doubtful else None, message)
         if not matches:
             return []
-        found = [_finding(text, match) for rule_matches in matches.values() for match in _merged(rule_matches)]
+        found = [_finding(text, match, clause_marks) for rule_matches in matches.values()
+                 for match in _merged(rule_matches)]
         found.sort(key=lambda f: (f.start, LEVEL_ORDER[f.level], f.rule))
         return found
 
@@ -132,6 +161,43 @@ class _Match(NamedTuple):
     masked: str
     level: str | None
     message: str | None
+
+
+class _Spans:
+    """Spans that cover others: `covers` answers in O(log n) however many there are."""
+
+    def __init__(self):
+        self._spans: list[tuple[int, int]] = []
+        self._reach: list[int] | None = None  # per span in start order: the furthest end so far
+
+    def add(self, start: int, end: int) -> None:
+        self._spans.append((start, end))
+        self._reach = None
+
+    def covers(self, start: int, end: int) -> bool:
+        if self._reach is None:
+            self._spans.sort()
+            self._reach = list(accumulate((span_end for _, span_end in self._spans), max))
+        index = bisect_right(self._spans, (start, float("inf"))) - 1  # the last span starting at or before start
+        return index >= 0 and self._reach[index] >= end
+
+
+def _object_follows(lowered: str, first_end: int, later_start: int, later_end: int,
+                    objects: list[tuple[int, int]]) -> bool:
+    """A near pair's later word followed by another object of its own (验证码已发送，请提供订单号) is about that
+    object, but only when the pair spans clauses: in one clause (支付密码提供一下，姓名也要) the request stands. A
+    conjunction (let me know when, 告诉我是否) always takes the verb. English words are longer: they reach further."""
+    index = bisect_left(objects, (later_end, -1))
+    while index < len(objects):
+        object_start, object_end = objects[index]
+        english = lowered[object_start].isascii()
+        if object_start > later_end + (ENGLISH_OBJECT_REACH if english else OBJECT_REACH):
+            return False
+        if lowered[object_start:object_end] in CONJUNCTIONS or \
+                any(ends_clause(lowered, position) for position in range(first_end, later_start)):
+            return True
+        index += 1
+    return False
 
 
 def _merged(matches: list[_Match]) -> list[_Match]:
@@ -151,22 +217,41 @@ def _merged(matches: list[_Match]) -> list[_Match]:
     return joined
 
 
-def _finding(text: str, match: _Match) -> Finding:
+def _finding(text: str, match: _Match, clause_marks) -> Finding:
     rule, start, end = match.rule, match.start, match.end
     suggestions = match.suggestions
     if match.masked:
         fix_start, fix_end, fix_text = start, end, match.masked
     elif not (suggestions or rule.suggest):
-        fix_start, fix_end, fix_text = start, end, ""
+        fix_start, fix_end, fix_text = start, start, ""  # nothing to put in
     else:
-        fix_start, fix_end = clause_span(text, start, end) if rule.rewrite == "clause" else (start, end)
+        fix_start, fix_end = clause_marks().span(start, end) if rule.rewrite == "clause" else (start, end)
         suggestions = _in_language(suggestions or rule.suggest, text[fix_start:fix_end])
         fix_text = fitted(text, fix_start, fix_end, suggestions[0]) if suggestions else ""
         if fix_text and rule.rewrite == "clause" and question_after(text, fix_end) and fix_text[-1] not in "?？":
             fix_text += "。" if text[fix_end] == "？" else "."  # the question is replaced by a statement
             fix_end += 1
+        if fix_text and rule.rewrite == "clause":
+            fix_start, fix_end, fix_text = _said_already(text, fix_start, fix_end, fix_text)
     return Finding(match.level or rule.level, rule.id, rule.category, match.message or rule.message, start, end,
                    suggestions, match.masked, fix_start, fix_end, fix_text, text)
+
+
+def _said_already(text: str, start: int, end: int, wording: str) -> tuple[int, int, str]:
+    """When the clause next to this one already says `wording` (a second finding of the same rule, after the
+    first was rewritten: 您太敏感了吧，别人都没问题), the fix drops this clause instead of saying it twice."""
+    core = wording.rstrip(PUNCTUATION + " ").lower()
+    before = start
+    while before > 0 and text[before - 1] in PUNCTUATION + " ":
+        before -= 1
+    if before < start and text.lower().endswith(core, 0, before):
+        return before, end, ""
+    after = end
+    while after < len(text) and text[after] in PUNCTUATION + " ":
+        after += 1
+    if after > end and text.lower().startswith(core, after):
+        return start, after, ""
+    return start, end, wording
 
 
 class _Hits:
@@ -177,7 +262,8 @@ class _Hits:
         self.sequences: list[tuple[Rule, int, int, int]] = []  # rule, sequence number, anchor start, end
         self.near: dict[tuple[int, int], list[tuple[int, int, int]]] = {}  # (rule, near number) -> hits
         self.near_rules: dict[tuple[int, int], Rule] = {}
-        self.excepted: dict[str, list[tuple[int, int]]] = {}  # rule id -> spans, in original positions
+        self.excepted: dict[str, _Spans] = {}  # rule id -> its exceptions' spans, in original positions
+        self.excepted_normal: dict[str, _Spans] = {}  # the same in normalized positions, for near words
         self.negations: list[tuple[int, int]] = []
 
     def collect(self, automaton, normal: NormalText) -> None:
@@ -194,7 +280,8 @@ class _Hits:
                 if kind == PHRASE:
                     self.phrases.append((rule, start, end, wording))
                 elif kind == EXCEPTION:
-                    self.excepted.setdefault(rule.id, []).append(normal.original(start, end))
+                    self.excepted.setdefault(rule.id, _Spans()).add(*normal.original(start, end))
+                    self.excepted_normal.setdefault(rule.id, _Spans()).add(start, end)
                 elif kind == SEQUENCE:
                     self.sequences.append((rule, detail, start, end))
                 elif kind == NEGATION:
@@ -205,8 +292,11 @@ class _Hits:
                     key = (id(rule), detail)
                     self.near_rules[key] = rule
                     self.near.setdefault(key, []).append((start, end, kind))
-        self.negations = [normal.original(start, end) for start, end in negations
-                          if not any(s <= start and end <= e for s, e in not_negations)]
+        guards = _Spans()
+        for start, end in not_negations:
+            guards.add(start, end)
+        self.negations = sorted((normal.original(start, end) for start, end in negations
+                                 if not guards.covers(start, end)), key=lambda span: span[1])
 
     def sequence_matches(self, lowered: str):
         """Each sequence's pattern, run once per stretch of text its anchor hits reach (hits close together share
@@ -241,15 +331,16 @@ class _Hits:
         for key, found in self.near.items():
             rule = self.near_rules[key]
             within = rule.near[key[1]].within
-            objects = [start for start, end, kind in found if kind == NEAR_OBJECT]
+            objects = sorted((start, end) for start, end, kind in found if kind == NEAR_OBJECT)
+            excepted = self.excepted_normal.get(rule.id)
             latest: dict[int, tuple[int, int]] = {}  # list -> (start, end) of its hit ending last so far
             for start, end, kind in sorted(found):
-                if kind == NEAR_OBJECT:
-                    continue
+                if kind == NEAR_OBJECT or excepted is not None and excepted.covers(start, end):
+                    continue  # an object, or a word inside an exception (密码 in 密码锁)
                 other = latest.get(NEAR_SECOND if kind == NEAR_FIRST else NEAR_FIRST)
                 if other is not None and other[1] <= start:
                     gap = start - other[1]
-                    if gap <= within and not any(end <= object_start <= end + OBJECT_REACH for object_start in objects):
+                    if gap <= within and not (objects and _object_follows(lowered, other[1], start, end, objects)):
                         yield rule, other[0], end
                 mine = latest.get(kind)
                 if mine is None or end >= mine[1]:

@@ -370,6 +370,7 @@ class Host(App):
 
 class Finding:
     level, start, end, message, suggestions, masked = "warning", 0, 3, hostile("K"), [hostile("U")], ""
+    fix_text, has_fix = hostile("U"), True  # the suggestion shown is the text ctrl+t would put in
 
 
 class Sync:

@@ -115,7 +115,7 @@ class Composer(InertLines, TextArea):
     def action_apply_suggestion(self) -> None:
         """Put the approved wording in place of the finding under the cursor, or else the first one with any: the
         finding says what to replace (its words, or the whole clause they are in) and with what."""
-        usable = [finding for finding in self.findings if finding.fix_text]
+        usable = [finding for finding in self.findings if finding.has_fix]
         if not usable:
             return
         cursor = self.document.get_index_from_location(self.cursor_location)

@@ -30,7 +30,8 @@ class FindingsBar(Static):
             lines.append_text(inert_text(finding.message))
             lines.append(": ")
             lines.append_text(inert_text(f"“{text[finding.start:finding.end]}”", "bold"))
-            replacement = finding.fix_text  # what ctrl+t puts in: the masked number, or the rewritten clause
+            # What ctrl+t puts in: the masked number, or the rewritten clause (or nothing: the clause repeats).
+            replacement = finding.fix_text or (tr("(drop: said already)") if finding.has_fix else "")
             if replacement:
                 lines.append(" → ")
                 lines.append_text(inert_text(replacement, "green"))

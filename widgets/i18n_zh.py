@@ -86,6 +86,7 @@ ZH: dict[str, str] = {
     "resend": "重发",
     "edit and resend": "编辑后重发",
     "discard": "丢弃",
+    "(drop: said already)": "（删去：前面已说过）",
     "use suggestion": "采用建议",
     "mask personal data": "脱敏",
     "send (errors need a reason)": "发送（错误需填写理由）",
