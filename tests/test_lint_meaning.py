@@ -180,3 +180,86 @@ def test_the_reported_suggestion_reads_as_a_sentence():
 def test_complaint_risk_is_marked_on_incoming_messages_apart_from_high_risk(text):
     assert {f.category for f in BUNDLED.lint(text, "incoming")} == {"complaint_risk"}
     assert BUNDLED.lint(text, "outgoing") == [] or "complaint_risk" not in {f.category for f in BUNDLED.lint(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "验证码多少", "密码多少", "你的密码是啥", "您的验证码给一下", "验证码回我一下", "验证码私我", "请把验证码填在这里",
+    "我需要您的验证码", "把您的PIN码告诉我", "卡背后的三位数发我", "您刚刚收到的六位数发给我", "请把yzm发我",
+    "mima告诉我",
+    "驗證碼發我", "验 证 码 发 我", "支付密码提供一下，姓名也要", "验证码发我订单号一起", "Send me the code.",
+    "Drop the verification code in the chat.", "Can I have your password?", "Send me the password, address too.",
+])
+def test_credential_requests_in_the_wordings_a_hostile_tester_found_are_refused(text):
+    assert "privacy" in {f.category for f in BUNDLED.lint(text) if f.level == "error"}, text
+
+
+@pytest.mark.parametrize("text", [
+    "验证码收不到的话，请告诉我您的手机型号", "修改密码后，请告诉我是否可以正常登录",
+    "输入验证码后页面报错，麻烦截图给我看一下提示",
+    "密码锁的型号发我看一下", "Please reset your password and let me know when it's done.",
+    "Your password was changed successfully. Let me know if you need anything else.",
+    "The PIN pad at the store was broken; please tell me which store it was.",
+    "为保障资金安全，退款只会原路退回，不会要求您转账或提供银行卡密码", "What's the coupon code you used?",
+])
+def test_safe_messages_about_codes_and_passwords_are_not_refused(text):
+    assert "privacy" not in {f.category for f in BUNDLED.lint(text)}, text
+
+
+@pytest.mark.parametrize("text", ["你们这个价格真是跳楼价", "安眠药枕头有货吗", "我在天台上晾衣服时看到快递到了",
+                                  "快递员把箱子砸了，里面东西碎了", "这款刀具带刀鞘吗"])
+def test_shopping_talk_does_not_send_a_chat_to_the_safety_queue(text):
+    assert "high_risk" not in {f.category for f in BUNDLED.lint(text, "incoming")}, text
+
+
+@pytest.mark.parametrize("text", ["我不是想投诉，就是问一下快递到哪了", "请问投诉入口在哪里？我想表扬一下客服小王",
+                                  "我在315路公交站附近", "地址是12345号楼", "I saw this on Facebook and loved it.",
+                                  "My lawyer friend recommended your store."])
+def test_neutral_customer_messages_are_not_complaint_risks(text):
+    assert "complaint_risk" not in {f.category for f in BUNDLED.lint(text, "incoming")}, text
+
+
+@pytest.mark.parametrize("text, fixed", [
+    ("您太敏感了吧，别人都没问题", "非常理解您的心情，我们会认真排查这个问题"),
+    ("That's not our problem, it's the tech team's fault.", "Let me get this sorted for you."),
+])
+def test_applying_every_suggestion_never_says_the_same_thing_twice(text, fixed):
+    for _ in range(5):
+        usable = [f for f in BUNDLED.lint(text) if f.has_fix]
+        if not usable:
+            break
+        text = apply_fix(text, usable[0])
+    assert text == fixed
+
+
+@pytest.mark.parametrize("unit", ["不归我们管 ", "that is not our problem ", "send password order number ", "可能 ",
+                                  "验证码发我订单号", "不要"])
+def test_a_long_message_of_repeated_findings_is_checked_in_one_pass(unit):
+    # Each finding walked to its clause's edges and each near pair scanned every object: 32 KiB of 不归我们管 took
+    # 54 s. A subprocess with a timeout only ends a hung test; the assertion is about what comes back.
+    import subprocess
+    import sys
+
+    from tests.package_under_test import OUTSIDE_TREE, package_env
+    probe = ("import sys, json\n"
+             "from quick_replies.lint_rules import load_rules\n"
+             "from quick_replies.linter import Linter\n"
+             "text = sys.argv[1] * (131072 // len(sys.argv[1]))\n"
+             "print(json.dumps(sorted({f.rule for f in Linter(load_rules()).lint(text)})))")
+    result = subprocess.run([sys.executable, "-c", probe, unit], capture_output=True, text=True, cwd=OUTSIDE_TREE,
+                            env=package_env(), timeout=120, check=True)
+    assert result.stdout.strip().startswith("["), result.stderr
+
+
+def test_a_near_rule_with_nothing_to_pair_or_an_unknown_key_is_refused():
+    with pytest.raises(ValueError, match="at least one wording"):
+        parse_rule({"id": "t", "category": "cold", "level": "warning", "message": "m",
+                    "near": [{"first": [], "second": [], "within": 5}]}, "test")
+    with pytest.raises(ValueError, match="'distance' is not one of first, second"):
+        parse_rule({"id": "t", "category": "cold", "level": "warning", "message": "m",
+                    "near": [{"first": ["a"], "second": ["b"], "distance": 3}]}, "test")
+
+
+def test_a_long_broken_sequence_is_named_not_quoted():
+    with pytest.raises(ValueError, match=r"sequence \(5002 characters\): cannot read it"):
+        parse_rule({"id": "t", "category": "cold", "level": "warning", "message": "m",
+                    "sequences": ["(" + "a|" * 2500 + "b"]}, "test")

@@ -181,3 +181,12 @@ def test_numbers_are_found_however_their_digits_are_grouped(text, kind):
 
 def test_a_masked_address_is_not_an_address():
     assert kinds("Your account email j***n@gmail.com has been verified.") == []
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("手机138.1234.5678", "mobile"), ("手机号138/1234/5678", "mobile"), ("身份证110105.19491231.002X", "id_card"),
+    ("身份证号ID11010519491231002X", "id_card"), ("订单号11010519491231002X", "id_card"),
+    ("zhang.san＠example.com", "email"),
+])
+def test_separators_letters_and_order_labels_do_not_hide_personal_data(text, kind):
+    assert [found[0] for found in kinds(text)] == [kind]
