@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 
 import snowballstemmer
 
@@ -43,12 +42,15 @@ _stemmer = snowballstemmer.stemmer("english")
 _known: dict[str, str] = {}
 
 
-@dataclass(frozen=True)
 class NormalText:
     """`text` normalized, and the changed words: (normal start, normal end, original start, original end)."""
 
-    text: str
-    changes: tuple[tuple[int, int, int, int], ...] = ()
+    __slots__ = ("text", "changes", "_starts")
+
+    def __init__(self, text: str, changes: tuple[tuple[int, int, int, int], ...] = ()):
+        self.text = text
+        self.changes = changes
+        self._starts = [change[0] for change in changes]
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         """The original span of the normalized span [start, end): a span that starts or ends inside a changed
@@ -73,14 +75,6 @@ class NormalText:
             return position
         normal_start, normal_end, original_start, original_end = self.changes[index]
         return original_end if position <= normal_end else position - normal_end + original_end
-
-    @property
-    def _starts(self) -> list[int]:
-        cached = self.__dict__.get("_starts_cache")
-        if cached is None:
-            cached = [change[0] for change in self.changes]
-            object.__setattr__(self, "_starts_cache", cached)
-        return cached
 
 
 def normalize(text: str) -> NormalText:
