@@ -16,6 +16,7 @@ highlights and suggestions always point at what the agent typed.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 
 import snowballstemmer
@@ -38,8 +39,9 @@ IS_AFTER = frozenset("it that this there here what who where how he she everythi
                      "everyone nobody".split())
 MAX_KNOWN_WORDS = 50_000  # the cache of word forms is cleared beyond this: hostile text must not grow it forever
 
-_stemmer = snowballstemmer.stemmer("english")
-_known: dict[str, str] = {}
+_known: dict[str, str] = {}  # word -> form; a dict's get and set are atomic, so threads may share it
+_per_thread = threading.local()  # a Snowball stemmer keeps state while it works: one per thread (the composer
+# lints on the interface thread while customers' messages are checked in a worker)
 
 
 class NormalText:
@@ -133,7 +135,10 @@ def word_form(word: str) -> str:
         else:
             if plain.endswith("'s") and plain[:-2] in IS_AFTER:
                 expanded = plain[:-2] + " is"
-    form = " ".join(_stemmer.stemWord(part) for part in expanded.split())
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+    form = " ".join(stemmer.stemWord(part) for part in expanded.split())
     if len(_known) >= MAX_KNOWN_WORDS:
         _known.clear()
     _known[word] = form

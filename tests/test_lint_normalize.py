@@ -46,3 +46,25 @@ def test_every_span_maps_inside_the_text_and_whole_pieces_map_to_what_was_typed(
     mapped_start, mapped_end = normal.original(len(before), len(before) + len(inside))
     assert piece_start <= mapped_start <= mapped_end <= piece_end
     assert normalize(text[mapped_start:mapped_end]).text == inside, "the words typed, nothing else"
+
+
+def test_threads_normalizing_at_once_get_what_one_thread_gets():
+    # The composer lints on the interface thread while a worker checks customers' messages: the stemmer keeps
+    # state while it works, so each thread has its own.
+    import threading
+
+    words = [f"{stem}{ending}" for stem in ("refund", "deliver", "apolog", "complain", "sensitiv", "problem")
+             for ending in ("", "s", "ed", "ing", "ation", "ness", "ful")]
+    texts = [" ".join(words[i:] + words[:i]) + f" x{i}" for i in range(len(words))]
+    expected = [normalize(text).text for text in texts]
+    results: list[list[str]] = []
+
+    def work():
+        results.append([normalize(text).text for text in texts * 20][:len(texts)])
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 8
