@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import string
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -37,6 +38,8 @@ LINT_BINDINGS = [
     Binding("f9", "reveal_personal_data", "Reveal", id="reveal_personal_data", show=False),
 ]
 INCOMING_CHECK_LIMIT = 100_000  # characters: beyond any message a backend accepts (64 KiB)
+# Characters a phone, card or ID number or an e-mail address is made of: an excerpt is widened over them.
+NUMBER_OR_ADDRESS = frozenset(string.ascii_letters + string.digits + "０１２３４５６７８９ -.+_@＠")
 BATCH_SECONDS = 0.5  # a batch stops after this, so that a high-risk mark is not held up by a long backlog
 
 
@@ -88,7 +91,12 @@ def check_customer_messages(linter: Linter, batch: dict[str, list[tuple[int, str
 
 def marked_by(finding: Finding, text: str) -> tuple[str, str, str]:
     """(rule, its message, excerpt): the excerpt is stored and shown, so personal data in it is masked."""
-    return finding.rule, finding.message, mask_all(text[max(0, finding.start - 20):finding.end + 20])
+    start, end = max(0, finding.start - 20), finding.end + 20
+    while start > 0 and text[start - 1] in NUMBER_OR_ADDRESS:  # never cut a number in two: it would not be masked
+        start -= 1
+    while end < len(text) and text[end] in NUMBER_OR_ADDRESS:
+        end += 1
+    return finding.rule, finding.message, mask_all(text[start:end])
 
 
 class LintActions:

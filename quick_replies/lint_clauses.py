@@ -30,7 +30,7 @@ NEGATIONS = ("不要", "请勿", "切勿", "勿", "别", "不用", "无需", "�
              # where to type it, not whom to tell: 只在官方页面输入, only type your PIN on the official page
              "只在", "仅在", "only type", "only enter", "only input",
              # a warning about fraud quotes the request it warns against: 如果有人冒充客服让您提供验证码
-             "冒充", "骗子", "诈骗", "假冒", "scam", "impersonat", "pretend to be", "pretending to be")
+             "冒充", "骗子", "诈骗", "假冒", "scam", "impersonate", "pretend to be", "pretending to be")
 NOT_NEGATIONS = ("别担心", "不要担心", "不用担心", "别着急", "不要着急", "不用着急", "别急", "不要急", "不用急",
                  "不用客气", "不客气", "别客气", "不会吧", "do not worri", "not sure", "not a problem")
 
@@ -62,24 +62,12 @@ class ClauseMarks:
         return index < len(self.marks) and self.marks[index] < end
 
 
-def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause or clauses that [start, end) lies in, without surrounding spaces (for one span of a text)."""
-    left = start
-    while left > 0 and not ends_clause(text, left - 1):
-        left -= 1
-    right = end
-    while right < len(text) and not ends_clause(text, right):
-        right += 1
-    while left < start and text[left].isspace():
-        left += 1
-    while right > end and text[right - 1].isspace():
-        right -= 1
-    return left, right
-
-
-def question_after(text: str, end: int) -> bool:
-    """Whether the clause ending at `end` is a question: a statement put in its place takes a full stop."""
-    return end < len(text) and text[end] in "?？"
+def question_after(text: str, end: int) -> int:
+    """Where the question mark ending the clause at `end` stands (after any spaces), or 0 if it is not a question:
+    a statement put in its place takes a full stop."""
+    while end < len(text) and text[end] == " ":
+        end += 1
+    return end if end < len(text) and text[end] in "?？" else 0
 
 
 def fitted(text: str, start: int, end: int, suggestion: str) -> str:
@@ -108,7 +96,10 @@ def negated(marks: ClauseMarks, start: int, end: int, negation_ends: list[int], 
     index = bisect_left(negation_ends, start - NEGATION_REACH)
     while index < len(negations) and negations[index][1] <= end:
         negation_end = negations[index][1]
-        if negation_end > start or not marks.crossed(negation_end, start):  # inside the match, or just before it
+        if negation_end > start:  # inside the match: it governs what follows it in its clause (验证码千万不要告诉别人),
+            if not marks.crossed(negation_end, end):  # not the next clause (验证码不会过期，发我一下)
+                return True
+        elif not marks.crossed(negation_end, start):  # just before it, in its clause
             return True
         index += 1
     return False
@@ -121,7 +112,8 @@ def ends_clause(text: str, index: int) -> bool:
     if character not in CLAUSE_MARKS:
         return False
     if character in ".,:" and 0 < index < len(text) - 1:
-        return not (text[index - 1].isalnum() and text[index + 1].isalnum())
+        before, after = text[index - 1], text[index + 1]
+        return not (before.isascii() and before.isalnum() and after.isascii() and after.isalnum())
     return True
 
 

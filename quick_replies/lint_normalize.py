@@ -32,7 +32,7 @@ NEEDS_WORK = re.compile(r"[A-Za-z\u00ad\u200b-\u200f\u2060-\u2064\ufeff\uff10-\u
 WORD = re.compile(r"(?P<between_chinese>(?<=[\u3400-\u9fff])[ \t\u00a0\u3000]+(?=[\u3400-\u9fff]))"
                   r"|[a-z]+(?:['’][a-z]+)*|[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]+|[ \t\u00a0]{2,}|[\t\u00a0]")
 WHOLE_WORDS = {"can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not",
-               "ain't": "is not", "let's": "let us", "'cause": "because"}
+               "ain't": "is not", "let's": "let us"}
 ENDINGS = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ve", " have"), ("'ll", " will"), ("'d", " would"))
 # `'s` means "is" after these; after a noun it is a possessive (the team's fault), which the stemmer drops.
 IS_AFTER = frozenset("it that this there here what who where how he she everything nothing something someone "
@@ -70,9 +70,7 @@ class NormalText:
         return original_start if position < normal_end else position - normal_end + original_end
 
     def _end(self, position: int) -> int:
-        index = bisect_right(self._starts, position - 1) - 1
-        while index >= 0 and self.changes[index][0] == self.changes[index][1] == position:
-            index -= 1  # a dropped invisible run right at the end belongs after the span
+        index = bisect_right(self._starts, position - 1) - 1  # a change starting at `position` is after the span
         if index < 0:
             return position
         normal_start, normal_end, original_start, original_end = self.changes[index]

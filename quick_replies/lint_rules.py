@@ -8,17 +8,19 @@ A file holds `rules:`, a list of mappings:
   level       error (blocks sending) | warning (asks once) | suggestion
   scope       outgoing (what the agent sends; the default) | incoming (what customers write)
   message     shown with each finding
-  phrases     matched anywhere, case-insensitively; ASCII-letter edges must be word edges. English words match
+  phrases     matched anywhere, case-insensitively; an ASCII word or number matches whole (`must` is not in
+              `mustard`, `12345` not in a longer number), Chinese anywhere. English words match
               every inflection and contraction (`that's` is `that is`, `problems` is `problem`), full-width
               letters match ASCII ones (quick_replies/lint_normalize.py)
   sequences   word sequences with alternatives, optional words and gaps, e.g.
               "(that is|it is) not (our|my) (problem|fault)", "这 (个|件事)? 不归 (我们|我)? 管"
               (quick_replies/lint_sequences.py)
-  near        [{first: [...], second: [...], within: N}]: a wording of one list within N characters of a
-              wording of the other, in either order (验证码 ... 发我 / 告诉我 ... 密码), across clause marks too
-              (验证码收到了吗？发给我). `unless_followed_by: [订单号, 地址]`: a pair
-              does not count when its later word is followed, within 4 characters, by one of these (the verb has
-              another object: 验证码已发送，请提供订单号)
+  near        [{first: [...], second: [...], within: N}]: a wording of one list within N characters (default
+              10, at most 60) of a wording of the other, in either order (验证码 ... 发我 / 告诉我 ... 密码), across
+              clause marks too (验证码收到了吗？发给我). `unless_followed_by: [订单号, 地址]`: a pair that spans
+              clauses does not count when its later word is followed, within 6 characters (12 for English), by
+              one of these: the verb has another object (验证码已发送，请提供订单号). In one clause the request
+              stands (支付密码提供一下，姓名也要), unless the word is a conjunction (let me know when, 是否)
   patterns    regular expressions in RE2 syntax, matched case-insensitively in linear time on the text as
               typed (no backreferences or lookaround: a pattern RE2 cannot compile is refused with its file,
               line and rule)
@@ -27,8 +29,10 @@ A file holds `rules:`, a list of mappings:
   suggest     approved wordings for any other match of the rule; the first in the clause's language is used
   rewrite     clause: a suggestion replaces the whole clause the match is in (quick_replies/lint_clauses.py);
               wording (the default, for team rules written before): only the matched words
-  unless_negated  true: a match with a negation just before it in its clause does not count (请勿告诉任何人)
-  exceptions  phrases inside which a match does not count (请勿告诉任何人验证码 warns the customer)
+  unless_negated  true: a match does not count with a negation ending at most 6 characters before it in its
+              clause (请勿把验证码告诉任何人), or inside it before the next clause mark (验证码千万不要告诉别人); a
+              fraud warning counts as one (如果有人冒充客服让您提供验证码). The words: quick_replies/lint_clauses.py
+  exceptions  phrases inside which a match, or a near word, does not count (取件码, 密码锁)
   examples    {flag: [texts the rule must flag], pass: [texts it must not], fix: [{text: ..., fixed: ...}]
               (the text after ctrl+t applies the rule's suggestion)}: the test suite runs them
 A broken file or rule of a team is reported with the file, line and rule id, and the other rules still load.

@@ -5,7 +5,8 @@ whatever the number of rules. Regular-expression patterns and the personal-data 
 typed.
 
 Chinese has no spaces, so `\\b` means nothing around 退款; a phrase match is checked for word edges only where
-the phrase begins or ends with an ASCII letter (so `must` does not fire inside `mustard`). A match inside one of
+the phrase begins or ends with an ASCII letter or digit (so `must` does not fire inside `mustard`, nor `12345`
+inside an order number). A match inside one of
 its rule's exception phrases does not count, nor, for rules with `unless_negated`, a negated one. Positions are
 character offsets into the text as typed, and terminal cells for the composer (a Chinese character takes two).
 """
@@ -135,7 +136,8 @@ class Linter:
         for rule, pattern in self._patterns[scope]:
             for match in pattern.finditer(text):
                 if match.end() > match.start():
-                    add(rule, match.start(), match.end(), rule.normal_swap.get(normalize_wording(match.group()), ()))
+                    swap = rule.normal_swap.get(normalize_wording(match.group()), ()) if rule.swap else ()
+                    add(rule, match.start(), match.end(), swap)
         detectors = self._detectors[scope]
         if detectors:
             for pii in find_pii(text):
@@ -228,9 +230,10 @@ def _finding(text: str, match: _Match, clause_marks) -> Finding:
         fix_start, fix_end = clause_marks().span(start, end) if rule.rewrite == "clause" else (start, end)
         suggestions = _in_language(suggestions or rule.suggest, text[fix_start:fix_end])
         fix_text = fitted(text, fix_start, fix_end, suggestions[0]) if suggestions else ""
-        if fix_text and rule.rewrite == "clause" and question_after(text, fix_end) and fix_text[-1] not in "?？":
-            fix_text += "。" if text[fix_end] == "？" else "."  # the question is replaced by a statement
-            fix_end += 1
+        mark = question_after(text, fix_end) if fix_text and rule.rewrite == "clause" else 0
+        if mark and fix_text[-1] not in "?？":  # the question is replaced by a statement
+            fix_text += "。" if _has_chinese(fix_text) else "."
+            fix_end = mark + 1
         if fix_text and rule.rewrite == "clause":
             fix_start, fix_end, fix_text = _said_already(text, fix_start, fix_end, fix_text)
     return Finding(match.level or rule.level, rule.id, rule.category, match.message or rule.message, start, end,
@@ -244,12 +247,12 @@ def _said_already(text: str, start: int, end: int, wording: str) -> tuple[int, i
     before = start
     while before > 0 and text[before - 1] in PUNCTUATION + " ":
         before -= 1
-    if before < start and text.lower().endswith(core, 0, before):
+    if before < start and text[max(0, before - len(core)):before].lower() == core:
         return before, end, ""
     after = end
     while after < len(text) and text[after] in PUNCTUATION + " ":
         after += 1
-    if after > end and text.lower().startswith(core, after):
+    if after > end and text[after:after + len(core)].lower() == core:
         return start, after, ""
     return start, end, wording
 

@@ -15,8 +15,8 @@ import yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = FIXTURES / "lint_corpus.yaml"
-# Written apart from the rules by reviewers who never saw them. The tuning corpus is what the rules were fitted to
-# (and the suite holds them to the targets on it); the held-out one only measures how they generalise.
+# Both written by reviewers who never saw the rules. The tuning corpus is what the rules were then fitted to (the
+# suite holds them to the targets on it); the held-out one was never tuned on and only measures how they generalise.
 CORPORA = (CORPUS,)
 HELD_OUT = FIXTURES / "lint_corpus_holdout.yaml"  # never tuned on: benchmarks/lint_quality.py reports it
 LEVEL_ORDER = ("error", "warning", "suggestion")

@@ -160,3 +160,14 @@ async def test_a_complaining_customer_marks_the_chat_once_without_escalating_it(
 def complaint_rule_message(app) -> str:
     """The bundled rule's message, as the alert quotes it."""
     return next(rule.message for rule in app.linter.rules if rule.id == "complaint-risk")
+
+
+def test_the_stored_excerpt_never_cuts_a_number_in_two():
+    from console.lint_actions import marked_by
+    from quick_replies.lint_rules import load_rules
+    from quick_replies.linter import Linter
+
+    text = "我要投诉你们" + "啊" * 12 + "，电话13812345678"
+    [finding] = [f for f in Linter(load_rules()).lint(text, "incoming") if f.category == "complaint_risk"]
+    rule, message, excerpt = marked_by(finding, text)
+    assert excerpt.endswith("电话138****5678"), "the whole number, masked, not its first digits in clear"

@@ -263,3 +263,19 @@ def test_a_long_broken_sequence_is_named_not_quoted():
     with pytest.raises(ValueError, match=r"sequence \(5002 characters\): cannot read it"):
         parse_rule({"id": "t", "category": "cold", "level": "warning", "message": "m",
                     "sequences": ["(" + "a|" * 2500 + "b"]}, "test")
+
+
+@pytest.mark.parametrize("text", ["验证码不会过期，发我一下", "验证码别删，发给我"])
+def test_a_negation_in_another_clause_inside_a_pair_does_not_void_the_request(text):
+    assert "privacy" in {f.category for f in BUNDLED.lint(text) if f.level == "error"}
+
+
+def test_a_half_width_comma_between_chinese_characters_ends_a_clause():
+    text = "这个不归我们管,你找快递吧"
+    finding = next(f for f in BUNDLED.lint(text) if text[f.start:f.end] == "不归我们管")
+    assert apply_fix(text, finding) == "我来帮您联系负责的同事处理,你找快递吧"
+
+
+def test_a_question_mark_after_spaces_still_becomes_a_full_stop():
+    [finding] = BUNDLED.lint("Is that not our problem ?")
+    assert apply_fix("Is that not our problem ?", finding) == "Let me get this sorted for you."
