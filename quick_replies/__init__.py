@@ -1,4 +1,2 @@
-"""Pure logic about what agents say: reply/FAQ library, templates, search index, phrase rules, linter, PII.
-
-Empty until the quick-replies issue lands; the package exists now so the layering contract covers it.
-"""
+"""Pure logic about what agents say: the reply and FAQ library, templates, the search index, phrase rules, the
+linter and personal-data detectors. Never imports Textual, widgets or the console (tests/test_layering.py)."""

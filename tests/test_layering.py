@@ -1,4 +1,4 @@
-"""The house plan's arrows (../shared/style.md), enforced."""
+"""The house plan's arrows (README's Layout section), enforced."""
 
 from __future__ import annotations
 
