@@ -38,6 +38,7 @@ from local_cache.sla import SlaPolicy, nearest_deadline, urgency_order
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
 from quick_replies.library import STARTER_DIR
+from quick_replies.linter import load_linter
 from quick_replies.pii import mask_all
 from widgets.alert_log_screen import AlertLogScreen
 from widgets.chat_header import ChatHeader
@@ -157,7 +158,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         translate_bindings(self)
         self.alerts = alerts  # a new chat or a message in a background chat: bell | notify | both | off
         self.sla = sla or SlaPolicy()
-        self.load_linter(rule_dirs or [], library_cache)  # the bundled rules, then the team's
+        self.linter, self.rule_problems = load_linter(rule_dirs or [], library_cache)  # bundled, then the team's
         # Starter, [team,] personal: the last directory is where the agent's own replies are saved.
         self.replies = ReplyLibrary(library_dirs or [STARTER_DIR, Path(store_path).parent / "library"],
                                     cache_dir=library_cache, linter=self.linter)

@@ -13,7 +13,7 @@ from rich.progress import Progress
 from console.config import Settings
 from console.headless import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, cut_to_cells, print_json
 from console.inert_output import terminal_of
-from console.lint_commands import load_linter
+from console.lint_commands import load_settings_linter
 from local_cache.database import StoreError
 from local_cache.store import LocalStore, profile_path
 from quick_replies.library import QuickReply, files_fingerprint, load_library
@@ -59,7 +59,7 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
         print(f"warning: {problem}", file=sys.stderr)
     index = load_or_build(documents(library), settings.search_cache, source=source)
     hits = index.search(query, limit=limit, usage=agent_usage(settings), now=time.time())
-    linter = load_linter(settings)
+    linter = load_settings_linter(settings)
     rows = [
         {
             "kind": hit.doc.kind,

@@ -24,7 +24,6 @@ from textual.message import Message
 
 from local_cache.models import ChatSummary, LintOverride
 from local_cache.store import MAX_MESSAGE_CHARS
-from quick_replies.lint_rules import load_rules
 from quick_replies.linter import Finding, Linter
 from quick_replies.pii import mask_all
 from widgets.composer import Composer
@@ -105,10 +104,6 @@ class LintActions:
     _incoming_waiting: set[str] | None = None  # chats with messages to check once the running batch is done
     _incoming_batch: set[str] | None = None  # the chats of the batch being checked
 
-    def load_linter(self, rule_dirs: list, cache_dir=None) -> None:
-        rules = load_rules(rule_dirs, cache_dir)
-        self.linter = Linter(rules)
-        self.rule_problems = rules.problems
 
     def check_incoming(self, chat_ids) -> None:
         """Check these chats' new customer messages against the incoming rules, in a worker: a high-risk one

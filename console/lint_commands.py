@@ -6,23 +6,22 @@ import sys
 
 from console.config import Settings
 from console.headless import EXIT_OK, EXIT_UNAVAILABLE, print_json
-from quick_replies.lint_rules import load_rules
-from quick_replies.linter import Finding, Linter, has_errors
+from quick_replies.linter import Finding, Linter, has_errors, load_linter
 from widgets.inert_text import inert
 
 
-def load_linter(settings: Settings) -> Linter:
-    """The bundled rules, extended and overridden by the team's (`<shared library>/rules/*.yaml`)."""
-    rules = load_rules(settings.rule_dirs(), settings.search_cache)
-    for problem in rules.problems:
+def load_settings_linter(settings: Settings) -> Linter:
+    """The linter for these settings; problems in the team's rule files go to stderr."""
+    linter, problems = load_linter(settings.rule_dirs(), settings.search_cache)
+    for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return Linter(rules)
+    return linter
 
 
 def run_lint(settings: Settings, text: str | None, as_json: bool) -> int:
     if text is None or text == "-":
         text = sys.stdin.read()
-    findings = load_linter(settings).lint(text)
+    findings = load_settings_linter(settings).lint(text)
     if as_json:
         print_json([finding.as_json() for finding in findings])
     else:

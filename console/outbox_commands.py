@@ -19,7 +19,7 @@ from console.headless import (
     print_json,
     table_lines,
 )
-from console.lint_commands import describe, load_linter
+from console.lint_commands import describe, load_settings_linter
 from local_cache.backend_client import AuthenticationRejected, BackendError
 from local_cache.models import LintOverride
 from local_cache.store import LocalStore
@@ -36,7 +36,7 @@ def run_send(settings: Settings, chat_id: str, text: str, wait: bool, timeout: f
     if wait and not settings.backend_url:
         print("error: --wait needs a backend (--backend URL and a token)", file=sys.stderr)
         return EXIT_USAGE
-    findings = load_linter(settings).lint(text)
+    findings = load_settings_linter(settings).lint(text)
     for line in describe(text, findings):
         print(line, file=sys.stderr)
     override = None

@@ -32,7 +32,7 @@ from quick_replies.lint_clauses import (
     question_after,
 )
 from quick_replies.lint_normalize import NormalText, normalize, normalize_wording
-from quick_replies.lint_rules import Rule, RuleSet
+from quick_replies.lint_rules import Rule, RuleSet, load_rules
 from quick_replies.pii import find_pii
 
 PUNCTUATION = "，,。.！!？?；;：:"
@@ -348,6 +348,14 @@ class _Hits:
                 mine = latest.get(kind)
                 if mine is None or end >= mine[1]:
                     latest[kind] = (start, end)
+
+
+def load_linter(rule_dirs: list, cache_dir=None) -> tuple[Linter, list]:
+    """The bundled rules, extended and overridden by the team's (`<shared library>/rules/*.yaml`), and the
+    problems found in the team's files (the caller says where to show them). Raises RulesUnavailable if the
+    bundled rules cannot be loaded."""
+    rules = load_rules(rule_dirs, cache_dir)
+    return Linter(rules), rules.problems
 
 
 def has_errors(findings: list[Finding]) -> bool:
