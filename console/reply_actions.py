@@ -84,7 +84,7 @@ class ReplyActions:
     # --- power users: the personal library, from the keyboard -------------------------------------------------
 
     def action_save_as_reply(self) -> None:
-        body = self.query_one("#composer", Composer).text.strip()
+        body = self.active_composer().text.strip()  # in the split view, the pane the agent is typing in
         if not body:
             self.notify(tr("Write the reply in the composer first, then save it (ctrl+s)."), severity="warning")
             return

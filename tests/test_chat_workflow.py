@@ -13,6 +13,7 @@ from local_cache.reference_client import ReferenceApiClient
 from tests.pilot_helpers import type_text, wait_until
 from widgets.chat_list import DEADLINE_STYLES, ChatList
 from widgets.metrics_screen import MetricsScreen
+from widgets.reply_form import ReplyForm
 
 
 class Clock:
@@ -222,6 +223,21 @@ async def test_split_view_two_chats_each_with_its_own_composer(tmp_path, referen
         assert app.side_chat_id is None and not app.query_one("#side-pane").display
     assert [m["text"] for m in reference_backend.messages(first) if m["author"] == "agent"] == ["有的"]
     assert [m["text"] for m in reference_backend.messages(second) if m["author"] == "agent"] == ["正在查询"]
+
+
+async def test_ctrl_s_in_the_right_hand_composer_saves_what_is_typed_there(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(first, "M码有货吗？")
+    second = reference_backend.open_chat("王建国", "wechat")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current_chat_id == first and second in app.chats, "both chats")
+        await pilot.press("ctrl+backslash")
+        assert app.focused.id == "side-composer"
+        await type_text(pilot, "M码有货，今天下单明天发")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReplyForm), "the save form, not a warning")
+        assert app.screen.query_one("#body").text == "M码有货，今天下单明天发"
 
 
 async def test_the_metrics_screen_shows_today(tmp_path, reference_backend):
