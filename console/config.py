@@ -14,6 +14,7 @@ import platformdirs
 
 from local_cache.sla import DEFAULT_LIMITS, SlaPolicy
 from quick_replies.fuzzy_pinyin import PAIRS as FUZZY_PAIRS
+from widgets.i18n import LANGUAGES  # the interface's languages: config offers what the widgets can show
 
 APP_NAME = "agent-console"
 TOKEN_ENV = "AGENT_CONSOLE_TOKEN"
@@ -24,7 +25,6 @@ CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library", "starter", "a
 # [sla] limits in seconds; [keys] action = "key[,key…]"; [fuzzy_pinyin] pair = true | false
 TABLE_KEYS = {"sla", "keys", "fuzzy_pinyin"}
 BOOLEAN_KEYS = {"starter"}  # starter = false: no bundled starter library (a team with its own)
-LANGUAGES = ("en", "zh")
 DEMO_PROFILE = "demo"
 MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few lines; more is not one
 MAX_LIMIT_SECONDS = 30 * 24 * 3600  # an SLA limit beyond 30 days is a typo (and inf broke the chat list)
