@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import re2
 
+from quick_replies.lint_clauses import SENTENCE_MARKS
 from quick_replies.lint_normalize import normalize_wording
 
 TOKEN = re.compile(r"\(([^()]*)\)(\?)?|~(\d{1,2})(?!\S)|([^\s()~]+?)(\?)?(?=\s|$)")
@@ -41,8 +42,8 @@ COMMON_WORDS = frozenset(normalize_wording(word) for word in (
     "their to of on in at for with and or not no do does did have has had will would can could should so just "
     "very too").split())
 SEPARATOR = r"\s{0,3}"
+NOT_A_SENTENCE_END = re.escape("".join(sorted(SENTENCE_MARKS)))  # what a ~N gap may hold: anything but these
 SEPARATOR_REACH = 3
-SENTENCE_END = "。！？!?\n"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _compile(source: str) -> Sequence:
     pieces: list[str] = []
     for index, step in enumerate(steps):
         if step.gap:
-            pieces.append(f"{SEPARATOR}[^{re.escape(SENTENCE_END)}]{{0,{step.gap}}}{SEPARATOR}")
+            pieces.append(f"{SEPARATOR}[^{NOT_A_SENTENCE_END}]{{0,{step.gap}}}{SEPARATOR}")
             continue
         piece = "(?:" + "|".join(_literal(alternative) for alternative in step.alternatives) + ")"
         joined = index > 0 and not steps[index - 1].gap

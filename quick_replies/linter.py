@@ -110,7 +110,6 @@ class Linter:
             hits.collect(automaton, normal)
         matches: dict[str, list[_Match]] = {}  # rule id -> its matches, in original positions
         marks: list[ClauseMarks] = []  # worked out once, if a match needs them
-        negation_ends = [end for _, end in hits.negations]
 
         def clause_marks() -> ClauseMarks:
             if not marks:
@@ -123,7 +122,7 @@ class Linter:
                 return
             if rule.id in hits.excepted and hits.excepted[rule.id].covers(start, end):
                 return
-            if rule.unless_negated and hits.negations and negated(clause_marks(), start, end, negation_ends,
+            if rule.unless_negated and hits.negations and negated(clause_marks(), start, end, hits.negation_ends,
                                                                   hits.negations):
                 return
             matches.setdefault(rule.id, []).append(_Match(rule, start, end, suggestions, masked, level, message))
@@ -267,7 +266,8 @@ class _Hits:
         self.near_rules: dict[tuple[int, int], Rule] = {}
         self.excepted: dict[str, _Spans] = {}  # rule id -> its exceptions' spans, in original positions
         self.excepted_normal: dict[str, _Spans] = {}  # the same in normalized positions, for near words
-        self.negations: list[tuple[int, int]] = []
+        self.negations: list[tuple[int, int]] = []  # sorted by end
+        self.negation_ends: list[int] = []
 
     def collect(self, automaton, normal: NormalText) -> None:
         lowered = normal.text
@@ -300,6 +300,7 @@ class _Hits:
             guards.add(start, end)
         self.negations = sorted((normal.original(start, end) for start, end in negations
                                  if not guards.covers(start, end)), key=lambda span: span[1])
+        self.negation_ends = [end for _, end in self.negations]
 
     def sequence_matches(self, lowered: str):
         """Each sequence's pattern, run once per stretch of text its anchor hits reach (hits close together share
