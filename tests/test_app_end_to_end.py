@@ -33,7 +33,9 @@ async def test_customer_message_reaches_list_and_transcript(tmp_path, reference_
 
         reference_backend.customer_says(chat_id, "今天能发货吗")  # arrives through the change feed
         await wait_until(pilot, lambda: "今天能发货吗" in transcript_text(app), "the live message")
-        assert app.chats[chat_id].last_message_preview == "今天能发货吗"
+        # The transcript is painted first; the list follows a frame later (CATCH_UP_DELAY), so wait for it too.
+        await wait_until(pilot, lambda: app.chats[chat_id].last_message_preview == "今天能发货吗",
+                         "the chat list's preview to follow")
         assert screen_text(app).count("今天能发货吗") == 2, "once in the chat list, once in the transcript"
         assert app.query_one(ChatList).chat_ids == [chat_id]
 
