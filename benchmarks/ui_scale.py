@@ -110,7 +110,7 @@ async def wait_for(pilot, predicate, timeout: float = 600.0) -> None:
 
 
 def history_on_screen(app, chats: int) -> bool:
-    return len(app.chats) >= chats and len(app.query_one("#transcript").plain_lines()) > 20
+    return len(app.chats) >= chats and len(app.main_pane.transcript.plain_lines()) > 20
 
 
 async def prime(store_path: Path, url: str, token: str, chats: int, messages: int) -> None:
@@ -212,7 +212,7 @@ async def timed_appends(app, pilot, chat_id: str, count: int) -> list[float]:
     from console.app import StoreChanged
 
     frames = FirstFrame(app)
-    transcript = app.query_one("#transcript")
+    transcript = app.main_pane.transcript
     samples = []
     seq = app.store.last_seq(chat_id)
     for number in range(count):
@@ -238,7 +238,7 @@ async def keys_during_reload(app, pilot, staged: Path, team: Path) -> tuple[list
     """A team library lands in its folder: the app notices (its timer calls the same method every 2 s) and
     rebuilds in a worker while the agent goes on typing at 20 keys a second. Timed: every key until the new
     library is in, and the reload itself."""
-    composer = app.query_one("#composer")
+    composer = app.main_pane.composer
     composer.clear()
     team.mkdir(exist_ok=True)
     for path in staged.glob("*.toml"):
@@ -286,9 +286,9 @@ async def measure_in_process(store_path: Path, url: str, token: str, chats: int,
         typed = ("hello world, your refund is on its way " * 6)[:200]
         for character in typed:
             keys.append(await key_painted(pilot, {" ": "space", ",": "comma"}.get(character, character), character))
-        if app.query_one("#composer").text != typed:
+        if app.main_pane.composer.text != typed:
             raise RuntimeError("the composer did not get every key")
-        app.query_one("#composer").clear()
+        app.main_pane.composer.clear()
         # Baseline: the same appends into a chat with a short history, in this run.
         small_chat, now = "bench_short_history", time.time()
         app.store.apply_changes(

@@ -20,17 +20,20 @@ from textual.message import Message
 from textual.widgets import Footer, TextArea
 
 from console.background_sync import BackgroundSync
-from console.chat_commands import ChatCommands
-from console.customer_actions import CUSTOMER_BINDINGS, CustomerActions
+from console.command_palette import PaletteCommands
+from console.customer_actions import CustomerActions
 from console.draft_actions import DraftActions
 from console.idle_collector import IdleCollector
+from console.key_bindings import BINDINGS as MAIN_SCREEN_BINDINGS
+from console.key_bindings import KEY_LINE_BINDINGS
 from console.key_order import KeySequencer
 from console.keymap import effective_keys, keymap_problems
-from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
-from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, SIGN_IN_BINDING, OutboxActions
-from console.reply_actions import REPLY_BINDINGS, ReplyActions
+from console.lint_actions import LintActions, masked_preview
+from console.outbox_actions import OutboxActions
+from console.reply_actions import ReplyActions
 from console.reply_library import ReplyLibrary
-from console.split_actions import SPLIT_BINDINGS, SplitActions
+from console.sending import Question, check_before_sending, lint_draft
+from console.split_actions import SplitActions
 from local_cache.backend_client import BackendClient
 from local_cache.database import StoreError
 from local_cache.models import ChatSummary, LintOverride, SyncStatus, TranscriptEntry
@@ -40,53 +43,26 @@ from local_cache.sync_engine import SyncEngine
 from quick_replies.library import STARTER_DIR
 from quick_replies.linter import load_linter
 from quick_replies.pii import mask_all
-from widgets.alert_log_screen import AlertLogScreen
-from widgets.chat_header import ChatHeader
 from widgets.chat_list import ChatList
-from widgets.composer import ALT_DIGIT_KEY_NAMES, Composer
+from widgets.chat_pane import ChatPane
+from widgets.composer import Composer
 from widgets.customer_panel import CustomerPanel
-from widgets.findings_bar import FindingsBar
-from widgets.help_screen import HelpScreen
 from widgets.i18n import set_language, tr, translate_bindings
 from widgets.inert_text import inert, inert_text
-from widgets.kept_paint import Pane, Row
+from widgets.layout_containers import Pane, Row
 from widgets.message_line import MessageLine, alert_text
-from widgets.metrics_screen import MetricsScreen
-from widgets.rejected_bar import RejectedBar
+from widgets.screens.alert_log import AlertLogScreen
+from widgets.screens.help import HelpScreen
+from widgets.screens.metrics import MetricsScreen
 from widgets.status_bar import StatusBar
-from widgets.transcript import Transcript
 
 CATCH_UP_DELAY = 1 / 60  # s after a new message is painted: the list and header follow, unnoticed
 WIDE_ENOUGH_FOR_PANEL = 140  # columns: below, the customer panel starts hidden (ctrl+b) to leave the transcript room
-METRICS_BINDING = Binding("ctrl+n", "show_metrics", "Metrics", id="show_metrics", show=False)
-# The chat actions' keys, on the line above the footer (the footer has no room left for them).
-KEY_LINE_BINDINGS = [*CHAT_ACTION_BINDINGS, *LINT_BINDINGS, *CUSTOMER_BINDINGS, *SPLIT_BINDINGS, METRICS_BINDING]
 TRANSCRIPTS_KEPT = 40  # chats whose messages stay in memory (30 x 2,000 messages: ~20 MB)
 
 
 def editing_keys() -> set[str]:
     return {key for binding in TextArea.BINDINGS for key in binding.key.split(",")}
-
-
-JUMP_BINDINGS = [
-    Binding(
-        f"alt+{n},{ALT_DIGIT_KEY_NAMES[n - 1]}", f"jump_to_chat({n})", "Chat 1–9" if n == 1 else f"Chat {n}",
-        show=n == 1, key_display="alt+1…9" if n == 1 else None, id=f"jump_to_chat_{n}", priority=True,
-    )
-    for n in range(1, 10)
-]
-
-
-def chat_pane(header: str, transcript: str, rejected: str, findings: str, composer: str) -> ComposeResult:
-    """One chat's widgets, by their ids: the left pane's and the split view's right-hand pane's."""
-    yield ChatHeader(id=header)
-    # In a container of its own: Textual renders every widget whose container overlaps a change, so a keystroke
-    # in the composer below would otherwise re-render the transcript's visible rows too (~3 ms a frame).
-    with Pane(classes="transcript-box"):
-        yield Transcript(id=transcript)
-    yield RejectedBar(id=rejected)
-    yield FindingsBar(id=findings)
-    yield Composer(id=composer)
 
 
 @dataclass
@@ -107,33 +83,8 @@ class SyncCrashed(Message):
 class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, CustomerActions, SplitActions, App):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "agent-console"
-    COMMANDS = {ChatCommands}  # which lists Textual's own commands too, after the console's
-    # The footer shows these in this order and cuts what does not fit at the right: f1 first, since it lists
-    # every other key; moving between chats (alt+↑/↓, alt+1…9) is in the help and on the palette.
-    BINDINGS = [
-        Binding("f1", "help", "Help", id="help"),
-        Binding(
-            "alt+down,ctrl+pagedown", "next_chat", "Next chat", key_display="alt+↓", id="next_chat", priority=True,
-            show=False,
-        ),
-        Binding(
-            "alt+up,ctrl+pageup", "previous_chat", "Prev chat", key_display="alt+↑", id="previous_chat",
-            priority=True, show=False,
-        ),
-        *JUMP_BINDINGS,
-        Binding("ctrl+r", "focus_composer", "Reply", id="focus_composer", priority=True),
-        Binding("ctrl+l", "focus_chat_list", "Chat list", id="focus_chat_list", priority=True, show=False),
-        Binding("alt+c", "toggle_closed_chats", "Closed chats", id="toggle_closed_chats", priority=True, show=False),
-        *REPLY_BINDINGS,
-        *REJECTED_ITEM_BINDINGS,
-        *CHAT_ACTION_BINDINGS,
-        *LINT_BINDINGS,
-        *CUSTOMER_BINDINGS,
-        *SPLIT_BINDINGS,
-        SIGN_IN_BINDING,
-        METRICS_BINDING,
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-    ]
+    COMMANDS = {PaletteCommands}  # which lists Textual's own commands too, after the console's
+    BINDINGS = MAIN_SCREEN_BINDINGS  # console/key_bindings.py: every key of the main screen, in one table
 
     def __init__(
         self,
@@ -168,7 +119,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self._long_poll_wait = long_poll_wait
         self.store: LocalStore | None = None
         self.sync: BackgroundSync | None = None
-        self.current_chat_id: str | None = None
+        self.main_pane = ChatPane(id="conversation")  # the chat the list drives
+        self.side_pane = ChatPane(id="side-pane")  # the split view's second chat (ctrl+\\)
         self.sync_status: SyncStatus | None = None
         self.chats: dict[str, ChatSummary] = {}  # by id, as last read from the store
         self._showing_rejected_keys = False
@@ -188,11 +140,8 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         with Row(id="main"):
             with Pane(id="list-pane"):
                 yield ChatList(self._clock, id="chat-list")
-            with Pane(id="conversation"):
-                yield from chat_pane("chat-header", "transcript", "rejected-bar", "findings-bar", "composer")
-            with Pane(id="side-pane"):
-                yield from chat_pane("side-header", "side-transcript", "side-rejected", "side-findings",
-                                     "side-composer")
+            yield self.main_pane
+            yield self.side_pane
             yield CustomerPanel(id="customer-panel")
         with Pane(id="bars"):
             yield StatusBar(id="status-bar")
@@ -205,8 +154,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.query_one(CustomerPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
         self._status_bar = self.query_one(StatusBar)
         self._status_bar.show(None)
-        for transcript in self.query(Transcript):
-            transcript.mask = mask_all
+        for pane in self.panes:
+            pane.transcript.mask = mask_all
+            pane.composer.expand_shortcut = self.expand_shortcut_code
+            pane.composer.lint = lambda text: lint_draft(self.linter, text)
         self.refresh_chats()
         self.check_incoming(list(self.chats))  # messages cached before the incoming rules saw them (a worker)
         engine = SyncEngine(
@@ -218,10 +169,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         )
         self.sync = BackgroundSync(engine, on_crash=lambda error: self.post_message(SyncCrashed(error)))
         self.sync.start()
-        for composer in self.query(Composer):
-            composer.expand_shortcut = self.expand_shortcut_code
-            composer.lint = self.lint_draft
-        self.query_one("#composer", Composer).focus()
+        self.main_pane.composer.focus()
         self.report_library_problems()
         self._message_line = self.query_one(MessageLine)
         self._message_line.show_hints(
@@ -250,7 +198,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         if self.sync is not None:
             self.sync.stop()
         if self.store is not None:
-            self.save_current_draft()
+            self.save_unsaved_drafts()
             self.store.close()
 
     # --- showing state -------------------------------------------------------------------------------------
@@ -323,52 +271,58 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self._message_line.alert(text, severity, timeout)
 
     def show_chat(self, chat_id: str) -> None:
+        """Open a chat in the main pane (the chat list's), with the customer panel beside it."""
         chat = self.chats.get(chat_id)
         if chat is None:
             return
+        main, side = self.main_pane, self.side_pane
         swapped_out = None
-        if chat_id == self.side_chat_id and self.current_chat_id not in (None, chat_id):
-            swapped_out = self.current_chat_id  # it goes to the right-hand pane in its place
-            self.save_side_draft()
-            self.side_chat_id = None
-        if chat_id != self.current_chat_id:
+        if chat_id == side.chat_id and main.chat_id not in (None, chat_id):
+            swapped_out = main.chat_id  # it goes to the right-hand pane in its place
+            self.open_in_pane(side, None)
+        if chat_id != main.chat_id:
             self._order_when_opened = list(self.query_one(ChatList).chat_ids)
-            self.query_one("#transcript", Transcript).set_revealed(False)  # a reveal lasts while its chat stays open
+            main.transcript.set_revealed(False)  # a reveal lasts while its chat stays open
             self.conceal_customer()
-            self.switch_draft(self.current_chat_id, chat_id)
-        self.current_chat_id = chat_id
+            self.open_in_pane(main, chat_id)
         self.query_one(ChatList).select(chat_id)
         if chat.unread:
             self.store.mark_read(chat_id)
             self.refresh_chats({chat_id})
-            chat = self.chats[chat_id]
-        self.query_one("#chat-header", ChatHeader).show(chat)
-        self.show_transcript(chat_id, "#transcript")
+        rejected = self.show_pane(main)
         self.show_customer(chat_id)
         if swapped_out is not None:
             self.show_side_chat(swapped_out)
-        rejected = self.show_rejected(chat_id, "#rejected-bar")
         if bool(rejected) != self._showing_rejected_keys:
             # Only then do the footer's keys change; refreshing them re-mounts the whole footer (~2 ms).
             self._showing_rejected_keys = bool(rejected)
             self.refresh_bindings()
 
-    def show_transcript(self, chat_id: str, transcript: str) -> None:
-        chat = self.chats.get(chat_id)
-        if chat is not None:
-            self.query_one(transcript, Transcript).show(self.transcript_entries(chat_id), chat.customer_name,
-                                                        self.agent_name)
+    def show_open_chats(self, chat_ids: set[str] | None = None) -> None:
+        """Repaint both panes' chats (or those of them among `chat_ids`) as the store has them now."""
+        if self.current_chat_id is not None and (chat_ids is None or self.current_chat_id in chat_ids):
+            self.show_chat(self.current_chat_id)
+        if self.side_chat_id is not None and (chat_ids is None or self.side_chat_id in chat_ids):
+            self.show_side_chat(self.side_chat_id)
 
-    def show_rejected(self, chat_id: str, bar: str) -> list:
+    def show_pane(self, pane: ChatPane) -> list:
+        """Paint the pane's chat as the store has it now; returns the chat's items the backend refused."""
+        chat = self.chats.get(pane.chat_id)
+        if chat is None:
+            return []
+        pane.show_chat(chat, self.transcript_entries(chat.id), chat.customer_name, self.agent_name)
+        return self.show_rejected(pane)
+
+    def show_rejected(self, pane: ChatPane) -> list:
         """The oldest item of the chat the backend refused, above the chat's composer; returns them all."""
-        rejected = self.store.rejected_items(chat_id)
+        rejected = self.store.rejected_items(pane.chat_id)
         if rejected:
             first = rejected[0]
             what = first.body.get("text") if first.kind == "message" else tr("[{action} action]",
                                                                              action=first.body.get("type"))
-            self.query_one(bar, RejectedBar).show(str(what), first.last_error or "", len(rejected))
+            pane.show_rejected(str(what), first.last_error or "", len(rejected))
         else:
-            self.query_one(bar, RejectedBar).show(None)
+            pane.show_rejected(None)
         return rejected
 
     def transcript_entries(self, chat_id: str) -> list[TranscriptEntry]:
@@ -396,11 +350,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         # What the agent is reading is painted first (a frame takes 2-4 ms). The list, header, read marks and
         # risk checks (about 2 ms of SQL and rendering, and a repaint of the list) follow a frame's time later.
         # Not call_after_refresh: the screen can go idle, and run it, before it learns the transcript changed.
-        shown = [(chat_id, selector) for chat_id, selector in
-                 ((self.current_chat_id, "#transcript"), (self.side_chat_id, "#side-transcript"))
-                 if chat_id in event.chat_ids]
-        for chat_id, selector in shown:
-            self.show_transcript(chat_id, selector)
+        shown = [pane for pane in self.panes if pane.chat_id in event.chat_ids and pane.chat_id in self.chats]
+        for pane in shown:
+            chat = self.chats[pane.chat_id]
+            pane.show_transcript(self.transcript_entries(chat.id), chat.customer_name, self.agent_name)
         if not shown:
             self._catch_up_with_store(event.chat_ids)
             return
@@ -421,10 +374,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             self.store.mark_read(shown)  # read as it arrives: the agent is looking at it
         self.refresh_chats(chat_ids)
         self.alert_background_activity(before)
-        if self.current_chat_id in chat_ids:
-            self.show_chat(self.current_chat_id)
-        if self.side_chat_id in chat_ids:
-            self.show_side_chat(self.side_chat_id)
+        self.show_open_chats(chat_ids)
 
     def _widgets_gone(self) -> bool:
         """The sync engine reports until it is stopped, which is after the app has begun to take its screen
@@ -461,34 +411,45 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     @on(ChatList.Opened)
     def _chat_opened(self, event: ChatList.Opened) -> None:
         self.show_chat(event.chat_id)
-        self.query_one("#composer", Composer).focus()  # what comes next is the reply
+        self.main_pane.composer.focus()  # what comes next is the reply
 
     # --- sending -------------------------------------------------------------------------------------------
 
     @on(Composer.SendRequested)
     def _send(self, event: Composer.SendRequested) -> None:
-        chat_id, text, composer = self.chat_of_composer(event.composer), event.text, event.composer
-        if chat_id is None:
+        pane = ChatPane.of(event.composer)
+        chat_id, text = pane.chat_id if pane else None, event.text
+        if pane is None or chat_id is None:
             self.notify(tr("Pick a chat first (alt+1…9 or the chat list)."), severity="warning")
             return
+        check = check_before_sending(self.linter, text)
+        if check.refusal:
+            self.notify(check.refusal, severity="error", markup=False)  # the text stays in the composer
+        elif check.questions:
+            self.run_worker(self._ask_then_send(chat_id, text, pane, check.questions), group="send")
+        else:
+            self.send_text(chat_id, text, pane)
 
-        def send(override: LintOverride | None) -> None:
-            if not self.confirm_unfilled_then(text, lambda: self.send_text(chat_id, text, composer, override)):
-                self.send_text(chat_id, text, composer, override)
+    async def _ask_then_send(self, chat_id: str, text: str, pane: ChatPane, questions: list[Question]) -> None:
+        """Each question in turn, as a dialog; the message is queued once every one is answered yes."""
+        override = None
+        for question in questions:
+            answer = await self.push_screen_wait(question.screen)
+            if not answer:
+                return  # the text stays in the composer
+            override = question.override(answer) or override
+        self.send_text(chat_id, text, pane, override)
 
-        self.check_then_send(text, send)
-
-    def send_text(self, chat_id: str, text: str, composer: Composer, override: LintOverride | None = None) -> None:
+    def send_text(self, chat_id: str, text: str, pane: ChatPane, override: LintOverride | None = None) -> None:
         try:
             self.store.enqueue_message(chat_id, text, override)
         except (ValueError, StoreError) as error:
             self.notify(str(error), severity="error", markup=False)  # the text stays in the composer
             return
-        composer.clear()
+        if pane.chat_id == chat_id:  # the pane may have moved on while a dialog was open
+            pane.composer.clear()
         self.refresh_chats()
-        self.show_chat(self.current_chat_id)
-        if self.side_chat_id is not None:
-            self.show_side_chat(self.side_chat_id)
+        self.show_open_chats()
         if self.sync_status is not None:  # show the new depth now, not after the engine's next report
             self._sync_status_changed(
                 SyncStatusChanged(dataclasses.replace(self.sync_status, outbox_depth=self.store.outbox_depth()))
@@ -521,9 +482,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def action_focus_composer(self) -> None:
         """To the left-hand composer; in split view, pressed again, to the right-hand one."""
-        main = self.query_one("#composer", Composer)
+        main = self.main_pane.composer
         if self.side_chat_id is not None and self.focused is main:
-            self.query_one("#side-composer", Composer).focus()
+            self.side_pane.composer.focus()
         else:
             main.focus()
 

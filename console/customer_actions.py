@@ -7,15 +7,9 @@ needs the backend: offline, the panel says so and stays masked. A mixin of the A
 
 from __future__ import annotations
 
-from textual.binding import Binding
-
 from local_cache.backend_client import BackendError
 from widgets.customer_panel import CustomerPanel
 from widgets.i18n import tr
-
-CUSTOMER_BINDINGS = [
-    Binding("ctrl+b", "toggle_customer_panel", "Customer", id="toggle_customer_panel", show=False),
-]
 
 
 class CustomerActions:
@@ -53,7 +47,7 @@ class CustomerActions:
             profile = None
         finally:
             await client.aclose()
-        if chat_id == self.current_chat_id and self.query_one("#transcript").revealed:
+        if chat_id == self.current_chat_id and self.main_pane.transcript.revealed:
             if profile is not None:
                 self._clear_profile, self._profile_note = (chat_id, profile), tr("Shown in clear (logged)")
             self.show_customer(chat_id)

@@ -1,8 +1,7 @@
-"""The phrase linter in the console: marks as the agent types, and the check before anything is queued.
+"""The linter on customers' messages, and the logged reveal of personal data (f9). A mixin of the App.
 
-Errors (privacy red flags, personal data in clear) refuse the message unless the agent types a reason, which is
-recorded with it; warnings ask once; suggestions only show. Handlers use the naming convention (no @on): this
-is a mixin of the App.
+What an outgoing message must clear before it is queued is in console/sending.py; the composer's marks as the
+agent types come from the same linter (widgets/composer.py).
 
 Customers' messages are checked against the incoming rules (high risk, and complaint risk apart from it) in a
 thread worker, one batch at a time, so no message and no team rule can hold up the interface. A message that
@@ -17,25 +16,15 @@ import re
 import string
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 
-from textual.binding import Binding
 from textual.message import Message
 
-from local_cache.models import ChatSummary, LintOverride
-from local_cache.store import MAX_MESSAGE_CHARS
+from local_cache.models import ChatSummary
 from quick_replies.linter import Finding, Linter
 from quick_replies.pii import mask_all
-from widgets.composer import Composer
-from widgets.findings_bar import FindingsBar
 from widgets.i18n import tr
-from widgets.prompt_screen import ConfirmScreen, PromptScreen
-from widgets.transcript import Transcript
 
 CUT_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}$")
-LINT_BINDINGS = [
-    Binding("f9", "reveal_personal_data", "Reveal", id="reveal_personal_data", show=False),
-]
 INCOMING_CHECK_LIMIT = 100_000  # characters: beyond any message a backend accepts (64 KiB)
 # Characters a phone, card or ID number or an e-mail address is made of: an excerpt is widened over them.
 NUMBER_OR_ADDRESS = frozenset(string.ascii_letters + string.digits + "０１２３４５６７８９ -.+_@＠")
@@ -164,60 +153,29 @@ class LintActions:
                             severity="warning", timeout=20, markup=False)
         if marked:
             self.refresh_chats(marked)
-            if self.current_chat_id in marked:
-                self.show_chat(self.current_chat_id)  # its header shows the mark
-            if self.side_chat_id in marked:
-                self.show_side_chat(self.side_chat_id)
+            for pane in self.panes:
+                if pane.chat_id in marked:
+                    self.show_pane(pane)  # its header shows the marks too
         if event.results:  # progress was made: go on with what the batch did not reach
             self._incoming_waiting |= batch
         if self._incoming_waiting:  # and with what arrived meanwhile
             self._check_next_batch()
 
     def action_reveal_personal_data(self) -> None:
-        """Show the open chat's personal data in clear until another chat is opened; every reveal is logged."""
-        transcript = self.query_one("#transcript", Transcript)
-        if self.current_chat_id is None or transcript.revealed:
-            transcript.set_revealed(False)
-            self.conceal_customer()
-            self.show_customer(self.current_chat_id)
+        """Show the personal data of the chat being worked on (the pane with the focus) in clear until another
+        chat is opened in that pane; every reveal is logged. The customer panel follows the main pane's chat."""
+        pane = self.active_pane
+        if pane.chat_id is None or pane.transcript.revealed:
+            pane.transcript.set_revealed(False)
+            if pane is self.main_pane:
+                self.conceal_customer()
+                self.show_customer(pane.chat_id)
             return
-        self.store.record_pii_reveal(self.current_chat_id)
-        transcript.set_revealed(True)
-        self.reveal_customer(self.current_chat_id)
+        self.store.record_pii_reveal(pane.chat_id)
+        pane.transcript.set_revealed(True)
+        if pane is self.main_pane:
+            self.reveal_customer(pane.chat_id)
         self.notify(tr("Personal data shown in clear for this chat (logged). f9 hides it again."), timeout=8)
-
-    def on_composer_findings_changed(self, event: Composer.FindingsChanged) -> None:
-        bar = "#side-findings" if event.composer.id == "side-composer" else "#findings-bar"
-        self.query_one(bar, FindingsBar).show(event.findings, event.composer.text)
-
-    def lint_draft(self, text: str) -> list[Finding]:
-        """The composer's marks as the agent types. A text over the message limit cannot be sent whatever it
-        says, and linting a pasted megabyte took ~10 s on the interface thread: it is not linted (Enter says
-        why it cannot go)."""
-        return self.linter.lint(text) if len(text) <= MAX_MESSAGE_CHARS else []
-
-    def check_then_send(self, text: str, send: Callable[[LintOverride | None], None]) -> None:
-        """Call `send` once the agent has cleared what the linter found: at once if nothing blocks."""
-        if len(text) > MAX_MESSAGE_CHARS:
-            self.notify(tr("Not sent: the message is {count} characters; the limit is {limit}. Shorten it or "
-                           "split it.", count=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}"),
-                        severity="error", markup=False)
-            return
-        findings = self.linter.lint(text)
-        errors = [finding for finding in findings if finding.level == "error"]
-        warnings = [finding for finding in findings if finding.level == "warning"]
-        if errors:
-            self.push_screen(
-                PromptScreen(tr("Not sent: {summary}. Fix it (ctrl+t, ctrl+g), or type why it must go as it is — "
-                                "the reason is recorded with the message.", summary=summary(text, errors)),
-                             placeholder=tr("reason")),
-                lambda reason: send(LintOverride(reason, [f.as_json() for f in errors])) if reason else None,
-            )
-        elif warnings:
-            self.push_screen(ConfirmScreen(tr("Send with {summary}?", summary=summary(text, warnings))),
-                             lambda yes: send(None) if yes else None)
-        else:
-            send(None)
 
 
 def masked_preview(chat: ChatSummary) -> ChatSummary:
@@ -226,9 +184,3 @@ def masked_preview(chat: ChatSummary) -> ChatSummary:
     preview = mask_all(chat.last_message_preview)
     preview = CUT_NUMBER.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), preview)
     return dataclasses.replace(chat, last_message_preview=preview)
-
-
-def summary(text: str, findings: list[Finding]) -> str:
-    first = findings[0]
-    more = tr(" (and {count} more)", count=len(findings) - 1) if len(findings) > 1 else ""
-    return f"{first.message} — “{text[first.start:first.end]}”{more}"

@@ -5,50 +5,26 @@ A mixin of AgentConsoleApp; it relies on the app's `store`, `sync`, `current_cha
 
 from __future__ import annotations
 
-from textual.binding import Binding
-
+from console.key_bindings import REJECTED_ITEM_ACTIONS
 from widgets.chat_list import ChatList
 from widgets.i18n import tr
-from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
-from widgets.reply_form import split_tags
+from widgets.screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
+from widgets.screens.reply_form import split_tags
 
 MAX_TAGS, MAX_TAG_CHARS = 20, 50  # the reference API's limits on a chat's tags (docs/api.md)
 
-# The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.
-SIGN_IN_BINDING = Binding("ctrl+f", "sign_in", "Sign in again", id="sign_in", show=False)
-
-REJECTED_ITEM_BINDINGS = [
-    Binding("f5", "resend_rejected", "Resend", id="resend_rejected"),
-    Binding("f4", "edit_rejected", "Edit & resend", id="edit_rejected"),
-    Binding("f8", "discard_rejected", "Discard", id="discard_rejected"),
-]
 
 SAFETY_QUEUE = "safety-team"  # where high-risk chats go (domain.md: abuse, threats, self-harm)
 
-# Shown on the key line above the footer (the footer itself is full); every one can be remapped by its id.
-CHAT_ACTION_BINDINGS = [
-    Binding("f3", "transfer_chat", "Transfer", id="transfer_chat", show=False),
-    Binding("f6", "tag_chat", "Tag", id="tag_chat", show=False, priority=True),  # over TextArea's select line
-    Binding("f7", "close_chat", "Close", id="close_chat", show=False, priority=True),  # over select all
-    Binding("f10", "choose_priority", "Priority", id="choose_priority", show=False),
-    Binding("f12", "escalate_chat", "Escalate", id="escalate_chat", show=False),
-]
 
 PRIORITY_CHOICES = [("u", "urgent", "urgent"), ("i", "important", "important"), ("n", "normal", "normal")]
 RESOLUTIONS = "resolved, refunded, replaced, no-reply, duplicate, out-of-scope"
 
-# Palette-only entries: one priority each (the key, f10, asks which), and the message line's alert log.
-PALETTE_ACTIONS = [  # (name, action, what it does)
-    ("Priority: urgent", "set_priority('urgent')", "applies to the open chat"),
-    ("Priority: important", "set_priority('important')", "applies to the open chat"),
-    ("Priority: normal", "set_priority('normal')", "applies to the open chat"),
-    ("Recent alerts", "recent_alerts", "every alert of this session, in full"),
-]
 
 
 class OutboxActions:
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("resend_rejected", "edit_rejected", "discard_rejected"):
+        if action in REJECTED_ITEM_ACTIONS:
             return self._oldest_rejected() is not None
         return True
 
@@ -61,10 +37,7 @@ class OutboxActions:
 
     def _after_outbox_change(self) -> None:
         self.refresh_chats()
-        if self.current_chat_id:
-            self.show_chat(self.current_chat_id)
-        if self.side_chat_id:
-            self.show_side_chat(self.side_chat_id)
+        self.show_open_chats()
         self.refresh_bindings()
         self.sync.wake()
 
@@ -80,7 +53,7 @@ class OutboxActions:
         item = self._oldest_rejected()
         if item is None or item.kind != "message":
             return
-        composer = self.active_composer()
+        composer = self.active_pane.composer
         if composer.text.strip():
             self.notify(tr("The composer has text: send or clear it first, then edit."), severity="warning")
             return

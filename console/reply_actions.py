@@ -8,7 +8,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable
 
-from textual.binding import Binding
 from textual.message import Message
 from textual.worker import get_current_worker
 
@@ -16,17 +15,13 @@ from console.reply_library import LibrarySnapshot, ReloadTicket
 from quick_replies.library import QuickReply
 from quick_replies.library_editing import LibraryEditError
 from quick_replies.pinyin_readings import is_cjk
-from quick_replies.placeholders import unfilled_in
+from widgets.chat_pane import ChatPane
 from widgets.composer import Composer
 from widgets.i18n import tr
-from widgets.prompt_screen import ConfirmScreen
-from widgets.reply_form import ReplyDraft, ReplyForm
-from widgets.reply_panel import ReplyPanel
+from widgets.screens.prompts import ConfirmScreen
+from widgets.screens.reply_form import ReplyDraft, ReplyForm
+from widgets.screens.reply_panel import ReplyPanel
 
-REPLY_BINDINGS = [
-    Binding("f2,ctrl+o", "quick_replies", "Replies", id="quick_replies", priority=True),
-    Binding("ctrl+s", "save_as_reply", "Save as reply", id="save_as_reply", show=False),
-]
 PERSONAL_FOLDER = "我的 Mine"
 # Entries up to which a save or delete reloads the library at once (~0.2 ms an entry, linting included), so the
 # next search, edit or shortcut sees it. A larger library is rebuilt in the worker and "Saved" is shown once it
@@ -51,7 +46,7 @@ class ReplyActions:
     _reply_target = None  # the composer the open quick-reply panel will insert into
 
     def placeholder_values(self) -> dict[str, str]:
-        target = self.chat_of_composer(self._reply_target) if self._reply_target else self.active_chat_id
+        target = ChatPane.of(self._reply_target).chat_id if self._reply_target else self.active_chat_id
         chat = self.chats.get(target) if target else None
         values = {"agent.name": self.agent_name if self.agent_name != tr("You") else ""}
         if chat is not None:
@@ -75,7 +70,7 @@ class ReplyActions:
                 self.delete_reply(key)
 
         usage = self.store.reply_usage()
-        self._reply_target = self.active_composer()
+        self._reply_target = self.active_pane.composer
         values = self.placeholder_values()  # of the chat inserting goes to: the preview shows what it would get
         self.push_screen(ReplyPanel(lambda text: self.replies.search(text, usage), query,
                                     browse=lambda folder: self.replies.browse(folder, usage),
@@ -84,7 +79,7 @@ class ReplyActions:
     # --- power users: the personal library, from the keyboard -------------------------------------------------
 
     def action_save_as_reply(self) -> None:
-        body = self.active_composer().text.strip()  # in the split view, the pane the agent is typing in
+        body = self.active_pane.composer.text.strip()  # in the split view, the pane the agent is typing in
         if not body:
             self.notify(tr("Write the reply in the composer first, then save it (ctrl+s)."), severity="warning")
             return
@@ -147,7 +142,7 @@ class ReplyActions:
         filled = self.replies.expand(key, self.placeholder_values())
         if filled is None:
             return
-        composer = self._reply_target or self.query_one("#composer", Composer)
+        composer = self._reply_target or self.main_pane.composer
         composer.insert_reply(filled.text, [(u.start, u.end) for u in filled.unfilled])
         self.store.record_reply_use(key)
         if filled.unfilled:
@@ -162,18 +157,6 @@ class ReplyActions:
         filled = self.replies.expand(doc.key, self.placeholder_values())
         self.store.record_reply_use(doc.key)
         return filled.text, [(u.start, u.end) for u in filled.unfilled]
-
-    def confirm_unfilled_then(self, text: str, send) -> bool:
-        """A message with a placeholder still in it is sent only after the agent says so. True if held back."""
-        unfilled = unfilled_in(text)
-        if not unfilled:
-            return False
-        names = ", ".join(text[u.start:u.end] for u in unfilled)
-        self.push_screen(
-            ConfirmScreen(tr("The message still contains {names}. Send it as it is?", names=names)),
-            lambda yes: send() if yes else None,
-        )
-        return True
 
     def reload_library_if_changed(self) -> None:
         if self.replies.changed():

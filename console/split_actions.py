@@ -1,76 +1,65 @@
-"""Split view: a second chat beside the first, with its own transcript and composer (ctrl+\\ toggles).
+"""Split view: a second chat beside the first, in a second ChatPane (ctrl+\\ toggles).
 
 Turning it on moves the open chat to the right-hand pane and opens the next one on the left, so two
 conversations are in view; the list keeps driving the left pane. Opening on the left the chat shown on the
-right swaps the two. Sending, drafts, the linter, quick replies and chat actions follow the pane with the
-focus. A mixin of the App.
+right swaps the two. Sending, drafts, the linter, quick replies and chat actions act on the pane with the
+focus (`active_pane`). A mixin of the App.
 """
 
 from __future__ import annotations
 
-from textual.binding import Binding
-
-from widgets.chat_header import ChatHeader
-from widgets.composer import Composer
+from widgets.chat_list import ChatList
+from widgets.chat_pane import ChatPane
 from widgets.i18n import tr
-
-SPLIT_BINDINGS = [
-    Binding("ctrl+backslash", "toggle_split", "Split", id="toggle_split", show=False),
-]
 
 
 class SplitActions:
-    side_chat_id: str | None = None
+    main_pane: ChatPane
+    side_pane: ChatPane
+
+    @property
+    def panes(self) -> tuple[ChatPane, ChatPane]:
+        return self.main_pane, self.side_pane
+
+    @property
+    def current_chat_id(self) -> str | None:
+        """The chat in the main (left-hand) pane: the one the chat list drives."""
+        return self.main_pane.chat_id
+
+    @property
+    def side_chat_id(self) -> str | None:
+        """The chat in the split view's right-hand pane; None while the view is not split."""
+        return self.side_pane.chat_id
+
+    @property
+    def active_pane(self) -> ChatPane:
+        """The pane the agent is working in: the right-hand one while the focus is in it."""
+        focused = ChatPane.of(self.focused)
+        return focused if focused is self.side_pane and self.side_chat_id is not None else self.main_pane
 
     @property
     def active_chat_id(self) -> str | None:
-        """The chat the agent is working on: the right-hand pane's while the focus is in it."""
-        return self.side_chat_id if self._focus_in_side_pane() else self.current_chat_id
-
-    def active_composer(self) -> Composer:
-        return self.query_one("#side-composer" if self._focus_in_side_pane() else "#composer", Composer)
-
-    def chat_of_composer(self, composer: Composer) -> str | None:
-        return self.side_chat_id if composer.id == "side-composer" else self.current_chat_id
-
-    def _focus_in_side_pane(self) -> bool:
-        if self.side_chat_id is None or self.focused is None:
-            return False
-        return self.query_one("#side-pane") in self.focused.ancestors_with_self
+        return self.active_pane.chat_id
 
     def action_toggle_split(self) -> None:
-        pane = self.query_one("#side-pane")
-        if self.side_chat_id is not None:
-            self.save_side_draft()
-            self.side_chat_id = None
-            pane.display = False
-            self.query_one("#composer", Composer).focus()
+        side = self.side_pane
+        if side.chat_id is not None:
+            self.open_in_pane(side, None)
+            side.display = False
+            self.main_pane.composer.focus()
             return
-        chat_ids = self.query_one("#chat-list").chat_ids
+        chat_ids = self.query_one(ChatList).chat_ids
         if self.current_chat_id is None or len(chat_ids) < 2:
             self.notify(tr("Split view needs two chats."), severity="warning")
             return
         pinned = self.current_chat_id
         position = chat_ids.index(pinned)
         self.show_chat(chat_ids[(position + 1) % len(chat_ids)])
-        pane.display = True
+        side.display = True
         self.show_side_chat(pinned)
-        self.query_one("#side-composer", Composer).focus()
+        side.composer.focus()
 
     def show_side_chat(self, chat_id: str) -> None:
-        chat = self.chats.get(chat_id)
-        if chat is None:
-            return
-        composer = self.query_one("#side-composer", Composer)
-        if chat_id != self.side_chat_id:
-            self.save_side_draft()
-            self.side_chat_id = chat_id
-            composer.load_text(self.store.draft(chat_id))
-            composer.move_cursor(composer.document.end)
-        self.query_one("#side-header", ChatHeader).show(chat)
-        self.show_rejected(chat_id, "#side-rejected")
-        self.show_transcript(chat_id, "#side-transcript")
-
-    def save_side_draft(self) -> None:
-        if self.side_chat_id is not None:
-            self.store.save_draft(self.side_chat_id, self.query_one("#side-composer", Composer).text)
+        if chat_id in self.chats:
+            self.open_in_pane(self.side_pane, chat_id)
+            self.show_pane(self.side_pane)

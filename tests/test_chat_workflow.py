@@ -12,8 +12,8 @@ from console.app import AgentConsoleApp
 from local_cache.reference_client import ReferenceApiClient
 from tests.pilot_helpers import type_text, wait_until
 from widgets.chat_list import DEADLINE_STYLES, ChatList
-from widgets.metrics_screen import MetricsScreen
-from widgets.reply_form import ReplyForm
+from widgets.screens.metrics import MetricsScreen
+from widgets.screens.reply_form import ReplyForm
 
 
 class Clock:
@@ -197,11 +197,11 @@ async def test_split_view_two_chats_each_with_its_own_composer(tmp_path, referen
         await wait_until(pilot, lambda: app.current_chat_id == first and second in app.chats, "both chats")
         await pilot.press("ctrl+backslash")
         assert (app.side_chat_id, app.current_chat_id) == (first, second), "the open chat moves right"
-        assert app.focused.id == "side-composer"
-        assert any("M码有货吗" in line for line in app.query_one("#side-transcript").plain_lines())
-        assert any("快递到哪了" in line for line in app.query_one("#transcript").plain_lines())
+        assert app.focused is app.side_pane.composer
+        assert any("M码有货吗" in line for line in app.side_pane.transcript.plain_lines())
+        assert any("快递到哪了" in line for line in app.main_pane.transcript.plain_lines())
         reference_backend.customer_says(first, "还在吗")  # into the right-hand chat: on screen, so read
-        side = app.query_one("#side-transcript")
+        side = app.side_pane.transcript
         await wait_until(pilot, lambda: any("还在吗" in line for line in side.plain_lines())
                          and app.chats[first].last_message_preview == "还在吗", "the message in the right-hand pane")
         assert app.chats[first].unread == 0
@@ -214,13 +214,13 @@ async def test_split_view_two_chats_each_with_its_own_composer(tmp_path, referen
         assert app.chats[second].tags == ("logistics",) and app.chats[first].tags == ()
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "delivery")
-        app.query_one("#side-composer").focus()
+        app.side_pane.composer.focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "delivery")
         await pilot.press("alt+down")  # the list drives the left pane; opening the right-hand chat swaps them
         assert (app.current_chat_id, app.side_chat_id) == (first, second)
         await pilot.press("ctrl+backslash")
-        assert app.side_chat_id is None and not app.query_one("#side-pane").display
+        assert app.side_chat_id is None and not app.side_pane.display
     assert [m["text"] for m in reference_backend.messages(first) if m["author"] == "agent"] == ["有的"]
     assert [m["text"] for m in reference_backend.messages(second) if m["author"] == "agent"] == ["正在查询"]
 
@@ -233,7 +233,7 @@ async def test_ctrl_s_in_the_right_hand_composer_saves_what_is_typed_there(tmp_p
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_until(pilot, lambda: app.current_chat_id == first and second in app.chats, "both chats")
         await pilot.press("ctrl+backslash")
-        assert app.focused.id == "side-composer"
+        assert app.focused is app.side_pane.composer
         await type_text(pilot, "M码有货，今天下单明天发")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, ReplyForm), "the save form, not a warning")
@@ -282,11 +282,11 @@ async def test_a_message_refused_in_the_right_hand_pane_is_shown_and_handled_the
         fault_proxy.plan("422")
         await type_text(pilot, "这条会被拒绝")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.query_one("#side-rejected").display, "the right-hand rejected bar")
-        assert not app.query_one("#rejected-bar").display
+        await wait_until(pilot, lambda: app.side_pane.rejected_bar.display, "the right-hand rejected bar")
+        assert not app.main_pane.rejected_bar.display
         await pilot.press("f8", "y")  # the focus is in the right-hand pane: its item goes
         assert app.store.rejected_items(first) == []
-        assert not app.query_one("#side-rejected").display
+        assert not app.side_pane.rejected_bar.display
 
 
 async def test_the_palette_holds_every_action_including_the_composers(tmp_path, reference_backend):
@@ -294,9 +294,9 @@ async def test_the_palette_holds_every_action_including_the_composers(tmp_path, 
     app = make_app(tmp_path, reference_backend.url, reference_backend.token)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
-        from console.chat_commands import ChatCommands
+        from console.command_palette import PaletteCommands
 
-        names = [name for name, _, _ in ChatCommands(app.screen)._commands()]
+        names = [name for name, _, _ in PaletteCommands(app.screen)._commands()]
         for description in ("Transfer", "Tag", "Close", "Priority", "Escalate", "Reveal", "Customer", "Split",
                             "Metrics", "Sign in again", "Send", "Newline", "Use suggestion", "Mask personal data"):
             assert description in names
@@ -329,7 +329,7 @@ async def test_closed_chats_leave_the_list_are_never_opened_by_themselves_and_co
         assert chat_list.chat_ids == [waiting, closed]
         await pilot.press("alt+2")
         assert app.current_chat_id == closed
-        assert any("好的，谢谢" in line for line in app.query_one("#transcript").plain_lines())
+        assert any("好的，谢谢" in line for line in app.main_pane.transcript.plain_lines())
         await pilot.press("alt+c")
         assert chat_list.chat_ids == [waiting]
         await pilot.press("alt+2")  # numbers follow the visible list: there is no second chat now
@@ -360,7 +360,7 @@ async def test_every_row_has_its_number_and_two_chats_of_one_customer_differ(tmp
 async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_every_console_sees(
     tmp_path, reference_backend, fault_proxy
 ):
-    from widgets.prompt_screen import PromptScreen
+    from widgets.screens.prompts import PromptScreen
 
     chat_id = waiting_customer(reference_backend)
     app = make_app(tmp_path, fault_proxy.url, reference_backend.token)
@@ -376,7 +376,7 @@ async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_e
         await pilot.press("f3")
         await type_text(pilot, "refund-team: customer wants a callback")
         await pilot.press("enter")
-        transcript = app.query_one("#transcript")
+        transcript = app.main_pane.transcript
         transferred = "Transferred to refund-team: customer wants a callback"
         lines = [line.strip() for line in transcript.plain_lines() if line.strip()]
         assert lines[-3] == "已为您改成13812345678"
@@ -398,7 +398,7 @@ async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_e
     other = make_app(tmp_path / "other", reference_backend.url, reference_backend.token)
     async with other.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: other.current_chat_id == chat_id, "the chat")
-        transcript = other.query_one("#transcript")
+        transcript = other.main_pane.transcript
         await wait_until(pilot, lambda: any("2nd-line" in line for line in transcript.plain_lines()), "the lines")
         lines = transcript.plain_lines()
         assert any(line.strip().startswith(transferred) for line in lines)
@@ -419,7 +419,7 @@ async def test_closing_the_open_chat_moves_on_to_the_next_one_and_typing_goes_th
         await pilot.press("f7", "enter")
         await type_text(pilot, "您好")
         assert app.current_chat_id == other, "the chat below the closed one opens"
-        assert app.query_one("#composer").text == "您好"
+        assert app.main_pane.composer.text == "您好"
         assert app.store.draft(closing) == "", "nothing typed after closing lands in the closed chat"
 
 

@@ -9,13 +9,13 @@ from textual.app import App
 from textual.containers import Vertical
 
 from console.app import AgentConsoleApp
-from console.lint_actions import summary
 from console.outbox_actions import RESOLUTIONS
+from console.sending import summary
 from local_cache.reference_client import ReferenceApiClient
 from tests.pilot_helpers import wait_until
 from widgets.composer import Composer
 from widgets.i18n import set_language, tr
-from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
+from widgets.screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 SIZES = [(100, 30), (160, 45)]
 WARNINGS = {
@@ -124,8 +124,8 @@ async def test_split_view_headers_keep_state_and_priority(tmp_path, reference_ba
         await wait_until(pilot, lambda: app.side_chat_id is not None, "the split view")
         await pilot.pause()
         strips = screen_lines(app)
-        for header, chat_id in (("#chat-header", app.current_chat_id), ("#side-header", app.side_chat_id)):
-            widget = app.query_one(header)
+        for header, chat_id in (("main", app.current_chat_id), ("side", app.side_chat_id)):
+            widget = (app.main_pane if header == "main" else app.side_pane).header
             box = widget.content_region
             shown = strips[box.y].crop(box.x, box.right).text.rstrip()
             chat = app.chats[chat_id]

@@ -38,13 +38,13 @@ from tests.pilot_helpers import type_text, wait_until
 from tests.reference_backend import AGENT_TOKEN, ReferenceBackend
 from widgets.composer import Composer
 from widgets.findings_bar import FindingsBar
-from widgets.help_screen import HelpScreen
 from widgets.inert_text import inert, inert_in_place
 from widgets.message_line import MessageLine
-from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
 from widgets.rejected_bar import RejectedBar
-from widgets.reply_form import ReplyDraft, ReplyForm
-from widgets.reply_panel import ReplyPanel, ReplyResult, highlighted
+from widgets.screens.help import HelpScreen
+from widgets.screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
+from widgets.screens.reply_form import ReplyDraft, ReplyForm
+from widgets.screens.reply_panel import ReplyPanel, ReplyResult, highlighted
 from widgets.status_bar import StatusBar
 
 MARKUP = "[red]x[/]"  # must show as typed, not in red
@@ -259,7 +259,7 @@ async def delete_question(pilot, app, world):
 async def composer_with_reply(pilot, app, world):
     await reply_panel(pilot, app, world)
     await pilot.press("enter")
-    await wait_until(pilot, lambda: "B" + MARKUP in app.query_one("#composer", Composer).text, "the inserted reply")
+    await wait_until(pilot, lambda: "B" + MARKUP in app.main_pane.composer.text, "the inserted reply")
 
 
 async def split_view(pilot, app, world):

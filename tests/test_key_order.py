@@ -15,9 +15,8 @@ from console.app import AgentConsoleApp
 from local_cache.reference_client import ReferenceApiClient
 from tests.pilot_helpers import wait_until
 from widgets.chat_list import ChatList
-from widgets.composer import Composer
-from widgets.reply_form import ReplyForm
-from widgets.reply_panel import ReplyPanel
+from widgets.screens.reply_form import ReplyForm
+from widgets.screens.reply_panel import ReplyPanel
 
 NAMED = {"^P": ("ctrl+p", None),
          "⌫": ("backspace", "\x7f"), "⇥": ("tab", "\t"), "⏎": ("enter", "\r"), "↓": ("down", None),
@@ -56,7 +55,7 @@ async def test_backspaces_inside_a_burst_delete_what_was_typed_before_them(tmp_p
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         await started(pilot, app, reference_backend, "陈静")
-        composer = app.query_one("#composer", Composer)
+        composer = app.main_pane.composer
         for count in range(1, 6):
             burst(app, "refnd", *"⌫" * 5, "tuik", "，退款", "⌫", "货")
             await settled(pilot, app, "the burst typed", lambda: len(composer.text) >= 7 * count)
@@ -82,7 +81,7 @@ async def test_typing_right_after_f2_goes_into_the_search_box(tmp_path, referenc
         burst(app, "F2", "tuik", "⌫", "kuan")
         await settled(pilot, app, "the panel's query", lambda: isinstance(app.screen, ReplyPanel)
                       and app.screen.query_one(Input).value == "tuikuan")
-        assert app.query_one("#composer", Composer).text == ""
+        assert app.main_pane.composer.text == ""
 
 
 async def test_enter_in_the_chat_list_opens_the_chat_and_the_next_keys_go_to_its_composer(
@@ -95,8 +94,8 @@ async def test_enter_in_the_chat_list_opens_the_chat_and_the_next_keys_go_to_its
         other = second if opened == first else first
         burst(app, "^L", "↓", "⏎", "您好，马上查")
         await settled(pilot, app, "the reply typed", lambda: app.current_chat_id == other
-                      and app.query_one("#composer", Composer).text == "您好，马上查")
-        assert app.focused is app.query_one("#composer", Composer)
+                      and app.main_pane.composer.text == "您好，马上查")
+        assert app.focused is app.main_pane.composer
         assert not isinstance(app.focused, ChatList)
 
 
@@ -109,5 +108,5 @@ async def test_choosing_a_chat_in_the_palette_then_typing_at_once_types_into_tha
         target, name = (second, "alice") if app.current_chat_id == first else (first, "chen")
         burst(app, "^P", name, "⏎", "abcdef")
         await settled(pilot, app, "the text typed", lambda: app.current_chat_id == target
-                      and app.query_one("#composer", Composer).text == "abcdef")
+                      and app.main_pane.composer.text == "abcdef")
         assert app.store.draft(first if target == second else second) == ""

@@ -61,7 +61,11 @@ def test_main_screen(snap_compare, seeded_backend, tmp_path):
             pilot, lambda: len(app.chats) == 5 and app.sync_status is not None and app.sync_status.online,
             "the scenario to sync",
         )
-        app.query_one(Composer).cursor_blink = False
+        # The composer has the focus, and its cursor shows steadily: not a blink caught on or off.
+        composer = app.query_one(Composer)
+        composer.focus()
+        await wait_until(pilot, lambda: composer.has_focus, "the composer's focus")
+        composer.cursor_blink = False
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 30), run_before=settle)

@@ -1,0 +1,75 @@
+"""What stands between Enter and the outbox: the questions a message must clear before it is queued, in order.
+
+1. A text over the message limit cannot go at all.
+2. Linter errors (privacy red flags, personal data in clear) refuse it unless the agent types a reason, which is
+   recorded with the message; warnings ask once; suggestions only show.
+3. A placeholder still in the text (`{order.id}`) asks once.
+
+The app asks them one after the other in a worker (`push_screen_wait`) and queues the message when every one
+is answered; a message with nothing to ask is queued at once, inside the keystroke that sent it, so that the
+next key typed can never land in a composer that is about to be cleared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from textual.screen import ModalScreen
+
+from local_cache.models import LintOverride
+from local_cache.store import MAX_MESSAGE_CHARS
+from quick_replies.linter import Finding, Linter
+from quick_replies.placeholders import unfilled_in
+from widgets.i18n import tr
+from widgets.screens.prompts import ConfirmScreen, PromptScreen
+
+
+@dataclass
+class Question:
+    screen: ModalScreen
+    override: Callable[[object], LintOverride | None] = lambda answer: None  # what the answer records
+
+
+@dataclass
+class SendCheck:
+    refusal: str | None  # why it cannot go at all
+    questions: list[Question]
+
+
+def check_before_sending(linter: Linter, text: str) -> SendCheck:
+    if len(text) > MAX_MESSAGE_CHARS:
+        return SendCheck(tr("Not sent: the message is {count} characters; the limit is {limit}. Shorten it or "
+                            "split it.", count=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}"), [])
+    questions = []
+    findings = linter.lint(text)
+    errors = [finding for finding in findings if finding.level == "error"]
+    warnings = [finding for finding in findings if finding.level == "warning"]
+    if errors:
+        questions.append(Question(
+            PromptScreen(tr("Not sent: {summary}. Fix it (ctrl+t, ctrl+g), or type why it must go as it is — "
+                            "the reason is recorded with the message.", summary=summary(text, errors)),
+                         placeholder=tr("reason")),
+            lambda reason: LintOverride(reason, [finding.as_json() for finding in errors]),
+        ))
+    elif warnings:
+        questions.append(Question(ConfirmScreen(tr("Send with {summary}?", summary=summary(text, warnings)))))
+    unfilled = unfilled_in(text)
+    if unfilled:
+        names = ", ".join(text[u.start:u.end] for u in unfilled)
+        questions.append(Question(ConfirmScreen(tr("The message still contains {names}. Send it as it is?",
+                                                   names=names))))
+    return SendCheck(None, questions)
+
+
+def lint_draft(linter: Linter, text: str) -> list[Finding]:
+    """The composer's marks as the agent types. A text over the message limit cannot be sent whatever it says,
+    and linting a pasted megabyte took ~10 s on the interface thread: it is not linted (Enter says why it
+    cannot go)."""
+    return linter.lint(text) if len(text) <= MAX_MESSAGE_CHARS else []
+
+
+def summary(text: str, findings: list[Finding]) -> str:
+    first = findings[0]
+    more = tr(" (and {count} more)", count=len(findings) - 1) if len(findings) > 1 else ""
+    return f"{first.message} — “{text[first.start:first.end]}”{more}"

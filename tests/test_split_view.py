@@ -1,0 +1,89 @@
+"""The split view's right-hand pane is a whole chat: per-chat actions act on the pane with the focus."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+
+from tests.pilot_helpers import type_text, wait_until
+from tests.test_chat_workflow import make_app
+from widgets.screens.prompts import ConfirmScreen
+
+CARD = "6222021234567890128"
+
+
+def agent_messages(backend, chat_id):
+    return [m["text"] for m in backend.messages(chat_id) if m["author"] == "agent"]
+
+
+async def split_with_two_chats(pilot, app, first, second):
+    await wait_until(pilot, lambda: app.current_chat_id == first and second in app.chats, "both chats")
+    await pilot.press("ctrl+backslash")
+    assert (app.side_chat_id, app.current_chat_id) == (first, second)
+    assert app.focused is app.side_pane.composer
+
+
+async def test_a_send_that_asks_twice_goes_to_the_right_hand_chat_and_clears_only_its_composer(
+    tmp_path, reference_backend
+):
+    first = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(first, "M码有货吗？")
+    second = reference_backend.open_chat("王建国", "wechat")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await split_with_two_chats(pilot, app, first, second)
+        await pilot.press("ctrl+r")
+        await type_text(pilot, "左边的草稿")
+        await pilot.press("ctrl+r")  # back to the right-hand composer
+        assert app.focused is app.side_pane.composer
+        text = "这绝对不可能，订单{order.id}"  # a warning, then a placeholder left in: two questions in turn
+        await type_text(pilot, text)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the linter's question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "{order.id}" in
+                         str(app.screen.query(Label).first().render()), "the placeholder's question")
+        assert app.store.outbox_items() == [] and agent_messages(reference_backend, first) == [], \
+            "nothing is queued until every question is answered"
+        await pilot.press("y")
+        await wait_until(pilot, lambda: agent_messages(reference_backend, first) == [text], "delivery")
+        assert agent_messages(reference_backend, second) == []
+        assert app.side_pane.composer.text == ""
+        assert app.main_pane.composer.text == "左边的草稿", "the other pane's text is untouched"
+
+
+async def test_declining_the_second_question_queues_nothing_and_keeps_the_text(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    second = reference_backend.open_chat("王建国", "wechat")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await split_with_two_chats(pilot, app, first, second)
+        text = "这绝对不可能，订单{order.id}"
+        await type_text(pilot, text)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the linter's question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "{order.id}" in
+                         str(app.screen.query(Label).first().render()), "the placeholder's question")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the dialog closed")
+        assert app.store.outbox_items() == []
+        assert app.side_pane.composer.text == text
+
+
+async def test_f9_in_the_right_hand_pane_reveals_that_chat_only(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(first, f"我的卡号{CARD}")
+    second = reference_backend.open_chat("王建国", "wechat")
+    reference_backend.customer_says(second, f"卡号也是{CARD}")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await split_with_two_chats(pilot, app, first, second)
+        side, main = app.side_pane.transcript, app.main_pane.transcript
+        await wait_until(pilot, lambda: any("622202" in line for line in side.plain_lines()), "the side transcript")
+        assert not any(CARD in line for line in side.plain_lines() + main.plain_lines())
+        await pilot.press("f9")
+        assert any(CARD in line for line in side.plain_lines()), "the pane with the focus is revealed"
+        assert not any(CARD in line for line in main.plain_lines()), "the other chat stays masked"
+        assert [chat for chat, _ in app.store.pii_reveals()] == [first], "the reveal logged for its own chat"
+        await pilot.press("f9")
+        assert not any(CARD in line for line in side.plain_lines())
