@@ -13,11 +13,11 @@ from functools import partial
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from console.outbox_actions import PALETTE_ACTIONS
+from console.key_bindings import PALETTE_ACTIONS
 from quick_replies.search import make_doc, parse_query, score_doc
 from widgets.i18n import tr
 from widgets.inert_text import inert
-from widgets.reply_panel import highlighted
+from widgets.screens.reply_panel import highlighted
 
 CONSOLE_FIRST = 1_000_000.0  # added to a console entry's score: more than any match can score
 CHATS_FIRST = 2 * CONSOLE_FIRST  # a chat above an action: a name typed is a chat looked for (陈静 by cj, not 最近提醒)
@@ -31,7 +31,7 @@ def palette_match(query: str, name: str) -> tuple[float, tuple[int, ...]] | None
     return (hit.score, hit.highlights.get("title", ())) if hit else None
 
 
-class ChatCommands(Provider):
+class PaletteCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
         app = self.app
         commands = []
@@ -50,7 +50,7 @@ class ChatCommands(Provider):
                         (tr(binding.description), partial(app.run_action, binding.action),
                          tr("key: {key}", key=binding.key))
                     )
-        composer = app.active_composer()
+        composer = app.active_pane.composer
         for binding in composer.BINDINGS:  # send, new line, use suggestion, mask: on the composer with the focus
             if binding.description:
                 commands.append((tr(binding.description), partial(composer.run_action, binding.action),

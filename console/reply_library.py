@@ -17,7 +17,7 @@ from quick_replies.prepare_library import SEPARATE_FROM_BYTES, prepare_in_subpro
 from quick_replies.search import SearchDoc, SearchHit, Usage, documents, inserted_text
 from quick_replies.search_index import SearchIndex
 from quick_replies.search_index_cache import load_or_build
-from widgets.reply_panel import ReplyResult
+from widgets.screens.reply_panel import ReplyResult
 
 LINT_AT_LOAD = 5_000  # entries linted when the library loads (~0.2 s); a larger library is linted as shown
 PANEL_RESULTS = 20  # a list refined by typing, not browsed; benchmarks/search.py times the same limit

@@ -53,8 +53,8 @@ def test_an_unknown_alerts_setting_is_refused_with_the_choices(tmp_path):
 async def test_arrivals_coalesce_into_one_line_and_no_toast_covers_the_screen(tmp_path, reference_backend):
     from textual.widgets._toast import Toast
 
-    from widgets.alert_log_screen import AlertLogScreen
     from widgets.message_line import MessageLine
+    from widgets.screens.alert_log import AlertLogScreen
 
     first = reference_backend.open_chat("林小雨", "app")
     reference_backend.customer_says(first, "在吗")

@@ -6,7 +6,7 @@ from tests.pilot_helpers import type_text, wait_until
 from tests.test_app_quick_replies import make_app, open_chat
 from widgets.composer import Composer
 from widgets.findings_bar import FindingsBar
-from widgets.prompt_screen import ConfirmScreen, PromptScreen
+from widgets.screens.prompts import ConfirmScreen, PromptScreen
 from widgets.transcript import Transcript
 
 

@@ -9,9 +9,9 @@ from local_cache.reference_client import ReferenceApiClient
 from quick_replies.library import STARTER_DIR
 from tests.pilot_helpers import type_text, wait_until
 from widgets.composer import Composer
-from widgets.prompt_screen import ConfirmScreen
-from widgets.reply_form import ReplyForm
-from widgets.reply_panel import ReplyPanel
+from widgets.screens.prompts import ConfirmScreen
+from widgets.screens.reply_form import ReplyForm
+from widgets.screens.reply_panel import ReplyPanel
 
 
 def make_app(tmp_path, backend, library_dirs=None) -> AgentConsoleApp:

@@ -8,7 +8,7 @@ from textual.widgets import Input
 
 from tests.pilot_helpers import type_text, wait_until
 from tests.test_app_quick_replies import make_app, open_chat
-from widgets.prompt_screen import PromptScreen
+from widgets.screens.prompts import PromptScreen
 
 
 def server_chat(backend, chat_id):

@@ -10,7 +10,7 @@ import pytest
 
 from backend.simulator import ORDER_STATES
 from console.app import AgentConsoleApp
-from console.outbox_actions import PALETTE_ACTIONS
+from console.key_bindings import PALETTE_ACTIONS
 from local_cache.reference_client import ReferenceApiClient
 from local_cache.sla import ACTIVE_STATES, PRIORITIES
 from tests.pilot_helpers import wait_until

@@ -7,7 +7,8 @@ import html
 
 import pytest
 
-from console.app import KEY_LINE_BINDINGS, AgentConsoleApp
+from console.app import AgentConsoleApp
+from console.key_bindings import KEY_LINE_BINDINGS
 from local_cache.reference_client import ReferenceApiClient
 from tests.pilot_helpers import wait_until
 from widgets.i18n import tr

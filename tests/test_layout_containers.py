@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.geometry import Region
 from textual.widgets import Static
 
-from widgets.kept_paint import Pane
+from widgets.layout_containers import Pane
 
 
 class PaneApp(App):

@@ -16,7 +16,7 @@ from quick_replies.library import QuickReply
 from quick_replies.library_files import library_file_text
 from tests.pilot_helpers import type_text, wait_until
 from widgets.composer import Composer
-from widgets.reply_form import ReplyDraft
+from widgets.screens.reply_form import ReplyDraft
 
 LARGE = 20_000
 

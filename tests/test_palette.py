@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.command import CommandList, CommandPalette
 
-from console.chat_commands import palette_match
+from console.command_palette import palette_match
 from tests.pilot_helpers import type_text, wait_until
 from tests.test_app_quick_replies import make_app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.pilot_helpers import type_text
 from tests.test_app_quick_replies import make_app, open_chat
-from widgets.reply_form import split_tags
+from widgets.screens.reply_form import split_tags
 
 
 def test_tags_split_on_every_comma_an_agent_types():
