@@ -63,3 +63,35 @@ def test_import_arrows_point_one_way(package, forbidden):
         if imported_top_levels(path) & forbidden
     }
     assert offenders == {}
+
+
+def lint_imports(cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """import-linter's contracts from pyproject.toml, over the packages as `env` and `cwd` find them."""
+    command = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run([str(command), "--no-cache", str(ROOT / "pyproject.toml")], capture_output=True,
+                          text=True, cwd=cwd, env=env)
+
+
+def test_import_linter_contracts_hold_for_the_installed_package():
+    result = lint_imports(OUTSIDE_TREE, package_env())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "broken" in result.stdout and " 0 broken" in result.stdout
+
+
+def test_import_linter_contracts_catch_a_widget_that_opens_sqlite_and_a_console_module_that_imports_the_backend(
+    tmp_path
+):
+    """The same contracts over a copy of the house plan with two arrows drawn the wrong way."""
+    for package in ("console", "widgets", "quick_replies", "local_cache", "backend"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "backend" / "server.py").write_text("")
+    (tmp_path / "console" / "cli.py").write_text("import backend.server\n")  # allowed: `agent-console serve`
+    (tmp_path / "console" / "embedded_backend.py").write_text("import backend.server\n")
+    (tmp_path / "console" / "app.py").write_text("import widgets.chat_list\nimport backend.server\n")
+    (tmp_path / "widgets" / "chat_list.py").write_text("import sqlite3\nimport quick_replies\n")
+    result = lint_imports(tmp_path, package_env(PYTHONPATH=str(tmp_path)))
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "widgets.chat_list -> sqlite3" in result.stdout
+    assert "console.app -> backend.server" in result.stdout
+    assert "console.embedded_backend -> backend" not in result.stdout
