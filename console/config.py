@@ -87,6 +87,8 @@ def default_data_dir() -> Path:
 
 def token_exposure(path: Path, config: dict) -> str | None:
     """A token in a file other users can read is a token they can use: say so (ssh refuses such keys)."""
+    if os.name == "nt":  # Windows reports every file as 0o666: who may read it is in its ACL, not the mode bits
+        return None
     try:
         others_may_read = "token" in config and path.stat().st_mode & 0o077
     except OSError:
