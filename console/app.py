@@ -29,7 +29,7 @@ from console.keymap import effective_keys, keymap_problems
 from console.lint_actions import LINT_BINDINGS, LintActions, masked_preview
 from console.outbox_actions import CHAT_ACTION_BINDINGS, REJECTED_ITEM_BINDINGS, SIGN_IN_BINDING, OutboxActions
 from console.reply_actions import REPLY_BINDINGS, ReplyActions
-from console.reply_library import ReplyLibrary
+from quick_replies.reply_library import ReplyLibrary
 from console.split_actions import SPLIT_BINDINGS, SplitActions
 from local_cache.backend_client import BackendClient
 from local_cache.database import StoreError

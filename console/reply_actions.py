@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from console.reply_library import LibrarySnapshot, ReloadTicket
+from quick_replies.reply_library import LibrarySnapshot, ReloadTicket
 from quick_replies.library import QuickReply
 from quick_replies.library_editing import LibraryEditError
 from quick_replies.pinyin_readings import is_cjk

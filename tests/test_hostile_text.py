@@ -44,7 +44,8 @@ from widgets.message_line import MessageLine
 from widgets.prompt_screen import ChoiceScreen, ConfirmScreen, PromptScreen
 from widgets.rejected_bar import RejectedBar
 from widgets.reply_form import ReplyDraft, ReplyForm
-from widgets.reply_panel import ReplyPanel, ReplyResult, highlighted
+from quick_replies.reply_library_results import ReplyResult
+from widgets.reply_panel import ReplyPanel, highlighted
 from widgets.status_bar import StatusBar
 
 MARKUP = "[red]x[/]"  # must show as typed, not in red

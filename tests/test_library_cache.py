@@ -148,7 +148,7 @@ def test_the_console_and_agent_console_search_share_one_cached_index(tmp_path, m
 
     from console.config import Settings
     from console.library_commands import run_search
-    from console.reply_library import ReplyLibrary
+    from quick_replies.reply_library import ReplyLibrary
     from quick_replies.search_index import SearchIndex
 
     settings = Settings(backend_url=None, token=None, profile="lead", data_dir=tmp_path / "data")
