@@ -37,6 +37,20 @@ def test_headless_packages_never_load_textual_widgets_or_console(package):
     assert len(modules) > 1 or package == "quick_replies"
 
 
+def test_commands_without_the_tui_never_load_textual():
+    """`agent-console search`, `lint`, `send`... start quickly: Textual is imported only to run the TUI."""
+    modules = modules_of("cli")
+    probe = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=OUTSIDE_TREE,
+                            env=package_env(), check=True)
+    assert json.loads(result.stdout) == []
+    assert len(modules) > 5
+
+
 def imported_top_levels(path: Path) -> set[str]:
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -50,10 +64,12 @@ def imported_top_levels(path: Path) -> set[str]:
 @pytest.mark.parametrize(
     "package, forbidden",
     [
-        ("widgets", {"sqlite3", "sqlite_utils", "httpx", "local_cache", "backend", "console"}),
-        ("backend", {"local_cache", "console", "widgets", "textual", "quick_replies"}),
-        ("local_cache", {"backend", "console", "widgets", "textual"}),
-        ("quick_replies", {"local_cache", "backend", "console", "widgets", "textual"}),
+        ("widgets", {"sqlite3", "sqlite_utils", "httpx", "local_cache", "backend", "console", "cli"}),
+        ("backend", {"local_cache", "console", "widgets", "textual", "quick_replies", "cli"}),
+        ("local_cache", {"backend", "console", "widgets", "textual", "cli"}),
+        ("quick_replies", {"local_cache", "backend", "console", "widgets", "textual", "cli"}),
+        # The command line sits on top: it starts the console, nothing but the tests imports it.
+        ("console", {"cli"}),
     ],
 )
 def test_import_arrows_point_one_way(package, forbidden):

@@ -147,7 +147,7 @@ def test_the_console_and_agent_console_search_share_one_cached_index(tmp_path, m
     import json
 
     from console.config import Settings
-    from console.library_commands import run_search
+    from cli.library_commands import run_search
     from quick_replies.reply_library import ReplyLibrary
     from quick_replies.search_index import SearchIndex
 

@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
+from cli.inert_output import terminal_of
+from cli.lint_commands import load_settings_linter
+from cli.output import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, cut_to_cells, print_json
 from console.config import Settings
-from console.headless import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, cut_to_cells, print_json
-from console.inert_output import terminal_of
-from console.lint_commands import load_settings_linter
 from local_cache.database import StoreError
 from local_cache.store import LocalStore, profile_path
 from quick_replies.library import QuickReply, load_library
