@@ -221,4 +221,3 @@ class ReplyLibrary:
         return recent + [ReplyResult(key=folder.key, kind="folder", title=folder.name, preview="",
                                      count=len(folder.keys), layer=folder.layer, section="folders")
                          for folder in listed]
-
