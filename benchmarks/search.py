@@ -2,7 +2,7 @@
 
 Writes a library of N entries (default 100,000; half Chinese, half English; titles of 4-16 characters,
 bodies of 30-120; a few team entries with look-alike fillers, as in issue 13) as TOML files into a temporary
-team directory, loads it with console.reply_library.ReplyLibrary and the bundled phrase rules, as the
+team directory, loads it with quick_replies.reply_library.ReplyLibrary and the bundled phrase rules, as the
 console does, and types the queries character by character. Each keystroke is timed as the panel calls it:
 `ReplyLibrary.search(prefix, usage)` with a usage history of 500 entries, linting the results shown for the
 first time (a library over 5,000 entries is linted as shown), with the collector set as the console sets it
@@ -135,16 +135,16 @@ def keystrokes(query: str) -> list[str]:
 
 
 def open_library(team: Path, personal: Path, cache: Path | None):
-    from console.reply_library import ReplyLibrary
     from quick_replies.lint_rules import load_rules
     from quick_replies.linter import Linter
+    from quick_replies.reply_library import ReplyLibrary
 
     return ReplyLibrary([team, personal], cache_dir=cache, linter=Linter(load_rules([])))
 
 
 def child_build(team: Path, personal: Path, cache: Path) -> None:
     """In a fresh process: how long the console takes to have its library, and where the time goes."""
-    import console.reply_library as reply_library
+    import quick_replies.reply_library as reply_library
 
     phases: dict[str, float] = defaultdict(float)
 
@@ -184,7 +184,7 @@ def build_in_fresh_process(team: Path, personal: Path, cache: Path) -> dict:
 @contextmanager
 def frozen_clock(now: float):
     """ReplyLibrary.search reads time.time(); the exact scan must see the same `now` for recency to agree."""
-    import console.reply_library as reply_library
+    import quick_replies.reply_library as reply_library
 
     real = reply_library.time
     reply_library.time = SimpleNamespace(time=lambda: now)

@@ -94,7 +94,7 @@ def parent(minutes: float, pace: float) -> None:
     backend_rss = sum(rss_mb(pid) for pid in child_pids(process.pid))
     stop(process)
     sent = json.loads(subprocess.run(
-        [sys.executable, "-m", "console", "chats", "--offline", "--json", "--data-dir", data_dir],
+        [sys.executable, "-m", "cli", "chats", "--offline", "--json", "--data-dir", data_dir],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout or "[]")
     print(f"console RSS: {rss_start:.0f} MB at start, {rss_end:.0f} MB after {minutes:g} min; "

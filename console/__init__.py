@@ -1,4 +1,4 @@
-"""The application: CLI entry point, App, wiring. Decides; does little itself."""
+"""The TUI application: App, screens, keymap, config, wiring. Decides; does little itself. Started by cli/."""
 
 import os
 

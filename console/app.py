@@ -31,7 +31,6 @@ from console.keymap import effective_keys, keymap_problems
 from console.lint_actions import LintActions, masked_preview
 from console.outbox_actions import OutboxActions
 from console.reply_actions import ReplyActions
-from console.reply_library import ReplyLibrary
 from console.sending import Question, check_before_sending, lint_draft
 from console.split_actions import SplitActions
 from local_cache.backend_client import BackendClient
@@ -43,6 +42,7 @@ from local_cache.sync_engine import SyncEngine
 from quick_replies.library import STARTER_DIR
 from quick_replies.linter import load_linter
 from quick_replies.pii import mask_all
+from quick_replies.reply_library import ReplyLibrary
 from widgets.chat_list import ChatList
 from widgets.chat_pane import ChatPane
 from widgets.composer import Composer

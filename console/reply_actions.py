@@ -11,10 +11,10 @@ from typing import Callable
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from console.reply_library import LibrarySnapshot, ReloadTicket
 from quick_replies.library import QuickReply
 from quick_replies.library_editing import LibraryEditError
 from quick_replies.pinyin_readings import is_cjk
+from quick_replies.reply_library import LibrarySnapshot, ReloadTicket
 from widgets.chat_pane import ChatPane
 from widgets.composer import Composer
 from widgets.i18n import tr

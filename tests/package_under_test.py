@@ -1,6 +1,6 @@
 """Which agent-console the tests run: the package as `pip install` put it in site-packages, never the tree.
 
-`python -m console` and `python -c` put the working directory first on sys.path, so every process a test starts
+`python -m cli` and `python -c` put the working directory first on sys.path, so every process a test starts
 runs in OUTSIDE_TREE with package_env(). With AGENT_CONSOLE_TEST_SOURCE=1 (a developer's quick loop, no
 reinstall) the tests and their processes import the source tree instead, on purpose.
 """
@@ -16,7 +16,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("console", "widgets", "quick_replies", "local_cache", "backend")
+PACKAGES = ("cli", "console", "widgets", "quick_replies", "local_cache", "backend")
 SOURCE_MODE = os.environ.get("AGENT_CONSOLE_TEST_SOURCE") == "1"
 REINSTALL = ".venv/bin/pip install --no-deps --force-reinstall ."
 
@@ -40,7 +40,7 @@ def imported_from_tree(package: str) -> bool:
 
 
 def package_files(root: Path) -> dict[str, Path]:
-    """Every file of the five packages under `root`, by its path relative to `root` (no bytecode)."""
+    """Every file of the packages under `root`, by its path relative to `root` (no bytecode)."""
     return {
         path.relative_to(root).as_posix(): path
         for package in PACKAGES

@@ -19,7 +19,7 @@ SUBCOMMANDS = ["serve", "chats", "history", "sync", "send", "outbox", "search", 
 
 def agent_console(*args, env=None, check=True, input_text=None):
     result = subprocess.run(
-        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=60,
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=60,
         env=package_env(**(env or {})), input=input_text,
     )
     if check and result.returncode != 0:
@@ -142,7 +142,7 @@ def test_send_is_durable_at_once_and_wait_reports_delivery(connection, reference
 
 def test_send_reads_standard_input_and_refuses_empty_text(connection, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "console", "send", "--chat", "ch_1", "-", *connection], input="多行\n消息\n",
+        [sys.executable, "-m", "cli", "send", "--chat", "ch_1", "-", *connection], input="多行\n消息\n",
         capture_output=True, text=True, cwd=OUTSIDE_TREE, env=package_env(),
     )
     assert result.returncode == 0
@@ -268,7 +268,7 @@ BUNDLED_RULE_DAMAGE = {
 @pytest.mark.parametrize("command", [["lint", "您好"], ["send", "--chat", "c1", "您好"], ["search", "tk"], []],
                          ids=["lint", "send", "search", "console"])
 def test_missing_or_unreadable_bundled_rules_stop_every_command(tmp_path, monkeypatch, capsys, damage, command):
-    from console import cli
+    from cli.main import main
     from console.app import AgentConsoleApp
     from quick_replies import lint_rules
 
@@ -278,7 +278,7 @@ def test_missing_or_unreadable_bundled_rules_stop_every_command(tmp_path, monkey
     monkeypatch.setattr(AgentConsoleApp, "run", lambda self: pytest.fail("the TUI started without its rules"))
     base = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml"),
             "--backend", "http://127.0.0.1:9", "--token", "t"]
-    status = cli.main([*command, *base])
+    status = main([*command, *base])
     error = capsys.readouterr().err
     assert status == 2
     assert error.startswith("error: ") and str(rules) in error and "phrase rules" in error, error
@@ -329,7 +329,7 @@ READER_GONE = 141  # what a shell reports for a command killed by SIGPIPE, as `c
                                      ["lint", "这绝对不可能"], ["chats", "--offline"], ["outbox"]])
 def test_a_closed_standard_output_ends_a_command_quietly(tmp_path, command):
     base = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")]
-    process = subprocess.Popen([sys.executable, "-m", "console", *command, *base], stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "cli", *command, *base], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, cwd=OUTSIDE_TREE, env=package_env())
     process.stdout.close()  # the reader is gone before the first line is written
     errors = process.stderr.read()
@@ -347,7 +347,7 @@ def test_search_piped_into_head_prints_no_traceback(tmp_path):
         encoding="utf-8")
     base = f"--data-dir {tmp_path / 'data'} --config {tmp_path / 'absent.toml'}"
     result = subprocess.run(
-        ["bash", "-c", f"set -o pipefail; {sys.executable} -m console search --json --limit 300 退款 {base} | head -1"],
+        ["bash", "-c", f"set -o pipefail; {sys.executable} -m cli search --json --limit 300 退款 {base} | head -1"],
         capture_output=True, text=True, cwd=OUTSIDE_TREE, env=package_env(), timeout=60)
     assert result.stdout == "[\n"
     assert result.stderr == ""

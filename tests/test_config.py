@@ -150,7 +150,7 @@ def test_a_malformed_backend_url_is_refused_naming_where_it_came_from(tmp_path, 
 
 def test_agent_console_with_a_malformed_backend_url_exits_2_with_one_line(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "console", "chats", "--backend", "http://[::1", "--token", "t",
+        [sys.executable, "-m", "cli", "chats", "--backend", "http://[::1", "--token", "t",
          "--data-dir", str(tmp_path), "--config", str(tmp_path / "absent.toml")],
         capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=60, env=package_env())
     assert result.returncode == 2
@@ -170,7 +170,7 @@ def test_a_token_in_a_config_file_others_can_read_draws_a_warning(config_file, t
     config_file.write_text('token = "file-token"\n')
     config_file.chmod(0o640)
     result = subprocess.run(
-        [sys.executable, "-m", "console", "chats", "--offline", "--data-dir", str(tmp_path / "data"),
+        [sys.executable, "-m", "cli", "chats", "--offline", "--data-dir", str(tmp_path / "data"),
          "--config", str(config_file)], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=60,
         env=package_env())
     assert result.stderr.startswith(f"warning: {config_file} holds a token and other users can read it"), \

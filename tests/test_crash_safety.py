@@ -36,7 +36,7 @@ for n in range({total}):
 
 def run_cli(*args, check=True):
     return subprocess.run(
-        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=120,
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=120,
         env=package_env(), check=check,
     )
 
@@ -63,10 +63,10 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path,
     for kill in range(KILLS):
         if kill in (5, 12):  # `send` processes share the data dir with the sender and the sync
             cli_senders.append(subprocess.Popen(
-                [sys.executable, "-m", "console", "send", "--chat", chat_ids[0], f"cli-{kill}", *connection],
+                [sys.executable, "-m", "cli", "send", "--chat", chat_ids[0], f"cli-{kill}", *connection],
                 cwd=OUTSIDE_TREE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ))
-        sync = subprocess.Popen([sys.executable, "-m", "console", "sync", *connection], cwd=OUTSIDE_TREE, env=env,
+        sync = subprocess.Popen([sys.executable, "-m", "cli", "sync", *connection], cwd=OUTSIDE_TREE, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, 1.4))
         os.kill(sync.pid, signal.SIGKILL)

@@ -270,7 +270,7 @@ def test_sync_against_a_wrong_answer_from_me_is_one_line_and_a_failure(tmp_path,
 
     proxy.fail(fault, ENDPOINTS["/me"])
     result = subprocess.run(
-        [sys.executable, "-m", "console", "sync", *(["--once"] if once else []), "--backend", proxy.url,
+        [sys.executable, "-m", "cli", "sync", *(["--once"] if once else []), "--backend", proxy.url,
          "--token", AGENT_TOKEN, "--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")],
         capture_output=True, text=True, cwd=OUTSIDE_TREE, env=package_env(), timeout=60,
     )
@@ -293,7 +293,7 @@ def test_serve_accepts_30_immediate_connections_once_it_prints_its_readiness_lin
     from tests.package_under_test import OUTSIDE_TREE, package_env
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "console", "serve", "--port", "0", "--db", str(tmp_path / "backend.sqlite3"),
+        [sys.executable, "-m", "cli", "serve", "--port", "0", "--db", str(tmp_path / "backend.sqlite3"),
          "--token", AGENT_TOKEN], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=OUTSIDE_TREE,
         env=package_env(),
     )

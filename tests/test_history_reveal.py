@@ -17,7 +17,7 @@ MASKED = "我的手机138****5678，身份证110105********002X，卡号622202**
 
 
 def agent_console(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "console", *args], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                             cwd=OUTSIDE_TREE, timeout=60, env=package_env())
     assert result.returncode == 0 or not check, result.stderr
     return result

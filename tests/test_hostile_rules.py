@@ -37,7 +37,7 @@ def test_agent_console_lint_with_a_backtracking_rule_finishes(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(f'library = "{tmp_path / "shared"}"\n', encoding="utf-8")
     result = subprocess.run(  # `re` ran for hours on these 31 characters; the timeout only ends a hung test
-        [sys.executable, "-m", "console", "lint", "--config", str(config), "--data-dir", str(tmp_path / "data"),
+        [sys.executable, "-m", "cli", "lint", "--config", str(config), "--data-dir", str(tmp_path / "data"),
          "a" * 30 + "!"], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=120, env=package_env())
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
@@ -194,8 +194,8 @@ async def test_a_backtracking_incoming_rule_leaves_the_console_working(tmp_path,
 
 CRASHING_CONSOLE = """
 import sys
+from cli.main import main
 from console.app import AgentConsoleApp
-from console.cli import main
 
 def crash(self):  # a fault injected on purpose: the inputs that crashed the console are all handled now
     raise RuntimeError("injected crash")

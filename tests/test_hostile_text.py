@@ -27,12 +27,13 @@ import pytest
 from textual.app import App
 from textual.drivers.headless_driver import HeadlessDriver
 
+from cli.inert_output import inert_output
+from cli.main import serving
+from cli.output import print_json
 from console.app import AgentConsoleApp
-from console.cli import serving
-from console.headless import print_json
-from console.inert_output import inert_output
 from local_cache.reference_client import ReferenceApiClient
 from quick_replies.library import STARTER_DIR
+from quick_replies.reply_library_results import ReplyResult
 from tests.package_under_test import OUTSIDE_TREE, package_env
 from tests.pilot_helpers import type_text, wait_until
 from tests.reference_backend import AGENT_TOKEN, ReferenceBackend
@@ -44,7 +45,7 @@ from widgets.rejected_bar import RejectedBar
 from widgets.screens.help import HelpScreen
 from widgets.screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 from widgets.screens.reply_form import ReplyDraft, ReplyForm
-from widgets.screens.reply_panel import ReplyPanel, ReplyResult, highlighted
+from widgets.screens.reply_panel import ReplyPanel, highlighted
 from widgets.status_bar import StatusBar
 
 MARKUP = "[red]x[/]"  # must show as typed, not in red
@@ -462,7 +463,7 @@ async def test_the_composer_keeps_the_text_and_shows_it_inert():
 # --- the command line -----------------------------------------------------------------------------------------
 
 def agent_console(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "console", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                           cwd=OUTSIDE_TREE, timeout=60, env=package_env())
 
 
@@ -516,7 +517,7 @@ def test_cli_output_holds_no_control_characters(cli_world, name):
 
 
 def test_every_print_and_log_line_of_a_command_goes_out_inert(monkeypatch):
-    """The boundary itself (console/inert_output.py): prints and a log handler made during the command write
+    """The boundary itself (cli/inert_output.py): prints and a log handler made during the command write
     through it; tabs and newlines pass, and JSON, which escapes its own controls, is left exactly as it is."""
     terminal_out, terminal_err = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stdout", terminal_out)

@@ -37,6 +37,20 @@ def test_headless_packages_never_load_textual_widgets_or_console(package):
     assert len(modules) > 1 or package == "quick_replies"
 
 
+def test_commands_without_the_tui_never_load_textual():
+    """`agent-console search`, `lint`, `send`... start quickly: Textual is imported only to run the TUI."""
+    modules = modules_of("cli")
+    probe = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=OUTSIDE_TREE,
+                            env=package_env(), check=True)
+    assert json.loads(result.stdout) == []
+    assert len(modules) > 5
+
+
 def imported_top_levels(path: Path) -> set[str]:
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -50,10 +64,12 @@ def imported_top_levels(path: Path) -> set[str]:
 @pytest.mark.parametrize(
     "package, forbidden",
     [
-        ("widgets", {"sqlite3", "sqlite_utils", "httpx", "local_cache", "backend", "console"}),
-        ("backend", {"local_cache", "console", "widgets", "textual", "quick_replies"}),
-        ("local_cache", {"backend", "console", "widgets", "textual"}),
-        ("quick_replies", {"local_cache", "backend", "console", "widgets", "textual"}),
+        ("widgets", {"sqlite3", "sqlite_utils", "httpx", "local_cache", "backend", "console", "cli"}),
+        ("backend", {"local_cache", "console", "widgets", "textual", "quick_replies", "cli"}),
+        ("local_cache", {"backend", "console", "widgets", "textual", "cli"}),
+        ("quick_replies", {"local_cache", "backend", "console", "widgets", "textual", "cli"}),
+        # The command line sits on top: it starts the console, nothing but the tests imports it.
+        ("console", {"cli"}),
     ],
 )
 def test_import_arrows_point_one_way(package, forbidden):
@@ -82,11 +98,12 @@ def test_import_linter_contracts_catch_a_widget_that_opens_sqlite_and_a_console_
     tmp_path
 ):
     """The same contracts over a copy of the house plan with two arrows drawn the wrong way."""
-    for package in ("console", "widgets", "quick_replies", "local_cache", "backend"):
+    for package in ("cli", "console", "widgets", "quick_replies", "local_cache", "backend"):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
     (tmp_path / "backend" / "server.py").write_text("")
-    (tmp_path / "console" / "cli.py").write_text("import backend.server\n")  # allowed: `agent-console serve`
+    for allowed in ("main", "parser"):  # `agent-console serve` runs the backend itself
+        (tmp_path / "cli" / f"{allowed}.py").write_text("import backend.server\n")
     (tmp_path / "console" / "embedded_backend.py").write_text("import backend.server\n")
     (tmp_path / "console" / "app.py").write_text("import widgets.chat_list\nimport backend.server\n")
     (tmp_path / "widgets" / "chat_list.py").write_text("import sqlite3\nimport quick_replies\n")

@@ -146,9 +146,9 @@ def test_a_separate_process_leaves_both_caches_ready_for_the_console(tmp_path, m
 def test_the_console_and_agent_console_search_share_one_cached_index(tmp_path, monkeypatch, capsys):
     import json
 
+    from cli.library_commands import run_search
     from console.config import Settings
-    from console.library_commands import run_search
-    from console.reply_library import ReplyLibrary
+    from quick_replies.reply_library import ReplyLibrary
     from quick_replies.search_index import SearchIndex
 
     settings = Settings(backend_url=None, token=None, profile="lead", data_dir=tmp_path / "data")

@@ -15,7 +15,7 @@ from tests.package_under_test import OUTSIDE_TREE, package_env
 
 def agent_console(*args):
     return subprocess.run(
-        [sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=120,
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE, timeout=120,
         env=package_env(),
     )
 

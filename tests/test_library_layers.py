@@ -8,9 +8,9 @@ import argparse
 
 import pytest
 
-from console.cli import settings_from
+from cli.library_commands import run_library_import
+from cli.main import settings_from
 from console.config import ConfigError, Settings, resolve_settings
-from console.library_commands import run_library_import
 from quick_replies import fuzzy_pinyin
 from quick_replies.library import (
     LAYER_PERSONAL,

@@ -10,10 +10,10 @@ import pytest
 
 import console.reply_actions
 from console.app import AgentConsoleApp
-from console.reply_library import ReplyLibrary
 from local_cache.reference_client import ReferenceApiClient
 from quick_replies.library import QuickReply
 from quick_replies.library_files import library_file_text
+from quick_replies.reply_library import ReplyLibrary
 from tests.pilot_helpers import type_text, wait_until
 from widgets.composer import Composer
 from widgets.screens.reply_form import ReplyDraft

@@ -100,7 +100,7 @@ def test_a_label_exempts_its_own_value(text):
 
 def test_lint_refuses_a_phone_number_after_an_order_word(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "console", "lint", "订单问题请拨13812345678", "--data-dir", str(tmp_path),
+        [sys.executable, "-m", "cli", "lint", "订单问题请拨13812345678", "--data-dir", str(tmp_path),
          "--config", str(tmp_path / "none.toml")],
         capture_output=True, text=True, cwd=OUTSIDE_TREE, env=package_env(), timeout=60,
     )

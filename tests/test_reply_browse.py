@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.reply_library import ReplyLibrary
 from quick_replies.library import LAYER_PERSONAL, LAYER_STARTER, LAYER_TEAM, STARTER_DIR, load_library
 from quick_replies.library_browse import find_folder, folders, recently_used
 from quick_replies.placeholders import PLACEHOLDER, fill
+from quick_replies.reply_library import ReplyLibrary
 from quick_replies.search import documents
 
 # --- an empty fallback leaves no stray space or punctuation ----------------------------------------------

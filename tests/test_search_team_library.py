@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from cli.library_commands import run_library_import
 from console.config import Settings
-from console.library_commands import run_library_import
-from console.reply_library import ReplyLibrary
 from quick_replies import fuzzy_pinyin
 from quick_replies.library import STARTER_DIR, Library, QuickReply
+from quick_replies.reply_library import ReplyLibrary
 from quick_replies.search import documents, search
 
 TEAM_FILE = Path(__file__).with_name("fixtures") / "team_library.toml"

@@ -18,7 +18,7 @@ from tests.package_under_test import OUTSIDE_TREE, package_env
 
 def run_cli(*args, prefix=(), stdin=None):
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE,
+        [*prefix, sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=OUTSIDE_TREE,
         timeout=60, env=package_env(), input=stdin,
     )
 

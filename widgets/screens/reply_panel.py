@@ -8,7 +8,6 @@ composer); f3 edits and f8 deletes the highlighted reply; Esc closes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from rich.text import Text
@@ -21,27 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from quick_replies.reply_library_results import ReplyResult
 from widgets.i18n import tr, translate_bindings
 from widgets.inert_text import InertHighlighter, inert
-
-
-@dataclass(frozen=True)
-class ReplyResult:
-    key: str
-    kind: str  # reply | faq
-    title: str
-    preview: str
-    shortcut: str = ""
-    title_highlights: tuple[int, ...] = ()
-    preview_highlights: tuple[int, ...] = ()
-    flag_level: str = ""  # the phrase linter's worst finding in the text: error | warning | ""
-    flag: str = ""  # its message
-    # Listed for an empty query (browsing): which part of the list the row belongs to (recent | folders), and
-    # for a folder row (kind "folder") how many entries it holds and its layer (0 starter, 1 team, 2 mine).
-    section: str = ""
-    count: int = 0
-    layer: int = -1
-
 
 FLAG_STYLES = {"error": "bold red", "warning": "yellow"}
 UNFILLED_STYLE = "reverse yellow"  # a placeholder the agent must still fill in

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 
+from cli.output import EXIT_OK, EXIT_USAGE, iso_time, print_json
+from cli.sync_commands import refresh_from_backend
 from console.config import Settings
-from console.headless import EXIT_OK, EXIT_USAGE, iso_time, print_json, refresh_from_backend
 from local_cache.store import LocalStore
 from quick_replies.pii import mask_all
 from widgets.inert_text import inert

@@ -6,8 +6,8 @@ import asyncio
 import sys
 import time
 
-from console.config import Settings
-from console.headless import (
+from cli.lint_commands import describe, load_settings_linter
+from cli.output import (
     EXIT_AUTH,
     EXIT_OK,
     EXIT_REJECTED,
@@ -15,11 +15,11 @@ from console.headless import (
     EXIT_USAGE,
     cut_to_cells,
     iso_time,
-    make_engine,
     print_json,
     table_lines,
 )
-from console.lint_commands import describe, load_settings_linter
+from cli.sync_commands import make_engine
+from console.config import Settings
 from local_cache.backend_client import AuthenticationRejected, BackendError
 from local_cache.models import LintOverride
 from local_cache.store import LocalStore

@@ -1,60 +1,20 @@
-"""Headless subcommands over the same store and sync engine as the TUI: chats, history, sync."""
-# Exit statuses shared by the headless commands (documented in `agent-console sync --help`).
+"""Headless commands over the same store and sync engine as the TUI: `agent-console sync`, and the refresh
+`chats` and `history` make before they read the store."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
 import signal
 import sys
-from datetime import datetime, timezone
 
-from rich.cells import cell_len, set_cell_size
-
+from cli.output import EXIT_AUTH, EXIT_OK, EXIT_REJECTED, EXIT_UNAVAILABLE, EXIT_USAGE, print_json
 from console.config import Settings
 from local_cache import sync_engine
 from local_cache.backend_client import AuthenticationRejected, BackendError
 from local_cache.reference_client import ReferenceApiClient
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine, SyncReport
-from widgets.inert_text import inert
-
-EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, EXIT_REJECTED, EXIT_AUTH = 0, 1, 2, 3, 4
-
-
-def iso_time(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-# JSON escapes C0 controls itself; C1 controls and bidi overrides would pass through raw and reach the
-# terminal, so they are written as \u escapes too. Everything else (Chinese) stays readable.
-UNSAFE_IN_JSON = re.compile("[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def print_json(value) -> None:
-    text = json.dumps(value, ensure_ascii=False, indent=2)
-    print(UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
-
-
-def cut_to_cells(text: str, width: int) -> str:
-    """`text` cut to at most `width` terminal cells (a Chinese character takes two)."""
-    return text if cell_len(text) <= width else set_cell_size(text, width).rstrip()
-
-
-def table_lines(header: list[str], rows: list[list[str]], right_aligned: frozenset[int] = frozenset()) -> list[str]:
-    """Columns as wide as their widest text in terminal cells, not characters, so Chinese text lines up."""
-    widths = [max(cell_len(text) for text in column) for column in zip(header, *rows)]
-
-    def line(texts: list[str]) -> str:
-        padded = []
-        for index, (text, width) in enumerate(zip(texts, widths)):
-            gap = " " * (width - cell_len(text))
-            padded.append(gap + text if index in right_aligned else text + gap)
-        return "  ".join(padded).rstrip()
-
-    return [line(header), *(line(row) for row in rows)]
 
 
 def make_engine(settings: Settings, **options) -> SyncEngine:
@@ -73,39 +33,6 @@ def refresh_from_backend(settings: Settings, offline: bool) -> None:
         asyncio.run(make_engine(settings).sync_once())
     except BackendError as error:
         print(f"warning: backend unreachable, showing cached data: {error.detail}", file=sys.stderr)
-
-
-def run_chats(settings: Settings, as_json: bool, offline: bool) -> int:
-    refresh_from_backend(settings, offline)
-    store = LocalStore.for_profile(settings.data_dir, settings.profile)
-    try:
-        chats = store.chat_summaries()
-    finally:
-        store.close()
-    where = f"{store.path} (profile {settings.profile!r})"
-    rows = [
-        {
-            "id": chat.id,
-            "customer": chat.customer_name,
-            "state": chat.state,
-            "unread": chat.unread,
-            "channel": chat.channel,
-            "priority": chat.priority,
-            "waiting_since": iso_time(chat.waiting_since) if chat.waiting_since else None,
-        }
-        for chat in chats
-    ]
-    if as_json:
-        print_json(rows)
-        return EXIT_OK
-    if not rows:
-        print(f"no chats in {where} yet; `agent-console sync --once --backend URL` fetches them")
-        return EXIT_OK
-    columns = ["id", "state", "unread", "channel", "customer"]
-    shown = [[inert(str(row[column])) for column in columns] for row in rows]  # every field came from a server
-    for line in table_lines(["ID", "STATE", "UNREAD", "CHANNEL", "CUSTOMER"], shown, right_aligned=frozenset({2})):
-        print(line)
-    return EXIT_OK
 
 
 def run_sync(settings: Settings, once: bool, as_json: bool) -> int:
@@ -155,7 +82,10 @@ def run_sync_forever(settings: Settings) -> int:
     async def main() -> None:
         task = asyncio.create_task(engine.run())
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        except NotImplementedError:  # Windows' event loop has no signal handlers: ctrl+c (KeyboardInterrupt) stops it
+            pass
         try:
             await task
         except asyncio.CancelledError:

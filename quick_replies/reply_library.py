@@ -1,4 +1,5 @@
-"""The console's view of the quick-reply library: loaded once, reloaded when its files change on disk."""
+"""The quick-reply library as the console's panel and `agent-console search` read it: loaded once, indexed,
+ranked by the agent's usage, flagged by the phrase linter, and reloaded when its files change on disk."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from quick_replies.library import STARTER_DIR, Library, directory_files, files_f
 from quick_replies.library_browse import Folder, find_folder, folders, recently_used
 from quick_replies.library_cache import ParsedFiles
 from quick_replies.library_editing import PersonalLibrary
-from quick_replies.linter import LEVEL_ORDER, Linter
+from quick_replies.linter import LEVEL_ORDER, Finding, Linter
 from quick_replies.placeholders import Filled, fill
 from quick_replies.prepare_library import SEPARATE_FROM_BYTES, prepare_in_subprocess
+from quick_replies.reply_library_results import ReplyResult, entry_view, result_view
 from quick_replies.search import SearchDoc, SearchHit, Usage, documents, inserted_text
 from quick_replies.search_index import SearchIndex
 from quick_replies.search_index_cache import load_or_build
-from widgets.screens.reply_panel import ReplyResult
 
 LINT_AT_LOAD = 5_000  # entries linted when the library loads (~0.2 s); a larger library is linted as shown
 PANEL_RESULTS = 20  # a list refined by typing, not browsed; benchmarks/search.py times the same limit
@@ -76,9 +77,13 @@ def build_snapshot(ticket: ReloadTicket, directories: list[Path], cache_dir: Pat
                            {doc.key: doc for doc in docs}, flags)
 
 
+def serious_findings(linter: Linter, doc: SearchDoc) -> list[Finding]:
+    """The errors and warnings the linter finds in what the entry inserts."""
+    return [f for f in linter.lint(inserted_text(doc)) if f.level in ("error", "warning")]
+
+
 def worst_finding(linter: Linter, doc: SearchDoc) -> tuple[str, str]:
-    findings = [f for f in linter.lint(inserted_text(doc)) if f.level in ("error", "warning")]
-    worst = min(findings, key=lambda f: LEVEL_ORDER[f.level], default=None)
+    worst = min(serious_findings(linter, doc), key=lambda f: LEVEL_ORDER[f.level], default=None)
     return (worst.level, worst.message) if worst else ("", "")
 
 
@@ -156,10 +161,15 @@ class ReplyLibrary:
         """All three steps at once, blocking: at start-up, and in tests."""
         self.install(self.build(self.begin_reload()))
 
-    def search(self, query: str, usage: dict[str, tuple[int, float]], limit: int = PANEL_RESULTS) -> list[ReplyResult]:
+    def hits(self, query: str, usage: dict[str, tuple[int, float]], limit: int = PANEL_RESULTS) -> list[SearchHit]:
+        """Ranked matches, entries the agent inserted often and lately first among equals. `usage` is
+        key -> (count, last time), as the local store's reply_usage() gives it."""
         counts = {key: Usage(count, last) for key, (count, last) in usage.items()}
-        hits = self.index.search(query, limit=limit, usage=counts, now=time.time())
-        return [result_view(hit, *self.flag(hit.doc)) for hit in hits]
+        return self.index.search(query, limit=limit, usage=counts, now=time.time())
+
+    def search(self, query: str, usage: dict[str, tuple[int, float]], limit: int = PANEL_RESULTS) -> list[ReplyResult]:
+        """The panel's rows for a query: ranked matches with their lint flags."""
+        return [result_view(hit, *self.flag(hit.doc)) for hit in self.hits(query, usage, limit)]
 
     def flagged(self) -> list[tuple[str, str, str]]:
         """(title, level, message) of every entry linted so far that breaks an error or warning rule."""
@@ -211,23 +221,3 @@ class ReplyLibrary:
         return recent + [ReplyResult(key=folder.key, kind="folder", title=folder.name, preview="",
                                      count=len(folder.keys), layer=folder.layer, section="folders")
                          for folder in listed]
-
-
-def result_view(hit: SearchHit, flag_level: str = "", flag: str = "") -> ReplyResult:
-    return ReplyResult(
-        key=hit.doc.key,
-        kind=hit.doc.kind,
-        title=hit.doc.title,
-        preview=hit.doc.body,
-        shortcut=hit.doc.shortcut,
-        title_highlights=hit.highlights.get("title", ()),
-        preview_highlights=hit.highlights.get("body", ()),
-        flag_level=flag_level,
-        flag=flag,
-    )
-
-
-def entry_view(doc: SearchDoc, flag_level: str = "", flag: str = "", section: str = "") -> ReplyResult:
-    """An entry listed without a query: nothing to highlight."""
-    return ReplyResult(key=doc.key, kind=doc.kind, title=doc.title, preview=doc.body, shortcut=doc.shortcut,
-                       flag_level=flag_level, flag=flag, section=section)

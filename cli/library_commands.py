@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
+from cli.inert_output import terminal_of
+from cli.lint_commands import load_settings_linter
+from cli.output import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, cut_to_cells, print_json
 from console.config import Settings
-from console.headless import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, cut_to_cells, print_json
-from console.inert_output import terminal_of
-from console.lint_commands import load_settings_linter
 from local_cache.database import StoreError
 from local_cache.store import LocalStore, profile_path
-from quick_replies.library import QuickReply, files_fingerprint, load_library
-from quick_replies.library_cache import load_library_cached
+from quick_replies.library import QuickReply, load_library
 from quick_replies.library_editing import LibraryEditError, PersonalLibrary
 from quick_replies.library_files import (
     FORMATS,
@@ -27,14 +25,13 @@ from quick_replies.library_files import (
     read_records,
     write_atomically,
 )
-from quick_replies.search import Usage, documents, inserted_text
-from quick_replies.search_index_cache import load_or_build
+from quick_replies.reply_library import ReplyLibrary, serious_findings
 from widgets.inert_text import inert
 
 PROGRESS_FROM = 200  # entries; smaller imports finish before a bar would be worth drawing
 
 
-def agent_usage(settings: Settings) -> dict[str, Usage]:
+def agent_usage(settings: Settings) -> dict[str, tuple[int, float]]:
     """How often and how lately this agent inserted each entry, so results rank as in the console's panel.
     Read only if the profile's store exists: a search never creates one."""
     path = profile_path(settings.data_dir, settings.profile)
@@ -43,7 +40,7 @@ def agent_usage(settings: Settings) -> dict[str, Usage]:
     try:
         store = LocalStore(path)
         try:
-            return {key: Usage(count, last) for key, (count, last) in store.reply_usage().items()}
+            return store.reply_usage()
         finally:
             store.close()
     except StoreError as error:
@@ -52,13 +49,11 @@ def agent_usage(settings: Settings) -> dict[str, Usage]:
 
 
 def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int:
-    # Named as the console names it, so that the two share one cached index instead of replacing each other's.
-    source = repr(files_fingerprint(settings.library_dirs()))
-    library = load_library_cached(settings.library_dirs(), settings.search_cache)
-    for problem in library.problems:
+    # The console's own library, sharing its caches; no linter here: only the hits shown are linted, below.
+    replies = ReplyLibrary(settings.library_dirs(), settings.search_cache)
+    for problem in replies.library.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    index = load_or_build(documents(library), settings.search_cache, source=source)
-    hits = index.search(query, limit=limit, usage=agent_usage(settings), now=time.time())
+    hits = replies.hits(query, agent_usage(settings), limit)
     linter = load_settings_linter(settings)
     rows = [
         {
@@ -71,7 +66,7 @@ def run_search(settings: Settings, query: str, as_json: bool, limit: int) -> int
             "highlights": {name: list(positions) for name, positions in hit.highlights.items()},
             # what the phrase linter says of the text it inserts (errors and warnings)
             "lint": [{"level": f.level, "rule": f.rule, "message": f.message}
-                     for f in linter.lint(inserted_text(hit.doc)) if f.level in ("error", "warning")],
+                     for f in serious_findings(linter, hit.doc)],
         }
         for hit in hits
     ]

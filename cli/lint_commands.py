@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from cli.output import EXIT_OK, EXIT_UNAVAILABLE, print_json
 from console.config import Settings
-from console.headless import EXIT_OK, EXIT_UNAVAILABLE, print_json
 from quick_replies.linter import Finding, Linter, has_errors, load_linter
 from widgets.inert_text import inert
 
