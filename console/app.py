@@ -264,10 +264,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     def refresh_chats(self, chat_ids: set[str] | None = None) -> None:
         """Re-read the chat list from the store: every chat, or only `chat_ids` (what a change touched)."""
         if chat_ids is None:
-            fresh = self.store.chat_summaries()
+            fresh = self.store.chats.summaries()
             merged = {}
         else:
-            fresh = self.store.chat_summaries(sorted(chat_ids))
+            fresh = self.store.chats.summaries(sorted(chat_ids))
             merged = dict(self.chats)
         merged.update((chat.id, masked_preview(chat)) for chat in fresh)
         summaries = urgency_order(list(merged.values()), self.sla)
@@ -339,7 +339,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.current_chat_id = chat_id
         self.query_one(ChatList).select(chat_id)
         if chat.unread:
-            self.store.mark_read(chat_id)
+            self.store.chats.mark_read(chat_id)
             self.refresh_chats({chat_id})
             chat = self.chats[chat_id]
         self.query_one("#chat-header", ChatHeader).show(chat)
@@ -361,7 +361,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def show_rejected(self, chat_id: str, bar: str) -> list:
         """The oldest item of the chat the backend refused, above the chat's composer; returns them all."""
-        rejected = self.store.rejected_items(chat_id)
+        rejected = self.store.outbox.rejected_items(chat_id)
         if rejected:
             first = rejected[0]
             what = first.body.get("text") if first.kind == "message" else tr("[{action} action]",
@@ -377,7 +377,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         stored, so what was read stays true; the outbox's few pending ones are read every time."""
         server_entries = self._transcript_reads.pop(chat_id, [])
         last_seq = server_entries[-1].seq if server_entries else 0
-        fresh = self.store.transcript(chat_id, last_seq)
+        fresh = self.store.chats.transcript(chat_id, last_seq)
         server_entries = server_entries + [entry for entry in fresh if entry.seq]
         if not last_seq and len(server_entries) > 500:
             # Thousands of long-lived objects just arrived: move them (and what start-up loaded) out of the
@@ -418,7 +418,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.check_incoming(chat_ids)
         before = self.chats
         for shown in {self.current_chat_id, self.side_chat_id} & chat_ids:
-            self.store.mark_read(shown)  # read as it arrives: the agent is looking at it
+            self.store.chats.mark_read(shown)  # read as it arrives: the agent is looking at it
         self.refresh_chats(chat_ids)
         self.alert_background_activity(before)
         if self.current_chat_id in chat_ids:
@@ -480,7 +480,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def send_text(self, chat_id: str, text: str, composer: Composer, override: LintOverride | None = None) -> None:
         try:
-            self.store.enqueue_message(chat_id, text, override)
+            self.store.outbox.enqueue_message(chat_id, text, override)
         except (ValueError, StoreError) as error:
             self.notify(str(error), severity="error", markup=False)  # the text stays in the composer
             return
@@ -491,7 +491,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             self.show_side_chat(self.side_chat_id)
         if self.sync_status is not None:  # show the new depth now, not after the engine's next report
             self._sync_status_changed(
-                SyncStatusChanged(dataclasses.replace(self.sync_status, outbox_depth=self.store.outbox_depth()))
+                SyncStatusChanged(dataclasses.replace(self.sync_status, outbox_depth=self.store.outbox.depth()))
             )
         self.sync.wake()
 
@@ -532,7 +532,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def action_show_metrics(self) -> None:
         midnight = datetime.fromtimestamp(self._clock()).replace(hour=0, minute=0, second=0, microsecond=0)
-        figures = self.store.day_metrics(midnight.timestamp(), self.sla, self.chats)
+        figures = self.store.chats.day_metrics(midnight.timestamp(), self.sla, self.chats)
         self.push_screen(MetricsScreen(figures, self.sla.first_response))
 
     def action_command_palette(self) -> None:

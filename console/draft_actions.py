@@ -26,7 +26,7 @@ class DraftActions:
         if leaving is not None:
             self._unsaved[leaving] = composer.text
             self.save_current_draft()
-        composer.load_text(self.store.draft(opening))
+        composer.load_text(self.store.drafts.get(opening))
         composer.move_cursor(composer.document.end)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -43,4 +43,4 @@ class DraftActions:
         if self.store is not None:
             while self._unsaved:
                 chat_id, text = self._unsaved.popitem()
-                self.store.save_draft(chat_id, text)
+                self.store.drafts.save(chat_id, text)

@@ -43,7 +43,7 @@ def agent_usage(settings: Settings) -> dict[str, Usage]:
     try:
         store = LocalStore(path)
         try:
-            return {key: Usage(count, last) for key, (count, last) in store.reply_usage().items()}
+            return {key: Usage(count, last) for key, (count, last) in store.reply_usage.counts().items()}
         finally:
             store.close()
     except StoreError as error:

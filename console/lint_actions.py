@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from local_cache.models import ChatSummary, LintOverride
-from local_cache.store import MAX_MESSAGE_CHARS
+from local_cache.outbox import MAX_MESSAGE_CHARS
 from quick_replies.linter import Finding, Linter
 from quick_replies.pii import mask_all
 from widgets.composer import Composer
@@ -117,7 +117,7 @@ class LintActions:
     def _check_next_batch(self) -> None:
         waiting, self._incoming_waiting = self._incoming_waiting, set()
         batch = {chat_id: messages for chat_id in sorted(waiting)
-                 if (messages := self.store.unchecked_customer_messages(chat_id))}
+                 if (messages := self.store.audit.unchecked_customer_messages(chat_id))}
         if not batch:
             return
         self._incoming_batch = set(batch)
@@ -141,12 +141,12 @@ class LintActions:
             rule, message, excerpt = result.risk or (None, None, None)
             complaint_rule, complaint_message, complaint_excerpt = result.complaint or (None, None, None)
             # Which chat: f12 escalates the open one, and this may be another (or one not yet listed).
-            known = self.chats.get(result.chat_id) or next(iter(self.store.chat_summaries([result.chat_id])), None)
+            known = self.chats.get(result.chat_id) or next(iter(self.store.chats.summaries([result.chat_id])), None)
             name = known.customer_name if known else result.chat_id
             # A complaint risk is told once per chat, and not at all beside the high-risk alarm (which says more).
             tell_complaint = bool(result.complaint and not result.risk and
                                   not (known and (known.complaint_risk or known.high_risk)))
-            self.store.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked,
+            self.store.audit.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked,
                                          complaint_rule=complaint_rule, complaint_excerpt=complaint_excerpt)
             if result.risk:
                 marked.add(result.chat_id)
@@ -181,7 +181,7 @@ class LintActions:
             self.conceal_customer()
             self.show_customer(self.current_chat_id)
             return
-        self.store.record_pii_reveal(self.current_chat_id)
+        self.store.audit.record_pii_reveal(self.current_chat_id)
         transcript.set_revealed(True)
         self.reveal_customer(self.current_chat_id)
         self.notify(tr("Personal data shown in clear for this chat (logged). f9 hides it again."), timeout=8)

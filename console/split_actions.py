@@ -65,7 +65,7 @@ class SplitActions:
         if chat_id != self.side_chat_id:
             self.save_side_draft()
             self.side_chat_id = chat_id
-            composer.load_text(self.store.draft(chat_id))
+            composer.load_text(self.store.drafts.get(chat_id))
             composer.move_cursor(composer.document.end)
         self.query_one("#side-header", ChatHeader).show(chat)
         self.show_rejected(chat_id, "#side-rejected")
@@ -73,4 +73,4 @@ class SplitActions:
 
     def save_side_draft(self) -> None:
         if self.side_chat_id is not None:
-            self.store.save_draft(self.side_chat_id, self.query_one("#side-composer", Composer).text)
+            self.store.drafts.save(self.side_chat_id, self.query_one("#side-composer", Composer).text)
