@@ -215,3 +215,28 @@ def test_a_transcript_read_finds_unsent_items_and_override_reasons_by_index(tmp_
                      for row in store.conn.execute("EXPLAIN QUERY PLAN " + query, ("ch_1", 0)[:query.count("?")]))
     store.close()
     assert "SCAN" not in plans.replace("SCAN CONSTANT", ""), plans
+
+
+def test_a_draft_is_kept_per_chat_until_it_is_emptied(store):
+    store.drafts.save("ch_1", "您好，订单号是")
+    store.drafts.save("ch_2", "稍等")
+    store.drafts.save("ch_1", "您好，订单号是123")
+    assert (store.drafts.get("ch_1"), store.drafts.get("ch_2")) == ("您好，订单号是123", "稍等")
+    store.drafts.save("ch_1", "  \n")
+    assert store.drafts.get("ch_1") == ""
+    assert store.conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0] == 1, "an empty draft leaves no row"
+
+
+def test_reply_usage_counts_every_use_of_a_reply(store):
+    store.reply_usage.record("faq:refund")
+    store.reply_usage.record("faq:refund")
+    store.reply_usage.record("reply:greeting")
+    assert store.reply_usage.counts() == {"faq:refund": (2, T0 + 100), "reply:greeting": (1, T0 + 100)}
+
+
+def test_a_refused_override_leaves_neither_the_message_nor_an_audit_line(store):
+    from local_cache.models import LintOverride
+
+    with pytest.raises(ValueError, match="needs a reason"):
+        store.outbox.enqueue_message("ch_1", "身份证号多少", LintOverride("  ", [{"rule": "pii-id"}]))
+    assert store.outbox.items() == [] and store.audit.lint_overrides() == []
