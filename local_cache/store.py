@@ -8,6 +8,8 @@
 
 Every public method is one transaction. Each thread (UI, sync engine, CLI) opens its own LocalStore on the
 same file; WAL lets readers and one writer proceed together.
+Upserts are plain SQL, not sqlite-utils' upsert(): that rereads the table's schema on every call, 0.51 ms per
+feed-cursor write against 0.07 ms, paid on every incoming message and on the UI thread for drafts.
 """
 
 from __future__ import annotations
