@@ -1,6 +1,6 @@
 """The outbox's costs, measured: enqueue vs a raw SQLite commit, drain rate, catch-up latency.
 
-  - enqueue: LocalStore.enqueue_message (WAL, synchronous=FULL, BEGIN IMMEDIATE, key created in the same
+  - enqueue: store.outbox.enqueue_message (WAL, synchronous=FULL, BEGIN IMMEDIATE, key created in the same
     transaction), against the same-run baseline of a raw sqlite3 INSERT + COMMIT of the same row into a table
     of the same shape, also WAL + FULL;
   - drain: a backlog of 10,000 messages over 10 chats pushed to the reference backend on 127.0.0.1 by the sync
@@ -45,7 +45,7 @@ def measure_enqueue(workdir: Path, count: int) -> tuple[list[float], list[float]
     enqueue = []
     for _ in range(count):
         started = time.perf_counter()
-        store.enqueue_message("ch_1", TEXT)
+        store.outbox.enqueue_message("ch_1", TEXT)
         enqueue.append((time.perf_counter() - started) * 1000)
     store.close()
 
@@ -80,7 +80,7 @@ def measure_drain(workdir: Path, backend: ReferenceBackend, backlog: int) -> flo
     asyncio.run(engine().sync_once())  # the chats are known locally, as in real use
     store = LocalStore(path)
     for n in range(backlog):
-        store.enqueue_message(chats[n % len(chats)], f"{n} {TEXT}")
+        store.outbox.enqueue_message(chats[n % len(chats)], f"{n} {TEXT}")
     started = time.perf_counter()
     report = asyncio.run(engine().sync_once(drain_for=600))
     elapsed = time.perf_counter() - started

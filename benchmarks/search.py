@@ -124,7 +124,7 @@ def write_library(library: Library, directory: Path) -> int:
 
 
 def usage_history(keys: list[str], now: float, seed: int = 11) -> dict[str, tuple[int, float]]:
-    """key -> (times used, last used), as LocalStore.reply_usage returns it: 500 entries used in the last month."""
+    """key -> (times used, last used), as store.reply_usage.counts() returns it: 500 entries used in the last month."""
     rng = random.Random(seed)
     return {key: (rng.randint(1, 60), now - rng.uniform(0, 30 * 86400))
             for key in rng.sample(keys, min(USAGE_ENTRIES, len(keys)))}

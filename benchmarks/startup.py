@@ -152,7 +152,7 @@ def child_console(data_dir: str, pace: float) -> None:
         def answer_waiting_customers(self) -> None:
             for chat in list(self.chats.values()):
                 if chat.waiting_since is not None:
-                    self.store.enqueue_message(chat.id, "您好，已收到，马上为您处理。")
+                    self.store.outbox.enqueue_message(chat.id, "您好，已收到，马上为您处理。")
             self.refresh_chats()
             self.sync.wake()
 

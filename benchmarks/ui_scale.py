@@ -214,12 +214,12 @@ async def timed_appends(app, pilot, chat_id: str, count: int) -> list[float]:
     frames = FirstFrame(app)
     transcript = app.main_pane.transcript
     samples = []
-    seq = app.store.last_seq(chat_id)
+    seq = app.store.chats.last_seq(chat_id)
     for number in range(count):
         seq += 1
         text = f"append {number} 追加消息 {random.random():.6f}"
         message = RemoteMessage(f"bench_{chat_id}_{seq}", chat_id, seq, "customer", text, time.time())
-        app.store.apply_changes([], [message])  # what the sync engine does, then it tells the UI
+        app.store.chats.apply_changes([], [message])  # what the sync engine does, then it tells the UI
         frames.expect(lambda: any(text in line for line in transcript.plain_lines()[-6:]))
         started = time.perf_counter()
         app.post_message(StoreChanged({chat_id}))
@@ -291,7 +291,7 @@ async def measure_in_process(store_path: Path, url: str, token: str, chats: int,
         app.main_pane.composer.clear()
         # Baseline: the same appends into a chat with a short history, in this run.
         small_chat, now = "bench_short_history", time.time()
-        app.store.apply_changes(
+        app.store.chats.apply_changes(
             [RemoteChat(small_chat, "Short history", "", False, "web", "opened", "normal", now, now)],
             [RemoteMessage(f"{small_chat}_{seq}", small_chat, seq, "customer" if seq % 2 else "agent",
                            EN[seq % len(EN)], now) for seq in range(1, 21)])

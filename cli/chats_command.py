@@ -13,7 +13,7 @@ def run_chats(settings: Settings, as_json: bool, offline: bool) -> int:
     refresh_from_backend(settings, offline)
     store = LocalStore.for_profile(settings.data_dir, settings.profile)
     try:
-        chats = store.chat_summaries()
+        chats = store.chats.summaries()
     finally:
         store.close()
     where = f"{store.path} (profile {settings.profile!r})"

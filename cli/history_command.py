@@ -20,12 +20,12 @@ def run_history(settings: Settings, chat_id: str, as_json: bool, offline: bool, 
     refresh_from_backend(settings, offline)
     store = LocalStore.for_profile(settings.data_dir, settings.profile)
     try:
-        if not store.chat_exists(chat_id):
+        if not store.chats.exists(chat_id):
             print(f"error: no chat “{inert(chat_id)}” in {store.path} (see `agent-console chats`)", file=sys.stderr)
             return EXIT_USAGE
-        entries = store.transcript(chat_id)
+        entries = store.chats.transcript(chat_id)
         if reveal:
-            store.record_pii_reveal(chat_id)
+            store.audit.record_pii_reveal(chat_id)
     finally:
         store.close()
     if reveal:

@@ -40,7 +40,7 @@ def agent_usage(settings: Settings) -> dict[str, tuple[int, float]]:
     try:
         store = LocalStore(path)
         try:
-            return store.reply_usage()
+            return store.reply_usage.counts()
         finally:
             store.close()
     except StoreError as error:

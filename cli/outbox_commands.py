@@ -48,11 +48,11 @@ def run_send(settings: Settings, chat_id: str, text: str, wait: bool, timeout: f
         override = LintOverride(override_reason.strip(), [f.as_json() for f in findings if f.level == "error"])
     store = LocalStore.for_profile(settings.data_dir, settings.profile)
     try:
-        if not store.chat_exists(chat_id):
+        if not store.chats.exists(chat_id):
             print(f"warning: chat {chat_id!r} is not in {store.path}; queued anyway, the backend decides",
                   file=sys.stderr)
         try:
-            item = store.enqueue_message(chat_id, text, override)
+            item = store.outbox.enqueue_message(chat_id, text, override)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_USAGE
@@ -91,7 +91,7 @@ def wait_for_delivery(settings: Settings, key: str, timeout: float) -> int:
 def find_item(settings: Settings, key: str):
     store = LocalStore.for_profile(settings.data_dir, settings.profile)
     try:
-        return next((i for i in store.outbox_items() if i.idempotency_key == key), None)
+        return next((i for i in store.outbox.items() if i.idempotency_key == key), None)
     finally:
         store.close()
 
@@ -99,7 +99,7 @@ def find_item(settings: Settings, key: str):
 def run_outbox(settings: Settings, as_json: bool) -> int:
     store = LocalStore.for_profile(settings.data_dir, settings.profile)
     try:
-        items = store.outbox_items()
+        items = store.outbox.items()
     finally:
         store.close()
     rows = [

@@ -212,10 +212,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     def refresh_chats(self, chat_ids: set[str] | None = None) -> None:
         """Re-read the chat list from the store: every chat, or only `chat_ids` (what a change touched)."""
         if chat_ids is None:
-            fresh = self.store.chat_summaries()
+            fresh = self.store.chats.summaries()
             merged = {}
         else:
-            fresh = self.store.chat_summaries(sorted(chat_ids))
+            fresh = self.store.chats.summaries(sorted(chat_ids))
             merged = dict(self.chats)
         merged.update((chat.id, masked_preview(chat)) for chat in fresh)
         summaries = urgency_order(list(merged.values()), self.sla)
@@ -287,7 +287,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             self.open_in_pane(main, chat_id)
         self.query_one(ChatList).select(chat_id)
         if chat.unread:
-            self.store.mark_read(chat_id)
+            self.store.chats.mark_read(chat_id)
             self.refresh_chats({chat_id})
         rejected = self.show_pane(main)
         self.show_customer(chat_id)
@@ -315,7 +315,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def show_rejected(self, pane: ChatPane) -> list:
         """The oldest item of the chat the backend refused, above the chat's composer; returns them all."""
-        rejected = self.store.rejected_items(pane.chat_id)
+        rejected = self.store.outbox.rejected_items(pane.chat_id)
         if rejected:
             first = rejected[0]
             what = first.body.get("text") if first.kind == "message" else tr("[{action} action]",
@@ -331,7 +331,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         stored, so what was read stays true; the outbox's few pending ones are read every time."""
         server_entries = self._transcript_reads.pop(chat_id, [])
         last_seq = server_entries[-1].seq if server_entries else 0
-        fresh = self.store.transcript(chat_id, last_seq)
+        fresh = self.store.chats.transcript(chat_id, last_seq)
         server_entries = server_entries + [entry for entry in fresh if entry.seq]
         if not last_seq and len(server_entries) > 500:
             # Thousands of long-lived objects just arrived: move them (and what start-up loaded) out of the
@@ -371,7 +371,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.check_incoming(chat_ids)
         before = self.chats
         for shown in {self.current_chat_id, self.side_chat_id} & chat_ids:
-            self.store.mark_read(shown)  # read as it arrives: the agent is looking at it
+            self.store.chats.mark_read(shown)  # read as it arrives: the agent is looking at it
         self.refresh_chats(chat_ids)
         self.alert_background_activity(before)
         self.show_open_chats(chat_ids)
@@ -442,7 +442,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def send_text(self, chat_id: str, text: str, pane: ChatPane, override: LintOverride | None = None) -> None:
         try:
-            self.store.enqueue_message(chat_id, text, override)
+            self.store.outbox.enqueue_message(chat_id, text, override)
         except (ValueError, StoreError) as error:
             self.notify(str(error), severity="error", markup=False)  # the text stays in the composer
             return
@@ -452,7 +452,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self.show_open_chats()
         if self.sync_status is not None:  # show the new depth now, not after the engine's next report
             self._sync_status_changed(
-                SyncStatusChanged(dataclasses.replace(self.sync_status, outbox_depth=self.store.outbox_depth()))
+                SyncStatusChanged(dataclasses.replace(self.sync_status, outbox_depth=self.store.outbox.depth()))
             )
         self.sync.wake()
 
@@ -493,7 +493,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def action_show_metrics(self) -> None:
         midnight = datetime.fromtimestamp(self._clock()).replace(hour=0, minute=0, second=0, microsecond=0)
-        figures = self.store.day_metrics(midnight.timestamp(), self.sla, self.chats)
+        figures = self.store.chats.day_metrics(midnight.timestamp(), self.sla, self.chats)
         self.push_screen(MetricsScreen(figures, self.sla.first_response))
 
     def action_command_palette(self) -> None:

@@ -24,7 +24,7 @@ class CustomerActions:
         if self._clear_profile and self._clear_profile[0] == chat_id:
             panel.show(chat, self._clear_profile[1], revealed=True, note=self._profile_note)
         else:
-            panel.show(chat, self.store.customer_profile(chat_id), note=self._profile_note)
+            panel.show(chat, self.store.chats.customer_profile(chat_id), note=self._profile_note)
 
     def conceal_customer(self) -> None:
         """A reveal lasts while its chat stays open."""

@@ -31,7 +31,7 @@ class DraftActions:
             self.save_unsaved_drafts()
         pane.chat_id = chat_id
         if chat_id is not None:
-            pane.load_draft(self.store.draft(chat_id))
+            pane.load_draft(self.store.drafts.get(chat_id))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         pane = ChatPane.of(event.text_area) if isinstance(event.text_area, Composer) else None
@@ -47,4 +47,4 @@ class DraftActions:
         if self.store is not None:
             while self._unsaved:
                 chat_id, text = self._unsaved.popitem()
-                self.store.save_draft(chat_id, text)
+                self.store.drafts.save(chat_id, text)

@@ -106,7 +106,7 @@ class LintActions:
     def _check_next_batch(self) -> None:
         waiting, self._incoming_waiting = self._incoming_waiting, set()
         batch = {chat_id: messages for chat_id in sorted(waiting)
-                 if (messages := self.store.unchecked_customer_messages(chat_id))}
+                 if (messages := self.store.audit.unchecked_customer_messages(chat_id))}
         if not batch:
             return
         self._incoming_batch = set(batch)
@@ -130,12 +130,12 @@ class LintActions:
             rule, message, excerpt = result.risk or (None, None, None)
             complaint_rule, complaint_message, complaint_excerpt = result.complaint or (None, None, None)
             # Which chat: f12 escalates the open one, and this may be another (or one not yet listed).
-            known = self.chats.get(result.chat_id) or next(iter(self.store.chat_summaries([result.chat_id])), None)
+            known = self.chats.get(result.chat_id) or next(iter(self.store.chats.summaries([result.chat_id])), None)
             name = known.customer_name if known else result.chat_id
             # A complaint risk is told once per chat, and not at all beside the high-risk alarm (which says more).
             tell_complaint = bool(result.complaint and not result.risk and
                                   not (known and (known.complaint_risk or known.high_risk)))
-            self.store.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked,
+            self.store.audit.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked,
                                          complaint_rule=complaint_rule, complaint_excerpt=complaint_excerpt)
             if result.risk:
                 marked.add(result.chat_id)
@@ -171,7 +171,7 @@ class LintActions:
                 self.conceal_customer()
                 self.show_customer(pane.chat_id)
             return
-        self.store.record_pii_reveal(pane.chat_id)
+        self.store.audit.record_pii_reveal(pane.chat_id)
         pane.transcript.set_revealed(True)
         if pane is self.main_pane:
             self.reveal_customer(pane.chat_id)

@@ -32,7 +32,7 @@ class OutboxActions:
         """In the chat of the pane with the focus (the bar above its composer shows the same item)."""
         if self.store is None or self.active_chat_id is None:
             return None
-        rejected = self.store.rejected_items(self.active_chat_id)
+        rejected = self.store.outbox.rejected_items(self.active_chat_id)
         return rejected[0] if rejected else None
 
     def _after_outbox_change(self) -> None:
@@ -46,7 +46,7 @@ class OutboxActions:
     def action_resend_rejected(self) -> None:
         item = self._oldest_rejected()
         if item is not None:
-            self.store.resend(item.id)
+            self.store.outbox.resend(item.id)
             self._after_outbox_change()
 
     def action_edit_rejected(self) -> None:
@@ -59,7 +59,7 @@ class OutboxActions:
             return
         composer.text = item.body["text"]
         composer.move_cursor(composer.document.end)  # ready to add to it
-        self.store.discard(item.id)  # the text now lives in the composer; sending it queues a new item
+        self.store.outbox.discard(item.id)  # the text now lives in the composer; sending it queues a new item
         composer.focus()
         self._after_outbox_change()
 
@@ -70,7 +70,7 @@ class OutboxActions:
 
         def decided(yes: bool | None) -> None:
             if yes:
-                self.store.discard(item.id)
+                self.store.outbox.discard(item.id)
                 self._after_outbox_change()
 
         what = item.body.get("text") if item.kind == "message" else tr("the {action} action",
@@ -85,7 +85,7 @@ class OutboxActions:
         if chat_id is None:
             self.notify(tr("Pick a chat first."), severity="warning")
             return
-        self.store.enqueue_action(chat_id, action)
+        self.store.outbox.enqueue_action(chat_id, action)
         self._after_outbox_change()
 
     def _with_tags(self, chat_id: str, *tags: str) -> dict:

@@ -69,7 +69,7 @@ class ReplyActions:
             else:
                 self.delete_reply(key)
 
-        usage = self.store.reply_usage()
+        usage = self.store.reply_usage.counts()
         self._reply_target = self.active_pane.composer
         values = self.placeholder_values()  # of the chat inserting goes to: the preview shows what it would get
         self.push_screen(ReplyPanel(lambda text: self.replies.search(text, usage), query,
@@ -144,7 +144,7 @@ class ReplyActions:
             return
         composer = self._reply_target or self.main_pane.composer
         composer.insert_reply(filled.text, [(u.start, u.end) for u in filled.unfilled])
-        self.store.record_reply_use(key)
+        self.store.reply_usage.record(key)
         if filled.unfilled:
             names = ", ".join("{" + u.name + "}" for u in filled.unfilled)
             self.notify(tr("Fill in {names} before sending (selected in the composer).", names=names),
@@ -155,7 +155,7 @@ class ReplyActions:
         if doc is None:
             return None
         filled = self.replies.expand(doc.key, self.placeholder_values())
-        self.store.record_reply_use(doc.key)
+        self.store.reply_usage.record(doc.key)
         return filled.text, [(u.start, u.end) for u in filled.unfilled]
 
     def reload_library_if_changed(self) -> None:

@@ -18,7 +18,7 @@ from typing import Callable
 from textual.screen import ModalScreen
 
 from local_cache.models import LintOverride
-from local_cache.store import MAX_MESSAGE_CHARS
+from local_cache.outbox import MAX_MESSAGE_CHARS
 from quick_replies.linter import Finding, Linter
 from quick_replies.placeholders import unfilled_in
 from widgets.i18n import tr

@@ -1,16 +1,72 @@
-"""The local copy of chats and messages. Rows are keyed by server id, so replaying a change never duplicates.
+"""The local copy of chats and messages (`store.chats`). Rows are keyed by server id, so replaying a change
+never duplicates.
 
-Functions here run inside the caller's transaction; LocalStore decides where transactions begin and end.
+`ChatCache`'s methods are one transaction each; the module functions run inside the caller's transaction (the
+outbox settles a delivery and caches the server's copy of the message in one).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
+from local_cache import chat_views
+from local_cache.metrics import DayMetrics, day_metrics
 from local_cache.models import ChatSummary, RemoteChat, RemoteMessage, TranscriptEntry
 
-PREVIEW_CHARS = 60
+if TYPE_CHECKING:
+    from local_cache.store import LocalStore
+
+
+class ChatCache:
+    def __init__(self, store: LocalStore):
+        self.store = store
+
+    def apply_changes(
+        self, chats: list[RemoteChat], messages: list[RemoteMessage], cursor: int | None = None
+    ) -> None:
+        """Upsert a batch from the server and advance the feed cursor in the same transaction."""
+        conn = self.store.conn
+        with self.store.writing():
+            for chat in chats:
+                upsert_chat(conn, chat)
+            for message in messages:
+                upsert_message(conn, message)
+            if cursor is not None:
+                self.store.put_meta("feed_cursor", str(cursor))
+
+    def feed_cursor(self) -> int | None:
+        value = self.store.get_meta("feed_cursor")
+        return None if value is None else int(value)
+
+    def last_seq(self, chat_id: str) -> int:
+        return last_seq(self.store.conn, chat_id)
+
+    def summaries(self, chat_ids: list[str] | None = None) -> list[ChatSummary]:
+        with self.store.reading():
+            return chat_views.chat_summaries(self.store.conn, chat_ids)
+
+    def transcript(self, chat_id: str, after_seq: int = 0) -> list[TranscriptEntry]:
+        with self.store.reading():
+            return chat_views.transcript(self.store.conn, chat_id, after_seq)
+
+    def day_metrics(self, day_start: float, policy, chats: dict) -> DayMetrics:
+        with self.store.reading():
+            return day_metrics(self.store.conn, day_start, self.store.clock(), policy, chats)
+
+    def customer_profile(self, chat_id: str) -> dict:
+        """The cached profile for the customer panel (personal numbers as the server masked them)."""
+        with self.store.reading():
+            row = self.store.conn.execute("SELECT profile FROM chats WHERE id=?", (chat_id,)).fetchone()
+        return json.loads(row["profile"]) if row else {}
+
+    def exists(self, chat_id: str) -> bool:
+        return self.store.conn.execute("SELECT 1 FROM chats WHERE id=?", (chat_id,)).fetchone() is not None
+
+    def mark_read(self, chat_id: str) -> None:
+        with self.store.relaxed_writing():
+            mark_read(self.store.conn, chat_id)
 
 
 CLOSE_PENDING = """EXISTS (SELECT 1 FROM outbox WHERE outbox.chat_id = chats.id AND outbox.kind = 'action'
@@ -68,139 +124,3 @@ def last_seq(conn: sqlite3.Connection, chat_id: str) -> int:
 
 def mark_read(conn: sqlite3.Connection, chat_id: str) -> None:
     conn.execute("UPDATE chats SET read_seq=? WHERE id=?", (last_seq(conn, chat_id), chat_id))
-
-
-SUMMARY_QUERY = """
-WITH chosen AS (SELECT id, read_seq FROM chats {where}),
-last_agent AS (
-    -- The agent has answered once a reply is in the outbox, even before the server acknowledges it.
-    SELECT chat_id, MAX(created_at) AS at FROM (
-        SELECT chat_id, created_at FROM messages WHERE author='agent' AND chat_id IN (SELECT id FROM chosen)
-        UNION ALL
-        SELECT chat_id, created_at FROM outbox WHERE kind='message' AND state IN ('queued', 'sending')
-    ) GROUP BY chat_id
-),
-unanswered AS (
-    SELECT m.chat_id, MIN(m.created_at) AS since FROM messages m LEFT JOIN last_agent a ON a.chat_id = m.chat_id
-    WHERE m.author='customer' AND m.chat_id IN (SELECT id FROM chosen) AND (a.at IS NULL OR m.created_at > a.at)
-    GROUP BY m.chat_id
-)
-SELECT c.*,
-    (SELECT COUNT(*) FROM messages m WHERE m.chat_id=c.id AND m.author='customer' AND m.seq > c.read_seq)
-        AS unread,
-    (SELECT text FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_text,
-    u.since AS waiting_since,
-    r.rule AS high_risk,
-    r.complaint_rule AS complaint_risk,
-    COALESCE(r.unchecked, 0) AS unchecked
-FROM chats c LEFT JOIN unanswered u ON u.chat_id = c.id LEFT JOIN chat_risk r ON r.chat_id = c.id
-WHERE c.id IN (SELECT id FROM chosen)
-ORDER BY (c.state = 'closed'), c.created_at, c.id
-"""
-
-
-def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) -> list[ChatSummary]:
-    """All chats, or only `chat_ids` (what changed: a fraction of the work at thousands of messages).
-    Open chats first, oldest first; the app orders them by urgency."""
-    if chat_ids is None:
-        rows = conn.execute(SUMMARY_QUERY.format(where=""))
-    else:
-        where = f"WHERE id IN ({','.join('?' * len(chat_ids))})"
-        rows = conn.execute(SUMMARY_QUERY.format(where=where), list(chat_ids))
-    return [
-        ChatSummary(
-            id=row["id"],
-            customer_name=row["customer_name"],
-            customer_title=row["customer_title"],
-            vip=bool(row["vip"]),
-            channel=row["channel"],
-            state=row["state"],
-            priority=row["priority"],
-            last_message_preview=" ".join((row["last_text"] or "").split())[:PREVIEW_CHARS],
-            unread=row["unread"],
-            waiting_since=row["waiting_since"] if row["state"] != "closed" else None,
-            high_risk=row["high_risk"] or "",
-            unchecked=row["unchecked"],
-            complaint_risk=row["complaint_risk"] or "",
-            created_at=row["created_at"],
-            opened_at=row["opened_at"] or row["created_at"],
-            tags=tuple(json.loads(row["tags"])),
-        )
-        for row in rows
-    ]
-
-
-# A server message, with what this console knows of it: the transfer that left it (a system line) or the
-# linter override recorded with it (an agent message sent despite errors).
-SERVER_MESSAGES = """
-SELECT m.id, m.seq, m.author, m.text, m.created_at, o.body AS action, l.reason, l.findings FROM messages m
-LEFT JOIN outbox o ON o.idempotency_key = m.client_key AND o.kind = 'action'
-LEFT JOIN lint_overrides l ON l.outbox_key = m.client_key
-WHERE m.chat_id=? AND m.seq>? ORDER BY m.seq
-"""
-
-# What the agent has sent that the server has not acknowledged: messages, and transfers (a rejected transfer
-# did not happen: the rejected bar says so).
-PENDING_ITEMS = """
-SELECT o.idempotency_key, o.kind, o.body, o.created_at, o.state, o.last_error, l.reason, l.findings FROM outbox o
-LEFT JOIN lint_overrides l ON l.outbox_key = o.idempotency_key
-WHERE o.chat_id=? AND o.state != 'sent'
-    AND (o.kind = 'message' OR (o.state != 'rejected' AND json_extract(o.body, '$.type') = 'transfer'))
-ORDER BY o.id
-"""
-
-
-def transcript(conn: sqlite3.Connection, chat_id: str, after_seq: int = 0) -> list[TranscriptEntry]:
-    """Server messages in order (those after `after_seq`), then what the agent sent that is still in the outbox,
-    in the order it was sent. A message sent despite linter errors is followed by a system line with the
-    reason; a transfer is a system line, from the outbox until the server's own line replaces it."""
-    entries = []
-    for row in conn.execute(SERVER_MESSAGES, (chat_id, after_seq)):
-        action = json.loads(row["action"]) if row["action"] else {}
-        event = ("transfer", action.get("to", ""), action.get("note", "")) if row["author"] == "system" and (
-            action.get("type") == "transfer") else ()
-        entries.append(TranscriptEntry(
-            key=row["id"],
-            author=row["author"],
-            text=row["text"],
-            created_at=row["created_at"],
-            delivery="sent" if row["author"] == "agent" else None,
-            seq=row["seq"],
-            system_event=event,
-        ))
-        if row["reason"] is not None:
-            entries.append(override_line(row["id"], row, row["seq"]))
-    for row in conn.execute(PENDING_ITEMS, (chat_id,)):
-        body = json.loads(row["body"])
-        delivery = "rejected" if row["state"] == "rejected" else "sending"
-        if row["kind"] == "action":
-            to, note = body.get("to", ""), body.get("note", "")
-            entries.append(TranscriptEntry(
-                key=row["idempotency_key"], author="system", text=transfer_text(to, note),
-                created_at=row["created_at"], delivery=delivery, system_event=("transfer", to, note),
-            ))
-            continue
-        entries.append(TranscriptEntry(
-            key=row["idempotency_key"],
-            author="agent",
-            text=body["text"],
-            created_at=row["created_at"],
-            delivery=delivery,
-            error=row["last_error"] or "" if delivery == "rejected" else "",
-        ))
-        if row["reason"] is not None and delivery != "rejected":
-            entries.append(override_line(row["idempotency_key"], row, 0))
-    return entries
-
-
-def transfer_text(to: str, note: str) -> str:
-    # As the reference backend words the line it records (docs/api.md).
-    return f"Transferred to {to}: {note}" if note else f"Transferred to {to}"
-
-
-def override_line(message_key: str, row: sqlite3.Row, seq: int) -> TranscriptEntry:
-    rules = ", ".join(dict.fromkeys(finding.get("rule", "?") for finding in json.loads(row["findings"])))
-    return TranscriptEntry(
-        key=f"override:{message_key}", author="system", text=f"Sent despite {rules}: {row['reason']}",
-        created_at=row["created_at"], delivery=None, seq=seq, system_event=("override", rules, row["reason"]),
-    )

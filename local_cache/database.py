@@ -9,6 +9,8 @@ from pathlib import Path
 
 # Each entry upgrades the schema by one version; PRAGMA user_version records how many have run.
 # Never edit a shipped migration: append a new one.
+# Plain SQL rather than sqlite-utils' create()/add_column(): those have no public way to write the outbox's CHECK
+# and AUTOINCREMENT, and a shipped migration is never rewritten: stores made by the old text exist.
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

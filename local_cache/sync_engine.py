@@ -242,7 +242,7 @@ class SyncEngine:
             if not healthy:
                 self._recover("pull", "engine")
                 self._set_online(True)
-                self.store.make_due_now()
+                self.store.outbox.make_due_now()
                 self._push_wanted.set()  # the backend is back: drain at once
 
     async def _push_loop(self) -> None:
@@ -268,21 +268,21 @@ class SyncEngine:
             return LOCK_RETRY_SECONDS
         if await self.push_once():
             return 0
-        if not self.store.outbox_depth():
+        if not self.store.outbox.depth():
             # Nothing left to push: items whose answers were lost were settled by the feed bringing them back.
             self._recover("push")
-        return self.store.seconds_until_due()
+        return self.store.outbox.seconds_until_due()
 
     def _after_push_failure(self, error: Exception, failures: int) -> float | None:
         if isinstance(error, BackendError):  # push_once has rescheduled the items and reported it
             try:
-                return self.store.seconds_until_due()
+                return self.store.outbox.seconds_until_due()
             except Exception:
                 return problem_delay(failures, self._retry_cap)
         self._degrade("push", error)
         try:
             # The items of the failed attempt may be left 'sending'; we hold the push lock, so they are ours.
-            self.store.requeue_interrupted()
+            self.store.outbox.requeue_interrupted()
         except Exception:
             log.exception("could not requeue the outbox after a failed push")
         return problem_delay(failures, self._retry_cap)
@@ -300,7 +300,7 @@ class SyncEngine:
         if not self.lock.try_acquire():
             return False
         # We hold the only right to push: rows left in 'sending' belong to a process that died.
-        self.store.requeue_interrupted()
+        self.store.outbox.requeue_interrupted()
         return True
 
     # --- one pass (headless `sync --once`, `send --wait`) ----------------------------------------------------
@@ -332,26 +332,26 @@ class SyncEngine:
             while not self.hold_push_lock() and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
             if self.lock.held:
-                store.make_due_now()
-                before = {i.idempotency_key: i.state for i in store.outbox_items()}
+                store.outbox.make_due_now()
+                before = {i.idempotency_key: i.state for i in store.outbox.items()}
                 await self._drain(time.monotonic() + drain_for)
-                after = {i.idempotency_key: i.state for i in store.outbox_items()}
+                after = {i.idempotency_key: i.state for i in store.outbox.items()}
                 sent = sum(1 for k, s in after.items() if s == "sent" and before.get(k) != "sent")
                 rejected = sum(1 for k, s in after.items() if s == "rejected" and before.get(k) != "rejected")
             pulled += await self._pull(wait=0)
             return SyncReport(
-                sent=sent, rejected=rejected, waiting=store.outbox_depth(), pulled_messages=pulled,
+                sent=sent, rejected=rejected, waiting=store.outbox.depth(), pulled_messages=pulled,
                 pushed_elsewhere=not self.lock.held,
             )
 
     async def _drain(self, deadline: float) -> None:
-        while self.store.outbox_depth() and time.monotonic() < deadline:
+        while self.store.outbox.depth() and time.monotonic() < deadline:
             try:
                 if await self.push_once():
                     continue
             except BackendUnavailable:
                 pass
-            wait = self.store.seconds_until_due()
+            wait = self.store.outbox.seconds_until_due()
             await asyncio.sleep(min(wait if wait is not None else 0.0, max(0.0, deadline - time.monotonic())))
 
     # --- the two directions ------------------------------------------------------------------------------
@@ -361,7 +361,7 @@ class SyncEngine:
         self._agent_name = identity.agent_name
         known = self.store.get_meta("server_id")
         if known is not None and known != identity.server_id:
-            if self.store.outbox_depth():
+            if self.store.outbox.depth():
                 raise ServerMismatch(
                     f"{self.store.path} belongs to server {known}, not {identity.server_id}, and still has "
                     "unsent items; use another --agent profile or --data-dir for this backend"
@@ -372,7 +372,7 @@ class SyncEngine:
 
     async def _pull(self, wait: float) -> int:
         """Apply the next batch of changes; returns how many messages arrived."""
-        cursor = self.store.feed_cursor()
+        cursor = self.store.chats.feed_cursor()
         if cursor is None:
             return await self._pull_snapshot()
         try:
@@ -387,10 +387,10 @@ class SyncEngine:
         messages = list(batch.messages)
         for chat_id in {m.chat_id for m in messages}:
             # Fill any hole (a message we never saw) before applying what the feed brought.
-            known, first = self.store.last_seq(chat_id), min(m.seq for m in messages if m.chat_id == chat_id)
+            known, first = self.store.chats.last_seq(chat_id), min(m.seq for m in messages if m.chat_id == chat_id)
             if first > known + 1:
                 messages = await self.client.messages_after(chat_id, known) + messages
-        self.store.apply_changes(batch.chats, messages, batch.cursor)
+        self.store.chats.apply_changes(batch.chats, messages, batch.cursor)
         changed = {c.id for c in batch.chats} | {m.chat_id for m in messages}
         if changed:
             self._on_change(changed)
@@ -401,7 +401,7 @@ class SyncEngine:
         messages = []
         for chat in snapshot.chats:
             messages += await self.client.messages_after(chat.id, self._complete_up_to(chat.id))
-        self.store.apply_changes(snapshot.chats, messages, snapshot.cursor)
+        self.store.chats.apply_changes(snapshot.chats, messages, snapshot.cursor)
         self._snapshot_cursor = snapshot.cursor
         self._on_change({chat.id for chat in snapshot.chats})
         return len(messages)
@@ -411,7 +411,7 @@ class SyncEngine:
         a delivery's answer (our own message, seq 5) can land before the customer's seq 1-4 were pulled, and a
         snapshot that asked only after seq 5 would skip them for good (the feed's cursor moves past them)."""
         complete = 0
-        for seq in sorted(entry.seq for entry in self.store.transcript(chat_id) if entry.seq):
+        for seq in sorted(entry.seq for entry in self.store.chats.transcript(chat_id) if entry.seq):
             if seq > complete + 1:
                 break
             complete = seq
@@ -422,20 +422,20 @@ class SyncEngine:
 
         Raises a BackendError (after scheduling the retry) or AuthenticationRejected (items stay queued).
         """
-        items = self.store.due_items(self.client.batch_limit)
+        items = self.store.outbox.due_items(self.client.batch_limit)
         if not items:
             return 0
-        self.store.mark_sending(items)
+        self.store.outbox.mark_sending(items)
         try:
             deliveries = await self.client.deliver(items)
         except AuthenticationRejected as error:
-            self.store.mark_retry(items, error.detail, 0.0)
+            self.store.outbox.mark_retry(items, error.detail, 0.0)
             raise
         except BackendError as error:
             # Unreachable, or an answer we cannot read: the server may have applied some of the items, so the
             # same items go again with the same keys (a replay settles them), after a backoff.
             retry_after = getattr(error, "retry_after", None)
-            self.store.mark_retry(items, error.detail,
+            self.store.outbox.mark_retry(items, error.detail,
                                   backoff_delay(items[0].attempts + 1, retry_after, cap=self._retry_cap))
             if isinstance(error, BackendUnavailable):
                 self._set_online(False, error.detail)
@@ -443,10 +443,10 @@ class SyncEngine:
                 self._degrade("push", error)
             self._report_change(items)
             raise
-        self.store.apply_deliveries(items, deliveries)
+        self.store.outbox.apply_deliveries(items, deliveries)
         undelivered = items[len(deliveries):]  # the backend stopped partway: the rest waits its turn again
         if undelivered:
-            self.store.mark_retry(undelivered, "not applied yet",
+            self.store.outbox.mark_retry(undelivered, "not applied yet",
                                   backoff_delay(undelivered[0].attempts + 1, cap=self._retry_cap))
         self._recover("push")
         self._set_online(True)
@@ -493,7 +493,7 @@ class SyncEngine:
         lock, store = self.lock, self.store
         try:
             if store is not None:
-                self._depth = store.outbox_depth()
+                self._depth = store.outbox.depth()
             agent_name = self._agent_name or (store.get_meta("agent_name") if store is not None else "") or ""
         except Exception:  # a store that fails (StoreError) or was closed: whoever met the failure reports it
             agent_name = self._agent_name

@@ -32,7 +32,7 @@ async def test_activity_in_a_background_chat_alerts_as_configured(tmp_path, refe
         app.bell = lambda: bells.append(1)  # the terminal bell itself is not observable in a test
         await wait_until(pilot, lambda: app.current_chat_id == open_chat, "the first chat open")
         reference_backend.customer_says(open_chat, "还有一个问题")
-        await wait_until(pilot, lambda: len(app.store.transcript(open_chat)) == 2, "the open chat's message")
+        await wait_until(pilot, lambda: len(app.store.chats.transcript(open_chat)) == 2, "the open chat's message")
         assert bells == [], "the chat the agent is looking at does not ring"
 
         background = reference_backend.open_chat("王建国", "wechat")

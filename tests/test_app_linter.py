@@ -41,7 +41,7 @@ async def test_an_error_is_refused_with_the_reason_and_nothing_is_queued(tmp_pat
         await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the refusal")
         assert "never ask for passwords" in str(app.screen.query_one("Label").render())
         await pilot.press("escape")
-        assert app.store.outbox_items() == [] and app.query_one(Composer).text == "麻烦把密码告诉我"
+        assert app.store.outbox.items() == [] and app.query_one(Composer).text == "麻烦把密码告诉我"
 
 
 async def test_an_override_needs_a_typed_reason_which_is_recorded(tmp_path, reference_backend):
@@ -52,14 +52,14 @@ async def test_an_override_needs_a_typed_reason_which_is_recorded(tmp_path, refe
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the refusal")
         await pilot.press("enter")  # an empty reason is no reason
-        assert app.store.outbox_items() == []
+        assert app.store.outbox.items() == []
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the refusal again")
         await type_text(pilot, "customer asked to confirm the number")
         await pilot.press("enter")
         sent = "已为您改成13812345678"
         await wait_until(pilot, lambda: sent in agent_messages(reference_backend, chat_id), "delivery")
-        [override] = app.store.lint_overrides()
+        [override] = app.store.audit.lint_overrides()
         assert override["reason"] == "customer asked to confirm the number"
         assert [f["rule"] for f in override["findings"]] == ["pii-mobile"]
 
@@ -72,12 +72,12 @@ async def test_warnings_ask_once(tmp_path, reference_backend):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
         await pilot.press("n")
-        assert app.store.outbox_items() == []
+        assert app.store.outbox.items() == []
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
         await pilot.press("y")
         await wait_until(pilot, lambda: "这绝对不可能" in agent_messages(reference_backend, chat_id), "delivery")
-        assert app.store.lint_overrides() == [], "a warning needs no recorded reason"
+        assert app.store.audit.lint_overrides() == [], "a warning needs no recorded reason"
 
 
 async def test_a_suggestion_is_applied_and_personal_data_masked_in_place(tmp_path, reference_backend):
@@ -116,7 +116,7 @@ async def test_a_high_risk_customer_marks_the_chat_and_personal_data_is_masked_u
         assert "6222021234" not in app.chats[chat_id].last_message_preview
         await pilot.press("f9")
         assert any("6222021234567890128" in line for line in transcript.plain_lines())
-        assert [chat for chat, _ in app.store.pii_reveals()] == [chat_id], "the reveal is logged"
+        assert [chat for chat, _ in app.store.audit.pii_reveals()] == [chat_id], "the reveal is logged"
         await pilot.press("f9")
         assert not any("6222021234567890128" in line for line in transcript.plain_lines())
 
@@ -124,7 +124,7 @@ async def test_a_high_risk_customer_marks_the_chat_and_personal_data_is_masked_u
     async with again.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: chat_id in again.chats, "the cached chat")
         assert again.chats[chat_id].high_risk == "high-risk-self-harm"
-        assert again.store.unchecked_customer_messages(chat_id) == []
+        assert again.store.audit.unchecked_customer_messages(chat_id) == []
 
 
 async def test_a_quick_reply_that_breaks_a_rule_is_flagged_in_the_panel(tmp_path, reference_backend):
@@ -159,7 +159,7 @@ async def test_a_pasted_megabyte_leaves_the_console_responsive_and_is_refused_wi
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.alert_history and app.alert_history[-1].startswith(
             f"Not sent: the message is {len(pasted) + 1:,} characters; the limit is 5,000."), "the refusal")
-        assert composer.text == pasted + "!" and app.store.outbox_items() == []
+        assert composer.text == pasted + "!" and app.store.outbox.items() == []
         composer.clear()
         await type_text(pilot, "电话13812345678")
         await wait_until(pilot, lambda: composer.findings, "a short text is linted again")

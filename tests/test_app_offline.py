@@ -47,14 +47,14 @@ async def test_a_whole_session_outage_then_recovery(tmp_path, reference_backend,
         assert fault_proxy.stalled_now == 1, "all of that happened while the request was still hanging"
         # The hanging push reached the server: the change feed brings our own message back with its key, so
         # the console knows it arrived although the answer to the push never came.
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 4, "the feed to settle the first message")
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 4, "the feed to settle the first message")
         fault_proxy.refuse()  # and then the backend is unreachable altogether
         assert "… sending" in "\n".join(app.query_one(Transcript).plain_lines())
         await wait_until(pilot, lambda: app.sync_status.online is False, "the status bar to say offline")
         assert "offline since" in str(app.query_one("#status-bar").render())
 
         fault_proxy.restore()
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the outbox to drain", timeout=40)
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the outbox to drain", timeout=40)
         await wait_until(pilot, lambda: app.sync_status.online, "online again")
     assert agent_texts(reference_backend, second) == ["第一条", "第3条", "第5条"]
     assert agent_texts(reference_backend, first) == ["第2条", "第4条"]
@@ -74,7 +74,7 @@ async def test_a_rejected_message_is_shown_with_its_reason_and_can_be_edited_and
         await type_text(pilot, "还有别的问题吗？")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.query_one(RejectedBar).display, "the rejected bar")
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the next message to go through")
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the next message to go through")
         transcript = "\n".join(app.query_one(Transcript).plain_lines())
         assert "✗ rejected: HTTP 422" in transcript
         assert agent_texts(reference_backend, chat_id) == ["还有别的问题吗？"], "later items still delivered"
@@ -99,10 +99,10 @@ async def test_discarding_asks_first(tmp_path, reference_backend, fault_proxy):
         await wait_until(pilot, lambda: app.query_one(RejectedBar).display, "the rejected bar")
         await pilot.press("f8")
         await pilot.press("n")
-        assert len(app.store.rejected_items(chat_id)) == 1, "no means no"
+        assert len(app.store.outbox.rejected_items(chat_id)) == 1, "no means no"
         await pilot.press("f8")
         await pilot.press("y")
-        assert app.store.rejected_items(chat_id) == []
+        assert app.store.outbox.rejected_items(chat_id) == []
         assert not app.query_one(RejectedBar).display
     assert agent_texts(reference_backend, chat_id) == []
 

@@ -40,7 +40,7 @@ async def test_panel_tk_enter_inserts_the_refund_reply_with_the_name_filled(tmp_
         text = app.query_one(Composer).text
         assert text.startswith("陈静好，非常抱歉给您带来不便。我已为您提交退款申请")
         assert reference_backend.messages(app.current_chat_id)[-1]["author"] == "customer", "inserted, not sent"
-        assert app.store.reply_usage()["refund-apology-zh"][0] == 1
+        assert app.store.reply_usage.counts()["refund-apology-zh"][0] == 1
 
 
 async def test_slash_in_an_empty_composer_opens_the_panel_and_tab_expands_an_exact_shortcut(
@@ -100,7 +100,7 @@ async def test_an_unfilled_placeholder_is_selected_and_cannot_be_sent_unnoticed(
         await pilot.press("enter")
         assert isinstance(app.screen, ConfirmScreen), "a leftover placeholder asks first"
         await pilot.press("n")
-        assert "{order.tracking}" in composer.text and app.store.outbox_depth() == 0
+        assert "{order.tracking}" in composer.text and app.store.outbox.depth() == 0
         await pilot.press("enter")
         await pilot.press("y")
         await wait_until(pilot, lambda: any(m["author"] == "agent" for m in reference_backend.messages(chat_id)),

@@ -112,7 +112,7 @@ async def test_transfer_tag_priority_and_close_from_keys(tmp_path, reference_bac
         await pilot.press("f7", "enter")  # Enter alone: resolved
         assert app.chats[chat_id].state == "closed"
         assert app.chats[chat_id].tags == ("logistics", "催件", "resolved")
-        bodies = [item.body for item in app.store.outbox_items()]
+        bodies = [item.body for item in app.store.outbox.items()]
         assert bodies == [
             {"type": "priority", "priority": "important"},
             {"type": "tag", "tags": ["logistics", "催件"]},
@@ -121,9 +121,9 @@ async def test_transfer_tag_priority_and_close_from_keys(tmp_path, reference_bac
             {"type": "close"},
         ]
         if not online:
-            assert all(item.state != "sent" for item in app.store.outbox_items()), "nothing reached the backend"
+            assert all(item.state != "sent" for item in app.store.outbox.items()), "nothing reached the backend"
             fault_proxy.restore()
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the outbox to drain", timeout=30)
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the outbox to drain", timeout=30)
     chat = server_chat(reference_backend, chat_id)
     assert (chat["state"], chat["priority"], chat["tags"]) == ("closed", "important", ["logistics", "催件", "resolved"])
 
@@ -169,7 +169,7 @@ async def test_the_customer_panel_masks_numbers_and_a_logged_reveal_fetches_them
         assert "13812345678" not in text
         await pilot.press("f9")
         await wait_until(pilot, lambda: "13812345678" in panel_text(app), "the clear phone")
-        assert [chat for chat, _ in app.store.pii_reveals()] == [chat_id], "the reveal is logged"
+        assert [chat for chat, _ in app.store.audit.pii_reveals()] == [chat_id], "the reveal is logged"
         await pilot.press("f9")
         assert "138****5678" in panel_text(app)
         await pilot.press("ctrl+b")
@@ -213,10 +213,10 @@ async def test_split_view_two_chats_each_with_its_own_composer(tmp_path, referen
         await pilot.press("enter")
         assert app.chats[second].tags == ("logistics",) and app.chats[first].tags == ()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "delivery")
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "delivery")
         app.side_pane.composer.focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "delivery")
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "delivery")
         await pilot.press("alt+down")  # the list drives the left pane; opening the right-hand chat swaps them
         assert (app.current_chat_id, app.side_chat_id) == (first, second)
         await pilot.press("ctrl+backslash")
@@ -285,7 +285,7 @@ async def test_a_message_refused_in_the_right_hand_pane_is_shown_and_handled_the
         await wait_until(pilot, lambda: app.side_pane.rejected_bar.display, "the right-hand rejected bar")
         assert not app.main_pane.rejected_bar.display
         await pilot.press("f8", "y")  # the focus is in the right-hand pane: its item goes
-        assert app.store.rejected_items(first) == []
+        assert app.store.outbox.rejected_items(first) == []
         assert not app.side_pane.rejected_bar.display
 
 
@@ -384,7 +384,7 @@ async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_e
         assert lines[-1].startswith(transferred) and lines[-1].endswith("… sending")
 
         fault_proxy.restore()
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "delivery", timeout=30)
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "delivery", timeout=30)
         await wait_until(pilot, lambda: not any("sending" in line for line in transcript.plain_lines()), "settled")
         lines = [line.strip() for line in transcript.plain_lines() if line.strip()]
         said = lines.index("已为您改成13812345678")
@@ -420,7 +420,7 @@ async def test_closing_the_open_chat_moves_on_to_the_next_one_and_typing_goes_th
         await type_text(pilot, "您好")
         assert app.current_chat_id == other, "the chat below the closed one opens"
         assert app.main_pane.composer.text == "您好"
-        assert app.store.draft(closing) == "", "nothing typed after closing lands in the closed chat"
+        assert app.store.drafts.get(closing) == "", "nothing typed after closing lands in the closed chat"
 
 
 async def test_after_a_reply_alt_down_goes_to_the_chat_that_was_below(tmp_path, reference_backend):

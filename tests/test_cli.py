@@ -200,7 +200,7 @@ def test_search_ranks_by_this_agents_usage_and_keeps_its_index_between_runs(tmp_
     favourite = plain[-1]["id"]
     store = LocalStore(profile_path(tmp_path / "data", DEMO_PROFILE))  # the profile without --backend
     for _ in range(20):
-        store.record_reply_use(favourite)
+        store.reply_usage.record(favourite)
     store.close()
     used = json.loads(agent_console("search", "--json", "--limit", "50", "退款", *base).stdout)
     assert [r["id"] for r in used].index(favourite) < len(plain) - 1, "the agent's habit lifts the entry"
@@ -226,14 +226,14 @@ def test_send_refuses_errors_unless_overridden_and_records_the_reason(tmp_path):
     refused = agent_console("send", "--chat", "c1", "已为您改成13812345678", *base, check=False)
     assert refused.returncode == 2 and "pii-mobile" in refused.stderr and "--override-reason" in refused.stderr
     store = LocalStore(profile_path(tmp_path / "data", DEMO_PROFILE))
-    assert store.outbox_items() == [], "nothing was queued"
+    assert store.outbox.items() == [], "nothing was queued"
     store.close()
 
     agent_console("send", "--chat", "c1", "已为您改成13812345678", "--override-reason", "客户本人要求核对号码", *base)
     agent_console("send", "--chat", "c1", "这绝对不可能", *base)  # a warning does not stop the shell
     store = LocalStore(profile_path(tmp_path / "data", DEMO_PROFILE))
-    items = store.outbox_items()
-    [override] = store.lint_overrides()
+    items = store.outbox.items()
+    [override] = store.audit.lint_overrides()
     store.close()
     assert len(items) == 2
     assert override["outbox_key"] == items[0].idempotency_key and override["reason"] == "客户本人要求核对号码"

@@ -49,7 +49,7 @@ def test_complaint_and_high_risk_are_found_apart_and_the_first_of_each_is_kept()
 # --- the store -------------------------------------------------------------------------------------------------
 
 def put_chat(store: LocalStore, chat_id="ch_1") -> None:
-    store.apply_changes([RemoteChat(chat_id, "林小雨", "", False, "app", "opened", "normal", T0, T0)],
+    store.chats.apply_changes([RemoteChat(chat_id, "林小雨", "", False, "app", "opened", "normal", T0, T0)],
                         [RemoteMessage(f"{chat_id}-m1", chat_id, 1, "customer", COMPLAINT, T0 + 1)])
 
 
@@ -63,19 +63,19 @@ def test_the_first_complaint_mark_is_kept_across_a_reopen_and_apart_from_high_ri
     path = tmp_path / "agent.sqlite3"
     store = LocalStore(path, clock=lambda: T0 + 100)
     put_chat(store)
-    store.record_risk_check("ch_1", 1, complaint_rule="complaint-risk", complaint_excerpt="打12315投诉")
+    store.audit.record_risk_check("ch_1", 1, complaint_rule="complaint-risk", complaint_excerpt="打12315投诉")
     store.close()
 
     store = LocalStore(path, clock=lambda: T0 + 200)
-    [chat] = store.chat_summaries()
+    [chat] = store.chats.summaries()
     assert (chat.complaint_risk, chat.high_risk, chat.priority) == ("complaint-risk", "", "normal")
-    store.record_risk_check("ch_1", 2, complaint_rule="team-complaint", complaint_excerpt="later")
-    store.record_risk_check("ch_1", 3)  # a clean message clears nothing
+    store.audit.record_risk_check("ch_1", 2, complaint_rule="team-complaint", complaint_excerpt="later")
+    store.audit.record_risk_check("ch_1", 3)  # a clean message clears nothing
     assert complaint_row(store) == ("complaint-risk", "打12315投诉", T0 + 100), "the first one, with its excerpt"
-    store.record_risk_check("ch_1", 4, "high-risk-threat", "信不信我找人收拾你")
-    [chat] = store.chat_summaries()
+    store.audit.record_risk_check("ch_1", 4, "high-risk-threat", "信不信我找人收拾你")
+    [chat] = store.chats.summaries()
     assert (chat.complaint_risk, chat.high_risk) == ("complaint-risk", "high-risk-threat")
-    assert store.unchecked_customer_messages("ch_1") == []
+    assert store.audit.unchecked_customer_messages("ch_1") == []
     store.close()
 
 
@@ -94,12 +94,12 @@ def test_a_store_made_by_the_previous_schema_is_migrated_and_keeps_its_high_risk
 
     store = LocalStore(path, clock=lambda: T0 + 100)
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    [chat] = store.chat_summaries()
+    [chat] = store.chats.summaries()
     assert (chat.high_risk, chat.unchecked, chat.complaint_risk) == ("high-risk-threat", 1, "")
-    store.record_risk_check("ch_1", 6, complaint_rule="complaint-risk", complaint_excerpt="差评")
-    [chat] = store.chat_summaries()
+    store.audit.record_risk_check("ch_1", 6, complaint_rule="complaint-risk", complaint_excerpt="差评")
+    [chat] = store.chats.summaries()
     assert (chat.high_risk, chat.complaint_risk) == ("high-risk-threat", "complaint-risk")
-    assert store.unchecked_customer_messages("ch_1") == []
+    assert store.audit.unchecked_customer_messages("ch_1") == []
     store.close()
 
 
@@ -141,13 +141,13 @@ async def test_a_complaining_customer_marks_the_chat_once_without_escalating_it(
         assert "! complaint risk" in row and "high risk" not in row
         assert chat.high_risk == ""
         assert (chat.priority, effective_priority(chat)) == (before.priority, effective_priority(before))
-        assert not [item for item in app.store.outbox_items() if item.kind == "action"], "nothing escalated"
+        assert not [item for item in app.store.outbox.items() if item.kind == "action"], "nothing escalated"
         assert complaint_alerts(app) == [f"Complaint risk from {chat.customer_name}: {complaint_rule_message(app)}"]
         assert not any(text.startswith("High-risk") for text in app.alert_history)
 
         reference_backend.customer_says(chat_id, "我要给你们差评")  # the chat is marked already: no second alert
         await wait_until(pilot, lambda: "差评" in app.chats[chat_id].last_message_preview
-                         and app.store.unchecked_customer_messages(chat_id) == [], "the second message checked")
+                         and app.store.audit.unchecked_customer_messages(chat_id) == [], "the second message checked")
         assert len(complaint_alerts(app)) == 1
 
     again = make_app(tmp_path, reference_backend)  # the mark survives a restart, and is not re-raised

@@ -27,7 +27,7 @@ store = LocalStore(Path(sys.argv[1]))
 counters = [0] * len(chat_ids)
 for n in range({total}):
     index = n % len(chat_ids)
-    store.enqueue_message(chat_ids[index], f"{{index}}:{{counters[index]:04d}}")
+    store.outbox.enqueue_message(chat_ids[index], f"{{index}}:{{counters[index]:04d}}")
     counters[index] += 1
     if n >= {fast}:
         time.sleep(0.12)
@@ -118,7 +118,7 @@ def outbox_store(folder):
     path = folder / "profiles" / "agent.sqlite3"
     store = LocalStore(path)
     for n in range(QUEUED_ITEMS + 5):
-        store.enqueue_message(f"ch_{n % 5}", f"{n:04d} " + "内容" * 55)
+        store.outbox.enqueue_message(f"ch_{n % 5}", f"{n:04d} " + "内容" * 55)
     store.close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA page_size").fetchone()[0] == PAGE

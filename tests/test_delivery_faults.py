@@ -34,7 +34,7 @@ def test_reset_after_the_server_applied_it_is_not_a_duplicate(tmp_path, referenc
     path, [chat_id] = prepared_store(tmp_path, reference_backend, fault_proxy)
     store = LocalStore(path)
     for n in range(3):
-        store.enqueue_message(chat_id, f"第{n}条")
+        store.outbox.enqueue_message(chat_id, f"第{n}条")
     fault_proxy.plan("reset", "reset")
 
     report = asyncio.run(engine_via(fault_proxy, path).sync_once())
@@ -42,7 +42,7 @@ def test_reset_after_the_server_applied_it_is_not_a_duplicate(tmp_path, referenc
     assert report.waiting == 0
     assert agent_texts(reference_backend, chat_id) == ["第0条", "第1条", "第2条"]
     assert [f for _, _, f in fault_proxy.requests_seen if f != "pass"] == ["reset", "reset"]
-    assert {i.state for i in store.outbox_items()} == {"sent"}
+    assert {i.state for i in store.outbox.items()} == {"sent"}
     store.close()
 
 
@@ -51,14 +51,14 @@ def test_a_stalled_answer_trips_the_overall_deadline_and_the_retry_is_not_a_dupl
 ):
     path, [chat_id] = prepared_store(tmp_path, reference_backend, fault_proxy)
     store = LocalStore(path)
-    store.enqueue_message(chat_id, "请稍等")
+    store.outbox.enqueue_message(chat_id, "请稍等")
     fault_proxy.plan("stall")
 
     report = asyncio.run(engine_via(fault_proxy, path, deadline=1.0).sync_once())
 
     assert report.waiting == 0
     assert agent_texts(reference_backend, chat_id) == ["请稍等"]
-    [item] = store.outbox_items()
+    [item] = store.outbox.items()
     assert (item.state, item.attempts) == ("sent", 2), "one stalled attempt, one replayed"
     assert [f for _, _, f in fault_proxy.requests_seen if f != "pass"] == ["stall"]
     store.close()
@@ -67,7 +67,7 @@ def test_a_stalled_answer_trips_the_overall_deadline_and_the_retry_is_not_a_dupl
 def test_a_burst_of_503s_is_retried_with_the_same_keys(tmp_path, reference_backend, fault_proxy):
     path, [chat_id] = prepared_store(tmp_path, reference_backend, fault_proxy)
     store = LocalStore(path)
-    keys = [store.enqueue_message(chat_id, f"msg {n}").idempotency_key for n in range(4)]
+    keys = [store.outbox.enqueue_message(chat_id, f"msg {n}").idempotency_key for n in range(4)]
     fault_proxy.plan("503", "503", "503")
 
     report = asyncio.run(engine_via(fault_proxy, path).sync_once())
@@ -75,14 +75,14 @@ def test_a_burst_of_503s_is_retried_with_the_same_keys(tmp_path, reference_backe
     assert report.waiting == 0
     assert agent_texts(reference_backend, chat_id) == ["msg 0", "msg 1", "msg 2", "msg 3"]
     assert [m["client_key"] for m in reference_backend.messages(chat_id)] == keys
-    assert store.outbox_items()[0].attempts == 4
+    assert store.outbox.items()[0].attempts == 4
     store.close()
 
 
 def test_429_retry_after_is_honoured(tmp_path, reference_backend, fault_proxy):
     path, [chat_id] = prepared_store(tmp_path, reference_backend, fault_proxy)
     store = LocalStore(path)
-    store.enqueue_message(chat_id, "稍后再发")
+    store.outbox.enqueue_message(chat_id, "稍后再发")
     fault_proxy.plan("429:2")
 
     async def one_attempt():
@@ -99,7 +99,7 @@ def test_429_retry_after_is_honoured(tmp_path, reference_backend, fault_proxy):
     refused_at = time.time()
     error = asyncio.run(one_attempt())
     assert type(error).__name__ == "BackendUnavailable" and error.retry_after == 2
-    [item] = store.outbox_items()
+    [item] = store.outbox.items()
     next_attempt = store.conn.execute("SELECT next_attempt_at FROM outbox").fetchone()[0]
     assert item.state == "queued" and next_attempt >= refused_at + 2, "not before Retry-After"
     assert "429" in item.last_error
@@ -112,15 +112,15 @@ def test_429_retry_after_is_honoured(tmp_path, reference_backend, fault_proxy):
 def test_a_rejected_item_does_not_hold_up_the_ones_behind_it(tmp_path, reference_backend, fault_proxy):
     path, [chat_id] = prepared_store(tmp_path, reference_backend, fault_proxy)
     store = LocalStore(path)
-    store.enqueue_message(chat_id, "before")
-    store.enqueue_message("ch_gone", "to a chat the server does not have")  # a real 404 from the real server
-    store.enqueue_message(chat_id, "after")
+    store.outbox.enqueue_message(chat_id, "before")
+    store.outbox.enqueue_message("ch_gone", "to a chat the server does not have")  # a real 404 from the real server
+    store.outbox.enqueue_message(chat_id, "after")
 
     report = asyncio.run(engine_via(fault_proxy, path).sync_once())
 
     assert (report.sent, report.rejected, report.waiting) == (2, 1, 0)
     assert agent_texts(reference_backend, chat_id) == ["before", "after"]
-    rejected = [i for i in store.outbox_items() if i.state == "rejected"]
+    rejected = [i for i in store.outbox.items() if i.state == "rejected"]
     assert len(rejected) == 1 and "404" in rejected[0].last_error
     store.close()
 
@@ -136,19 +136,19 @@ def test_the_outbox_drains_by_itself_when_the_backend_returns(tmp_path, referenc
         wait_for(lambda: statuses[-1].online is False)
         store = LocalStore(path)
         for n in range(6):
-            store.enqueue_message(chat_ids[n % 2], f"offline {n}")
+            store.outbox.enqueue_message(chat_ids[n % 2], f"offline {n}")
             sync.wake()
         reference_backend.customer_says(chat_ids[0], "are you there?")  # arrives while we are cut off
-        assert store.outbox_depth() == 6
+        assert store.outbox.depth() == 6
 
         fault_proxy.restore()
-        wait_for(lambda: store.outbox_depth() == 0, timeout=30)
-        wait_for(lambda: "are you there?" in [e.text for e in store.transcript(chat_ids[0])], timeout=30)
+        wait_for(lambda: store.outbox.depth() == 0, timeout=30)
+        wait_for(lambda: "are you there?" in [e.text for e in store.chats.transcript(chat_ids[0])], timeout=30)
     finally:
         sync.stop()
     assert agent_texts(reference_backend, chat_ids[0]) == ["offline 0", "offline 2", "offline 4"]
     assert agent_texts(reference_backend, chat_ids[1]) == ["offline 1", "offline 3", "offline 5"]
-    texts = [e.text for e in store.transcript(chat_ids[0])]
+    texts = [e.text for e in store.chats.transcript(chat_ids[0])]
     assert len(texts) == len(set(texts)) == 4, "caught up with no gap and no duplicate"
     store.close()
 

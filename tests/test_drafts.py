@@ -27,9 +27,9 @@ async def test_each_chat_keeps_its_unsent_text_across_switches_and_a_restart(tmp
         app.show_chat(first)
         await pilot.pause()
         assert composer.text == "您好，订单号是" and composer.cursor_location == (0, 7), "back where it was left"
-        assert app.store.draft(second) == "Let me check"
+        assert app.store.drafts.get(second) == "Let me check"
         await type_text(pilot, "123")
-        await wait_until(pilot, lambda: app.store.draft(first) == "您好，订单号是123", "saved after a pause in typing")
+        await wait_until(pilot, lambda: app.store.drafts.get(first) == "您好，订单号是123", "saved after a pause in typing")
 
     again = make_app(tmp_path, reference_backend)
     async with again.run_test(size=(120, 36)) as pilot:
@@ -41,7 +41,7 @@ async def test_each_chat_keeps_its_unsent_text_across_switches_and_a_restart(tmp
         await pilot.pause()
         assert again.query_one(Composer).text == "您好，订单号是123"
         await pilot.press("enter")  # sent: the draft is gone
-        await wait_until(pilot, lambda: again.store.draft(first) == "", "the draft cleared after sending")
+        await wait_until(pilot, lambda: again.store.drafts.get(first) == "", "the draft cleared after sending")
 
 
 async def test_alt_x_clears_the_composer_ctrl_z_brings_it_back_and_the_draft_follows(tmp_path, reference_backend):
@@ -53,11 +53,11 @@ async def test_alt_x_clears_the_composer_ctrl_z_brings_it_back_and_the_draft_fol
         composer = app.query_one(Composer)
         await type_text(pilot, "您好，订单号是")
         await pilot.press("backspace")  # an edit of the same kind as clearing: must not be undone with it
-        await wait_until(pilot, lambda: app.store.draft(chat_id) == "您好，订单号", "the draft saved")
+        await wait_until(pilot, lambda: app.store.drafts.get(chat_id) == "您好，订单号", "the draft saved")
         app.post_message(events.Key("alt+x", "x"))  # as a terminal sends it: ESC x, with "x" as the character
         await wait_until(pilot, lambda: composer.text == "", "the composer cleared")
-        await wait_until(pilot, lambda: app.store.draft(chat_id) == "", "the draft cleared too")
+        await wait_until(pilot, lambda: app.store.drafts.get(chat_id) == "", "the draft cleared too")
         await pilot.press("ctrl+z")
         assert composer.text == "您好，订单号", "one undo brings the whole text back"
-        await wait_until(pilot, lambda: app.store.draft(chat_id) == "您好，订单号", "the draft back too")
+        await wait_until(pilot, lambda: app.store.drafts.get(chat_id) == "您好，订单号", "the draft back too")
         assert ("alt+x", "Clear (ctrl+z undoes)") in app.key_help_rows(), "listed in the help screen (f1)"

@@ -25,14 +25,14 @@ async def test_f12_escalates_with_the_reason_and_keeps_the_transcript(tmp_path, 
         await pilot.press("f12")
         assert isinstance(app.screen, PromptScreen), "f12 asks first"
         assert app.screen.query_one(Input).value == "high risk (high-risk-self-harm)", "the matched rule, editable"
-        assert app.store.outbox_items() == []
+        assert app.store.outbox.items() == []
         await type_text(pilot, ", said 我不想活了")
         await pilot.press("enter")
-        [priority, tag, transfer] = [item.body for item in app.store.outbox_items()]
+        [priority, tag, transfer] = [item.body for item in app.store.outbox.items()]
         assert priority == {"type": "priority", "priority": "urgent"} and tag == {"type": "tag", "tags": ["high-risk"]}
         assert transfer == {"type": "transfer", "to": "safety-team",
                             "note": "high risk (high-risk-self-harm), said 我不想活了"}
-        await wait_until(pilot, lambda: all(item.state == "sent" for item in app.store.outbox_items()), "delivery")
+        await wait_until(pilot, lambda: all(item.state == "sent" for item in app.store.outbox.items()), "delivery")
         chat = server_chat(reference_backend, chat_id)
         assert (chat["state"], chat["priority"]) == ("transferred", "urgent")
         customer_says = [m["text"] for m in reference_backend.messages(chat_id) if m["author"] == "customer"]
@@ -56,7 +56,7 @@ async def test_f12_offline_queues_the_escalation_and_it_lands_when_the_backend_r
         assert app.chats[chat_id].tags == ("high-risk",)
         assert server_chat(reference_backend, chat_id)["state"] == "opened", "nothing reached the backend yet"
         fault_proxy.restore()
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the outbox to drain", timeout=30)
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the outbox to drain", timeout=30)
     chat = server_chat(reference_backend, chat_id)
     assert (chat["state"], chat["priority"], chat["tags"]) == ("transferred", "urgent", ["high-risk"])
 
@@ -69,5 +69,5 @@ async def test_escape_in_the_escalation_dialog_queues_nothing(tmp_path, referenc
         assert app.screen.query_one(Input).value == "high risk (agent's judgement)", "no rule matched: the agent's call"
         await pilot.press("escape")
         assert not isinstance(app.screen, PromptScreen)
-        assert app.store.outbox_items() == []
+        assert app.store.outbox.items() == []
         assert (app.chats[chat_id].state, app.chats[chat_id].tags) == ("opened", ())

@@ -72,7 +72,7 @@ def wait_for(condition, what, timeout: float = 30.0) -> None:
 
 
 def texts(store: LocalStore, chat_id: str) -> list[str]:
-    return [entry.text for entry in store.transcript(chat_id)]
+    return [entry.text for entry in store.chats.transcript(chat_id)]
 
 
 def texts_in(path, chat_id: str) -> list[str]:
@@ -91,14 +91,14 @@ def test_the_engine_survives_a_broken_endpoint_and_catches_up_once_it_heals(tmp_
     backend.customer_says(chat_id, "before")
     path = tmp_path / "agent.sqlite3"
     store = LocalStore(path)  # a fresh profile: the engine meets every endpoint (snapshot, feed, outbox)
-    keys = [store.enqueue_message(chat_id, f"reply {n}").idempotency_key for n in range(3)]
+    keys = [store.outbox.enqueue_message(chat_id, f"reply {n}").idempotency_key for n in range(3)]
     statuses, crashes = [], []
     proxy.fail(fault, ENDPOINTS[endpoint])
     sync = BackgroundSync(engine_via(proxy, path, statuses), on_crash=crashes.append)
     sync.start()
     try:
         wait_for(lambda: proxy.faulted(fault) >= 1, "the engine to meet the fault")
-        keys.append(store.enqueue_message(chat_id, "typed meanwhile").idempotency_key)
+        keys.append(store.outbox.enqueue_message(chat_id, "typed meanwhile").idempotency_key)
         sync.wake()
         # Asked again: it survived the first. (On /batch a body fault comes after the server applied the items,
         # and the feed may settle them before a retry: the reply typed meanwhile meets the fault again.)
@@ -107,8 +107,8 @@ def test_the_engine_survives_a_broken_endpoint_and_catches_up_once_it_heals(tmp_
         wait_for(lambda: any(s.online is False and SHOWN_AS[endpoint] in s.detail for s in statuses),
                  "the status to say what is wrong")
         proxy.heal()
-        wait_for(lambda: store.outbox_depth() == 0 and "meanwhile" in texts(store, chat_id),
-                 lambda: f"catching up; last status {statuses[-1]}, outbox {store.outbox_items()}")
+        wait_for(lambda: store.outbox.depth() == 0 and "meanwhile" in texts(store, chat_id),
+                 lambda: f"catching up; last status {statuses[-1]}, outbox {store.outbox.items()}")
         wait_for(lambda: statuses[-1].online and not statuses[-1].degraded,
                  lambda: f"the status to read online; it reads {statuses[-1]}")
         assert not sync._task.done(), "the engine is still running"
@@ -119,7 +119,7 @@ def test_the_engine_survives_a_broken_endpoint_and_catches_up_once_it_heals(tmp_
     server = backend.messages(chat_id)
     assert [m["client_key"] for m in server if m["author"] == "agent"] == keys, "each reply once, in order"
     assert texts(store, chat_id) == [m["text"] for m in server], "the whole chat, once, in the server's order"
-    assert {item.state for item in store.outbox_items()} == {"sent"}
+    assert {item.state for item in store.outbox.items()} == {"sent"}
     store.close()
 
 
@@ -149,7 +149,7 @@ def test_a_profile_of_another_server_with_unsent_items_is_never_pushed_there(tmp
     path = tmp_path / "agent.sqlite3"
     asyncio.run(engine_via(proxy, path, []).sync_once())
     store = LocalStore(path)
-    store.enqueue_message(chat_id, "for the first server only")
+    store.outbox.enqueue_message(chat_id, "for the first server only")
     other = ReferenceBackend(tmp_path / "other.sqlite3").start()
     try:
         other_chat = other.open_chat("someone else")
@@ -170,7 +170,7 @@ def test_a_profile_of_another_server_with_unsent_items_is_never_pushed_there(tmp
         assert other.messages(other_chat) == [] and all(m[1] != f"{API}/batch" for m in other_proxy.requests_seen)
     finally:
         other.stop()
-    assert store.outbox_depth() == 1, "kept for the server it was written for"
+    assert store.outbox.depth() == 1, "kept for the server it was written for"
     assert texts(store, chat_id) == ["for the first server only"]
     store.close()
 
@@ -189,7 +189,7 @@ def test_a_profile_of_another_server_with_an_empty_outbox_starts_afresh(tmp_path
     finally:
         other.stop()
     store = LocalStore(path)
-    assert [chat.id for chat in store.chat_summaries()] == [new_chat] and not store.chat_exists(old_chat)
+    assert [chat.id for chat in store.chats.summaries()] == [new_chat] and not store.chats.exists(old_chat)
     assert texts(store, new_chat) == ["你好"]
     store.close()
 
@@ -203,7 +203,7 @@ def test_a_hole_in_the_feed_is_filled_from_the_chat_before_it_is_applied(tmp_pat
     backend.customer_says(chat_id, "three")
     # A feed that lost an event: move our cursor past the one that brought "two" (the real server keeps all).
     store = LocalStore(path)
-    cursor = store.feed_cursor()
+    cursor = store.chats.feed_cursor()
     store.close()
     with sqlite3.connect(path) as raw:
         raw.execute("UPDATE meta SET value=? WHERE key='feed_cursor'", (str(cursor + 1),))
@@ -243,7 +243,7 @@ def test_a_snapshot_taken_after_our_own_reply_landed_still_fetches_the_customers
     backend.customer_says(chat_id, "two")
     path = tmp_path / "agent.sqlite3"
     store = LocalStore(path)
-    store.enqueue_message(chat_id, "reply")
+    store.outbox.enqueue_message(chat_id, "reply")
 
     async def push_before_any_pull():
         engine = engine_via(proxy, path, [])
@@ -343,7 +343,7 @@ async def test_the_console_keeps_listening_and_sending_through_a_404_on_the_feed
         backend.customer_says(chat_id, "written while the feed answered 404")
         await type_text(pilot, "您好，在的")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.store.outbox_depth() == 0, "the reply to go out")
+        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the reply to go out")
         proxy.heal()
         await wait_until(pilot, lambda: app.sync_status.online, "online again")
         await wait_until(pilot, lambda: "written while the feed answered 404" in texts(app.store, chat_id),

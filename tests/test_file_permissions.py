@@ -30,7 +30,7 @@ def test_a_new_profile_store_and_its_wal_are_private_under_a_permissive_umask(tm
     data = tmp_path / "data"
     with umask(0):  # what the most careless environment gives: files 0666, folders 0777
         store = LocalStore.for_profile(data, "agent")
-        store.enqueue_message("ch_1", "手机13812345678")
+        store.outbox.enqueue_message("ch_1", "手机13812345678")
     try:
         path = store.path
         wal, shm = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")

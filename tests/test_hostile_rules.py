@@ -147,7 +147,7 @@ async def test_a_message_that_cannot_be_checked_is_shown_as_not_checked_and_neve
         await wait_until(pilot, lambda: any("not checked" in alert for alert in app.alert_history), "the alert")
         [alert] = [alert for alert in app.alert_history if "not checked" in alert]
         assert alert.startswith("1 message(s) from 陈静 could not be checked for high risk")
-        assert app.store.unchecked_customer_messages(chat_id) == []
+        assert app.store.audit.unchecked_customer_messages(chat_id) == []
         await wait_until(pilot, lambda: app.chats[chat_id].unchecked == 1, "the chat marked")
 
     again = console_with_rules(tmp_path, reference_backend)

@@ -331,7 +331,7 @@ async def test_no_screen_lets_hostile_data_control_the_terminal(tmp_path, hostil
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: app.current_chat_id is not None and app.sync_status is not None
                          and app.sync_status.online, "the first chat open, online")
-        await wait_until(pilot, lambda: app.store.customer_profile(first), "the profile")
+        await wait_until(pilot, lambda: app.store.chats.customer_profile(first), "the profile")
         await open_screen(pilot, app, hostile_world)
         await pilot.pause(0.2)
         assert_inert(app, open_screen.__name__)
@@ -354,7 +354,7 @@ async def test_the_fixture_reached_the_console_as_sent(tmp_path, hostile_world):
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: first in app.chats, "the chat")
         assert app.chats[first].customer_name == hostile("N")
-        assert hostile("M") in [entry.text for entry in app.store.transcript(first)]
+        assert hostile("M") in [entry.text for entry in app.store.chats.transcript(first)]
 
 
 # --- each widget and dialog on its own, with what the backend or a file can put in it ---------------------------

@@ -109,4 +109,4 @@ async def test_choosing_a_chat_in_the_palette_then_typing_at_once_types_into_tha
         burst(app, "^P", name, "⏎", "abcdef")
         await settled(pilot, app, "the text typed", lambda: app.current_chat_id == target
                       and app.main_pane.composer.text == "abcdef")
-        assert app.store.draft(first if target == second else second) == ""
+        assert app.store.drafts.get(first if target == second else second) == ""

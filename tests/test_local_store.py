@@ -62,79 +62,79 @@ def test_a_corrupt_file_is_a_clear_error_naming_it(tmp_path):
 
 def test_replayed_changes_never_duplicate(store):
     batch = ([chat()], [message(1), message(2)])
-    store.apply_changes(*batch, cursor=5)
-    store.apply_changes(*batch, cursor=5)
-    store.apply_changes([chat(state="in_progress")], [message(2)], cursor=6)
+    store.chats.apply_changes(*batch, cursor=5)
+    store.chats.apply_changes(*batch, cursor=5)
+    store.chats.apply_changes([chat(state="in_progress")], [message(2)], cursor=6)
     db = sqlite_utils.Database(store.conn)
     assert db["chats"].count == 1 and db["messages"].count == 2
-    assert store.chat_summaries()[0].state == "in_progress"
-    assert store.feed_cursor() == 6
+    assert store.chats.summaries()[0].state == "in_progress"
+    assert store.chats.feed_cursor() == 6
 
 
 def test_an_outbox_row_survives_closing_and_reopening(tmp_path):
     path = tmp_path / "agent.sqlite3"
     store = LocalStore(path)
-    store.apply_changes([chat()], [message(1)])
-    item = store.enqueue_message("ch_1", "您好，我来帮您查询  \n\n")
+    store.chats.apply_changes([chat()], [message(1)])
+    item = store.outbox.enqueue_message("ch_1", "您好，我来帮您查询  \n\n")
     store.close()
 
     reopened = LocalStore(path)
-    [survivor] = reopened.outbox_items()
+    [survivor] = reopened.outbox.items()
     assert survivor.idempotency_key == item.idempotency_key
     assert (survivor.state, survivor.body) == ("queued", {"text": "您好，我来帮您查询"})
-    assert reopened.transcript("ch_1")[-1].delivery == "sending"
+    assert reopened.chats.transcript("ch_1")[-1].delivery == "sending"
     reopened.close()
 
 
 def test_interrupted_sends_go_back_to_queued(store):
-    store.apply_changes([chat()], [])
-    item = store.enqueue_message("ch_1", "hello")
-    store.mark_sending([item])
-    assert store.requeue_interrupted() == 1
-    [again] = store.outbox_items()
+    store.chats.apply_changes([chat()], [])
+    item = store.outbox.enqueue_message("ch_1", "hello")
+    store.outbox.mark_sending([item])
+    assert store.outbox.requeue_interrupted() == 1
+    [again] = store.outbox.items()
     assert (again.state, again.attempts) == ("queued", 1)
 
 
 def test_empty_and_oversized_messages_are_refused_before_queueing(store):
     with pytest.raises(ValueError):
-        store.enqueue_message("ch_1", "  \n ")
+        store.outbox.enqueue_message("ch_1", "  \n ")
     with pytest.raises(ValueError, match="limit"):
-        store.enqueue_message("ch_1", "字" * 5001)
-    assert store.outbox_items() == []
+        store.outbox.enqueue_message("ch_1", "字" * 5001)
+    assert store.outbox.items() == []
 
 
 def test_own_message_arriving_by_feed_settles_the_outbox_row(store):
-    store.apply_changes([chat()], [message(1)])
-    item = store.enqueue_message("ch_1", "稍等")
-    assert [e.delivery for e in store.transcript("ch_1")] == [None, "sending"]
+    store.chats.apply_changes([chat()], [message(1)])
+    item = store.outbox.enqueue_message("ch_1", "稍等")
+    assert [e.delivery for e in store.chats.transcript("ch_1")] == [None, "sending"]
 
     # The change feed brings our message before the POST's answer does.
-    store.apply_changes([], [message(2, "agent", text="稍等", client_key=item.idempotency_key)])
-    entries = store.transcript("ch_1")
+    store.chats.apply_changes([], [message(2, "agent", text="稍等", client_key=item.idempotency_key)])
+    entries = store.chats.transcript("ch_1")
     assert [(e.author, e.text, e.delivery) for e in entries] == [("customer", "msg 1", None), ("agent", "稍等", "sent")]
-    assert store.outbox_depth() == 0
+    assert store.outbox.depth() == 0
 
 
 def test_unread_and_waiting_since(store):
-    store.apply_changes([chat()], [message(1), message(2)])
-    [summary] = store.chat_summaries()
+    store.chats.apply_changes([chat()], [message(1), message(2)])
+    [summary] = store.chats.summaries()
     assert (summary.unread, summary.waiting_since) == (2, T0 + 1)
 
-    store.mark_read("ch_1")
-    store.enqueue_message("ch_1", "您好")  # a queued reply already answers, from the agent's side
-    [summary] = store.chat_summaries()
+    store.chats.mark_read("ch_1")
+    store.outbox.enqueue_message("ch_1", "您好")  # a queued reply already answers, from the agent's side
+    [summary] = store.chats.summaries()
     assert (summary.unread, summary.waiting_since) == (0, None)
 
-    store.apply_changes([], [message(3, at=T0 + 500)])
-    [summary] = store.chat_summaries()
+    store.chats.apply_changes([], [message(3, at=T0 + 500)])
+    [summary] = store.chats.summaries()
     assert (summary.unread, summary.waiting_since, summary.last_message_preview) == (1, T0 + 500, "msg 3")
 
 
 def test_closed_chats_sort_last_and_do_not_wait(store):
-    store.apply_changes(
+    store.chats.apply_changes(
         [chat("ch_a", state="closed", name="A"), chat("ch_b", name="B")], [message(1, chat_id="ch_a")]
     )
-    summaries = store.chat_summaries()
+    summaries = store.chats.summaries()
     assert [s.id for s in summaries] == ["ch_b", "ch_a"]
     assert summaries[1].waiting_since is None
 
@@ -147,70 +147,96 @@ def test_profile_names_become_safe_file_names(tmp_path):
 def test_a_message_sent_despite_linter_errors_is_followed_by_a_line_with_the_reason(store):
     from local_cache.models import LintOverride
 
-    store.apply_changes([chat()], [message(1)])
+    store.chats.apply_changes([chat()], [message(1)])
     findings = [{"rule": "privacy-red-flag", "level": "error"}, {"rule": "pii-mobile", "level": "error"},
                 {"rule": "pii-mobile", "level": "error"}]
-    item = store.enqueue_message("ch_1", "请提供手机号", LintOverride("客户要求回电", findings))
+    item = store.outbox.enqueue_message("ch_1", "请提供手机号", LintOverride("客户要求回电", findings))
     expected = ("system", "Sent despite privacy-red-flag, pii-mobile: 客户要求回电")
-    assert [(e.author, e.text) for e in store.transcript("ch_1")][1:] == [("agent", "请提供手机号"), expected]
-    assert store.transcript("ch_1")[-1].system_event == ("override", "privacy-red-flag, pii-mobile", "客户要求回电")
+    assert [(e.author, e.text) for e in store.chats.transcript("ch_1")][1:] == [("agent", "请提供手机号"), expected]
+    assert store.chats.transcript("ch_1")[-1].system_event == ("override", "privacy-red-flag, pii-mobile", "客户要求回电")
 
-    store.apply_changes([], [message(2, "agent", text="请提供手机号", client_key=item.idempotency_key)])
-    entries = store.transcript("ch_1")
+    store.chats.apply_changes([], [message(2, "agent", text="请提供手机号", client_key=item.idempotency_key)])
+    entries = store.chats.transcript("ch_1")
     assert [(e.author, e.text, e.seq) for e in entries] == [
         ("customer", "msg 1", 1), ("agent", "请提供手机号", 2), (*expected, 2)]
-    assert [(e.author, e.seq) for e in store.transcript("ch_1", after_seq=1)] == [("agent", 2), ("system", 2)]
+    assert [(e.author, e.seq) for e in store.chats.transcript("ch_1", after_seq=1)] == [("agent", 2), ("system", 2)]
 
 
 def test_the_override_reason_stays_with_a_resent_message_and_leaves_a_rejected_one(store):
     from local_cache.models import LintOverride
 
-    store.apply_changes([chat()], [])
-    item = store.enqueue_message("ch_1", "身份证号多少", LintOverride("核实身份", [{"rule": "pii-id"}]))
-    store.mark_sending([item])
-    store.apply_deliveries([item], [Delivery(item.idempotency_key, False, error="HTTP 422 no")])
-    assert [e.author for e in store.transcript("ch_1")] == ["agent"], "not sent: no 'sent despite' line"
-    again = store.resend(item.id)
-    assert [e.text for e in store.transcript("ch_1")] == ["身份证号多少", "Sent despite pii-id: 核实身份"]
-    assert [o["outbox_key"] for o in store.lint_overrides()] == [again.idempotency_key]
+    store.chats.apply_changes([chat()], [])
+    item = store.outbox.enqueue_message("ch_1", "身份证号多少", LintOverride("核实身份", [{"rule": "pii-id"}]))
+    store.outbox.mark_sending([item])
+    store.outbox.apply_deliveries([item], [Delivery(item.idempotency_key, False, error="HTTP 422 no")])
+    assert [e.author for e in store.chats.transcript("ch_1")] == ["agent"], "not sent: no 'sent despite' line"
+    again = store.outbox.resend(item.id)
+    assert [e.text for e in store.chats.transcript("ch_1")] == ["身份证号多少", "Sent despite pii-id: 核实身份"]
+    assert [o["outbox_key"] for o in store.audit.lint_overrides()] == [again.idempotency_key]
 
 
 def test_a_transfer_is_a_system_line_from_the_outbox_until_the_server_records_its_own(store):
-    store.apply_changes([chat()], [message(1)])
-    item = store.enqueue_action("ch_1", {"type": "transfer", "to": "refund-team", "note": "customer wants a callback"})
-    store.enqueue_action("ch_1", {"type": "tag", "tags": ["refund"]})  # no line for a tag
-    [line] = store.transcript("ch_1")[1:]
+    store.chats.apply_changes([chat()], [message(1)])
+    item = store.outbox.enqueue_action("ch_1",
+                                       {"type": "transfer", "to": "refund-team", "note": "customer wants a callback"})
+    store.outbox.enqueue_action("ch_1", {"type": "tag", "tags": ["refund"]})  # no line for a tag
+    [line] = store.chats.transcript("ch_1")[1:]
     assert (line.author, line.text, line.delivery, line.system_event) == (
         "system", "Transferred to refund-team: customer wants a callback", "sending",
         ("transfer", "refund-team", "customer wants a callback"))
 
     server_line = RemoteMessage("m-t", "ch_1", 2, "system", "Transferred to refund-team: customer wants a callback",
                                 T0 + 50, item.idempotency_key)
-    store.mark_sending([item])
-    store.apply_deliveries([item], [Delivery(item.idempotency_key, True, message=server_line)])
-    [line] = store.transcript("ch_1")[1:]
+    store.outbox.mark_sending([item])
+    store.outbox.apply_deliveries([item], [Delivery(item.idempotency_key, True, message=server_line)])
+    [line] = store.chats.transcript("ch_1")[1:]
     assert (line.key, line.delivery, line.seq, line.system_event) == (
         "m-t", None, 2, ("transfer", "refund-team", "customer wants a callback"))
 
-    store.apply_changes([], [RemoteMessage("m-x", "ch_1", 3, "system", "Transferred to 2nd-line", T0 + 60)])
-    assert store.transcript("ch_1")[-1].system_event == (), "another console's transfer: as the server wrote it"
+    store.chats.apply_changes([], [RemoteMessage("m-x", "ch_1", 3, "system", "Transferred to 2nd-line", T0 + 60)])
+    assert store.chats.transcript("ch_1")[-1].system_event == (), "another console's transfer: as the server wrote it"
 
 
 def test_a_rejected_transfer_leaves_no_line(store):
-    store.apply_changes([chat()], [])
-    item = store.enqueue_action("ch_1", {"type": "transfer", "to": "nobody", "note": ""})
-    store.mark_sending([item])
-    store.apply_deliveries([item], [Delivery(item.idempotency_key, False, error="HTTP 422 no such team")])
-    assert store.transcript("ch_1") == []
+    store.chats.apply_changes([chat()], [])
+    item = store.outbox.enqueue_action("ch_1", {"type": "transfer", "to": "nobody", "note": ""})
+    store.outbox.mark_sending([item])
+    store.outbox.apply_deliveries([item], [Delivery(item.idempotency_key, False, error="HTTP 422 no such team")])
+    assert store.chats.transcript("ch_1") == []
 
 
 def test_a_transcript_read_finds_unsent_items_and_override_reasons_by_index(tmp_path):
     # Read on every new message and every chat switch: the outbox keeps every item sent and the override audit
     # trail only grows, so a scan of either would make each read slower with every day of work.
-    from local_cache.chat_cache import PENDING_ITEMS, SERVER_MESSAGES
+    from local_cache.chat_views import PENDING_ITEMS, SERVER_MESSAGES
 
     store = LocalStore(tmp_path / "agent.sqlite3")
     plans = " ".join(row[3] for query in (SERVER_MESSAGES, PENDING_ITEMS)
                      for row in store.conn.execute("EXPLAIN QUERY PLAN " + query, ("ch_1", 0)[:query.count("?")]))
     store.close()
     assert "SCAN" not in plans.replace("SCAN CONSTANT", ""), plans
+
+
+def test_a_draft_is_kept_per_chat_until_it_is_emptied(store):
+    store.drafts.save("ch_1", "您好，订单号是")
+    store.drafts.save("ch_2", "稍等")
+    store.drafts.save("ch_1", "您好，订单号是123")
+    assert (store.drafts.get("ch_1"), store.drafts.get("ch_2")) == ("您好，订单号是123", "稍等")
+    store.drafts.save("ch_1", "  \n")
+    assert store.drafts.get("ch_1") == ""
+    assert store.conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0] == 1, "an empty draft leaves no row"
+
+
+def test_reply_usage_counts_every_use_of_a_reply(store):
+    store.reply_usage.record("faq:refund")
+    store.reply_usage.record("faq:refund")
+    store.reply_usage.record("reply:greeting")
+    assert store.reply_usage.counts() == {"faq:refund": (2, T0 + 100), "reply:greeting": (1, T0 + 100)}
+
+
+def test_a_refused_override_leaves_neither_the_message_nor_an_audit_line(store):
+    from local_cache.models import LintOverride
+
+    with pytest.raises(ValueError, match="needs a reason"):
+        store.outbox.enqueue_message("ch_1", "身份证号多少", LintOverride("  ", [{"rule": "pii-id"}]))
+    assert store.outbox.items() == [] and store.audit.lint_overrides() == []

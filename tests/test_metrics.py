@@ -19,7 +19,7 @@ def say(chat_id, seq, author, at):
 
 def test_first_response_breaches_and_handling_of_a_day(tmp_path):
     store = LocalStore(tmp_path / "agent.sqlite3", clock=lambda: DAY + 5 * 3600)
-    store.apply_changes(
+    store.chats.apply_changes(
         [
             chat("fast", DAY + 3600, state="closed", updated=DAY + 3600 + 600),  # 01:00, closed after 10 min
             chat("slow", DAY + 3600 + 60),  # answered after 45 s: a reply breach
@@ -34,8 +34,8 @@ def test_first_response_breaches_and_handling_of_a_day(tmp_path):
             say("yesterday", 1, "customer", DAY - 7200),
         ],
     )
-    chats = {summary.id: summary for summary in store.chat_summaries()}
-    figures = store.day_metrics(DAY, SlaPolicy(), chats)
+    chats = {summary.id: summary for summary in store.chats.summaries()}
+    figures = store.chats.day_metrics(DAY, SlaPolicy(), chats)
     assert figures.chats == 3
     assert figures.median_first_response == 27.5  # 10 s and 45 s
     assert figures.reply_breaches == 2  # slow's 45 s, and waiting's hour without an answer
@@ -48,7 +48,7 @@ def test_first_response_breaches_and_handling_of_a_day(tmp_path):
 
 
 def test_an_empty_day_has_no_figures_rather_than_zeros(tmp_path):
-    figures = LocalStore(tmp_path / "agent.sqlite3").day_metrics(DAY, SlaPolicy(), {})
+    figures = LocalStore(tmp_path / "agent.sqlite3").chats.day_metrics(DAY, SlaPolicy(), {})
     assert (figures.chats, figures.median_first_response, figures.average_handling) == (0, None, None)
 
 
@@ -74,7 +74,7 @@ def test_a_restarted_simulator_adds_no_chats_to_the_days_figures(tmp_path):
                 messages = [m for chat in snapshot.chats for m in await client.messages_after(chat.id, 0)]
             finally:
                 await client.aclose()
-            store.apply_changes(snapshot.chats, messages, snapshot.cursor)
+            store.chats.apply_changes(snapshot.chats, messages, snapshot.cursor)
             return len(snapshot.chats)
 
         deadline = time.monotonic() + 20
@@ -87,8 +87,8 @@ def test_a_restarted_simulator_adds_no_chats_to_the_days_figures(tmp_path):
             time.sleep(0.3)  # long enough for a restart to have closed or opened chats
             asyncio.run(sync())
         midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-        chats = {summary.id: summary for summary in store.chat_summaries()}
-        figures = store.day_metrics(midnight, SlaPolicy(), chats)
+        chats = {summary.id: summary for summary in store.chats.summaries()}
+        figures = store.chats.day_metrics(midnight, SlaPolicy(), chats)
         assert (figures.chats, sum(figures.chats_by_hour)) == (3, 3)
         assert figures.average_handling is None, "no chat was closed, so none was handled"
         store.close()

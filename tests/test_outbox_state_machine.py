@@ -88,13 +88,13 @@ class OutboxMachine(RuleBasedStateMachine):
     @rule(chat=st.integers(0, 2))
     def agent_sends(self, chat):
         text = self._text()
-        self.engine.store.enqueue_message(self.chats[chat], text)
+        self.engine.store.outbox.enqueue_message(self.chats[chat], text)
         self.expected[self.chats[chat]].append(text)
 
     @rule()
     def agent_sends_to_a_chat_the_server_lacks(self):
         text = self._text()
-        self.engine.store.enqueue_message("ch_missing", text)
+        self.engine.store.outbox.enqueue_message("ch_missing", text)
         self.doomed.append(text)
 
     @rule(fault=st.sampled_from(FAULTS))
@@ -110,10 +110,10 @@ class OutboxMachine(RuleBasedStateMachine):
 
     @rule()
     def crash_after_the_server_applied_a_push(self):
-        items = self.engine.store.due_items(100)
+        items = self.engine.store.outbox.due_items(100)
         if not items:
             return
-        self.engine.store.mark_sending(items)
+        self.engine.store.outbox.mark_sending(items)
         self.loop.run_until_complete(self.engine.client.deliver(items))  # applied; the process dies now
         self._stop()
         self._start()
@@ -139,13 +139,13 @@ class OutboxMachine(RuleBasedStateMachine):
     def teardown(self):
         try:
             for _ in range(50):
-                if self.engine.store.outbox_depth() == 0:
+                if self.engine.store.outbox.depth() == 0:
                     break
                 self.push("ok")
             for chat, sent in self.expected.items():
                 held = [m["text"] for m in self.backend.messages_after(chat, 0, 10_000) if m["author"] == "agent"]
                 assert held == sent, "once the faults stop, everything arrives, once, in order"
-            states = {i.body["text"]: i.state for i in self.engine.store.outbox_items()}
+            states = {i.body["text"]: i.state for i in self.engine.store.outbox.items()}
             assert all(states[text] == "rejected" for text in self.doomed)
             assert all(state in ("sent", "rejected") for state in states.values())
         finally:
@@ -199,9 +199,9 @@ def test_a_batch_applied_partway_settles_the_prefix_and_retries_the_rest(tmp_pat
         async with engine.session():
             assert engine.hold_push_lock()
             for n in range(5):
-                engine.store.enqueue_message(chat_id, f"m{n}")
+                engine.store.outbox.enqueue_message(chat_id, f"m{n}")
             assert await engine.push_once() == 2
-            states = [i.state for i in engine.store.outbox_items()]
+            states = [i.state for i in engine.store.outbox.items()]
             assert states == ["sent", "sent", "queued", "queued", "queued"]
             assert await engine.push_once() == 0, "the rest waits for its backoff"
             now[0] += 60

@@ -42,7 +42,7 @@ async def test_a_send_that_asks_twice_goes_to_the_right_hand_chat_and_clears_onl
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "{order.id}" in
                          str(app.screen.query(Label).first().render()), "the placeholder's question")
-        assert app.store.outbox_items() == [] and agent_messages(reference_backend, first) == [], \
+        assert app.store.outbox.items() == [] and agent_messages(reference_backend, first) == [], \
             "nothing is queued until every question is answered"
         await pilot.press("y")
         await wait_until(pilot, lambda: agent_messages(reference_backend, first) == [text], "delivery")
@@ -66,7 +66,7 @@ async def test_declining_the_second_question_queues_nothing_and_keeps_the_text(t
                          str(app.screen.query(Label).first().render()), "the placeholder's question")
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the dialog closed")
-        assert app.store.outbox_items() == []
+        assert app.store.outbox.items() == []
         assert app.side_pane.composer.text == text
 
 
@@ -84,6 +84,6 @@ async def test_f9_in_the_right_hand_pane_reveals_that_chat_only(tmp_path, refere
         await pilot.press("f9")
         assert any(CARD in line for line in side.plain_lines()), "the pane with the focus is revealed"
         assert not any(CARD in line for line in main.plain_lines()), "the other chat stays masked"
-        assert [chat for chat, _ in app.store.pii_reveals()] == [first], "the reveal logged for its own chat"
+        assert [chat for chat, _ in app.store.audit.pii_reveals()] == [first], "the reveal logged for its own chat"
         await pilot.press("f9")
         assert not any(CARD in line for line in side.plain_lines())

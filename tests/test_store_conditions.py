@@ -26,18 +26,18 @@ def run_cli(*args, prefix=(), stdin=None):
 def test_a_full_disk_is_a_clear_error_and_keeps_what_was_queued(tmp_path):
     path = tmp_path / "agent.sqlite3"
     store = LocalStore(path)
-    kept = store.enqueue_message("ch_1", "queued before the disk filled up")
+    kept = store.outbox.enqueue_message("ch_1", "queued before the disk filled up")
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     store.conn.execute(f"PRAGMA max_page_count={pages + 2}")  # SQLite's own SQLITE_FULL, as on a full disk
     with pytest.raises(StoreError) as error:
         for n in range(100):
-            store.enqueue_message("ch_1", f"{n} " + "长" * 4000)
+            store.outbox.enqueue_message("ch_1", f"{n} " + "长" * 4000)
     assert "disk is full" in str(error.value) and str(path) in str(error.value)
     store.close()
 
     reopened = LocalStore(path)
-    keys = [item.idempotency_key for item in reopened.outbox_items()]
-    assert keys[0] == kept.idempotency_key and all(i.state == "queued" for i in reopened.outbox_items())
+    keys = [item.idempotency_key for item in reopened.outbox.items()]
+    assert keys[0] == kept.idempotency_key and all(i.state == "queued" for i in reopened.outbox.items())
     reopened.close()
 
 
@@ -58,7 +58,7 @@ def read_only_prefix(directory) -> tuple[str, ...]:
 def test_a_read_only_data_dir_is_a_clear_error(tmp_path):
     data = tmp_path / "data"
     store = LocalStore.for_profile(data, "demo")
-    store.enqueue_message("ch_1", "queued while the folder was writable")
+    store.outbox.enqueue_message("ch_1", "queued while the folder was writable")
     store.close()
 
     result = run_cli("send", "--chat", "ch_1", "hello", "--data-dir", str(data), "--config", "/nonexistent",
@@ -67,7 +67,7 @@ def test_a_read_only_data_dir_is_a_clear_error(tmp_path):
     assert "read-only" in result.stderr and "demo.sqlite3" in result.stderr, result.stderr
 
     after = LocalStore.for_profile(data, "demo")
-    assert [i.body["text"] for i in after.outbox_items()] == ["queued while the folder was writable"]
+    assert [i.body["text"] for i in after.outbox.items()] == ["queued while the folder was writable"]
     after.close()
 
 
@@ -77,8 +77,8 @@ def damaged_store_with_unsent_items(data) -> tuple[list[str], object]:
     store = LocalStore(path)
     chat = RemoteChat("ch_1", "林小雨", "", False, "app", "opened", "normal", 1.0, 1.0)
     messages = [RemoteMessage(f"m{n}", "ch_1", n, "customer", "很长的消息" * 200, 1.0 + n) for n in range(1, 60)]
-    store.apply_changes([chat], messages)
-    keys = [store.enqueue_message("ch_1", f"待发送 {n}").idempotency_key for n in range(3)]
+    store.chats.apply_changes([chat], messages)
+    keys = [store.outbox.enqueue_message("ch_1", f"待发送 {n}").idempotency_key for n in range(3)]
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = store.conn.execute("PRAGMA page_size").fetchone()[0]
     root = store.conn.execute("SELECT rootpage FROM sqlite_master WHERE name='messages'").fetchone()[0]
@@ -106,7 +106,7 @@ def test_a_damaged_store_is_moved_aside_only_with_consent_and_unsent_items_carry
     assert aside.stat().st_size > 0, "the damaged file is kept"
 
     store = LocalStore(path)
-    assert [i.idempotency_key for i in store.outbox_items()] == keys, "same keys: no double delivery"
+    assert [i.idempotency_key for i in store.outbox.items()] == keys, "same keys: no double delivery"
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()
 
@@ -129,12 +129,12 @@ store, name = LocalStore(Path(sys.argv[1])), sys.argv[2]
 for n in range(150):
     if name == "feed":  # what the sync engine writes
         chat = RemoteChat("ch_1", "林小雨", "", False, "app", "opened", "normal", 1.0, 1.0)
-        store.apply_changes([chat], [RemoteMessage(f"m{n}", "ch_1", n + 1, "customer", "hi", 1.0 + n)], cursor=n)
+        store.chats.apply_changes([chat], [RemoteMessage(f"m{n}", "ch_1", n + 1, "customer", "hi", 1.0 + n)], cursor=n)
     elif name == "reader":  # what the UI does when a chat is opened
-        store.mark_read("ch_1")
-        store.chat_summaries()
+        store.chats.mark_read("ch_1")
+        store.chats.summaries()
     else:
-        store.enqueue_message("ch_1", f"{name} {n}")
+        store.outbox.enqueue_message("ch_1", f"{name} {n}")
 """
 
 
@@ -151,5 +151,5 @@ def test_many_writers_at_once_never_see_database_is_locked(tmp_path):
     for writer in writers:
         assert writer.wait(120) == 0, writer.stderr.read()
     store = LocalStore(path)
-    assert len(store.outbox_items()) == 450 and len(store.transcript("ch_1")) == 150 + 450
+    assert len(store.outbox.items()) == 450 and len(store.chats.transcript("ch_1")) == 150 + 450
     store.close()

@@ -25,10 +25,10 @@ def test_sync_once_pulls_chats_and_pushes_the_outbox(tmp_path, reference_backend
     assert (report.pulled_messages, report.sent) == (1, 0)
 
     store = LocalStore(path)
-    store.enqueue_message(chat_id, "非常抱歉，马上为您处理退款")
+    store.outbox.enqueue_message(chat_id, "非常抱歉，马上为您处理退款")
     report = asyncio.run(engine_for(path, reference_backend).sync_once())
     assert (report.sent, report.rejected, report.waiting) == (1, 0, 0)
-    assert [(e.author, e.delivery) for e in store.transcript(chat_id)] == [("customer", None), ("agent", "sent")]
+    assert [(e.author, e.delivery) for e in store.chats.transcript(chat_id)] == [("customer", None), ("agent", "sent")]
     store.close()
     assert [m["text"] for m in reference_backend.messages(chat_id)] == [
         "杯子碎了，我要退款", "非常抱歉，马上为您处理退款"
@@ -40,8 +40,8 @@ def test_a_send_whose_answer_was_lost_is_not_duplicated(tmp_path, reference_back
     path = tmp_path / "agent.sqlite3"
     asyncio.run(engine_for(path, reference_backend).sync_once())
     store = LocalStore(path)
-    item = store.enqueue_message(chat_id, "已为您催促快递")
-    store.mark_sending([item])  # the process died here, after the server applied the request
+    item = store.outbox.enqueue_message(chat_id, "已为您催促快递")
+    store.outbox.mark_sending([item])  # the process died here, after the server applied the request
 
     async def first_attempt_reached_the_server():
         client = ReferenceApiClient(reference_backend.url, reference_backend.token)
@@ -53,7 +53,7 @@ def test_a_send_whose_answer_was_lost_is_not_duplicated(tmp_path, reference_back
     # The pull brings the message back with our key, which settles the row: nothing is sent again.
     assert (report.sent, report.waiting) == (0, 0)
     assert [m["text"] for m in reference_backend.messages(chat_id)] == ["已为您催促快递"]
-    assert [e.text for e in store.transcript(chat_id)] == ["已为您催促快递"]
+    assert [e.text for e in store.chats.transcript(chat_id)] == ["已为您催促快递"]
     store.close()
 
 
@@ -62,14 +62,14 @@ def test_messages_stay_queued_while_the_backend_is_down(tmp_path, reference_back
     path = tmp_path / "agent.sqlite3"
     asyncio.run(engine_for(path, reference_backend).sync_once())
     store = LocalStore(path)
-    store.enqueue_message(chat_id, "第一条")
-    store.enqueue_message(chat_id, "第二条")
+    store.outbox.enqueue_message(chat_id, "第一条")
+    store.outbox.enqueue_message(chat_id, "第二条")
     reference_backend.stop()
 
     with pytest.raises(BackendUnavailable, match="Connect"):
         asyncio.run(engine_for(path, reference_backend).sync_once())
-    assert store.outbox_depth() == 2
-    assert [e.delivery for e in store.transcript(chat_id)] == ["sending", "sending"]
+    assert store.outbox.depth() == 2
+    assert [e.delivery for e in store.chats.transcript(chat_id)] == ["sending", "sending"]
     store.close()
 
 
@@ -111,9 +111,9 @@ def test_chat_actions_go_through_the_outbox_and_show_at_once(tmp_path, reference
     path = tmp_path / "agent.sqlite3"
     asyncio.run(engine_for(path, reference_backend).sync_once())
     store = LocalStore(path)
-    store.enqueue_action(chat_id, {"type": "priority", "priority": "urgent"})
-    store.enqueue_action(chat_id, {"type": "close"})
-    [summary] = store.chat_summaries()
+    store.outbox.enqueue_action(chat_id, {"type": "priority", "priority": "urgent"})
+    store.outbox.enqueue_action(chat_id, {"type": "close"})
+    [summary] = store.chats.summaries()
     assert (summary.state, summary.priority) == ("closed", "urgent"), "shown before the server knows"
 
     report = asyncio.run(engine_for(path, reference_backend).sync_once())
@@ -128,12 +128,12 @@ def test_a_rejected_action_gives_back_the_servers_state(tmp_path, reference_back
     path = tmp_path / "agent.sqlite3"
     asyncio.run(engine_for(path, reference_backend).sync_once())
     store = LocalStore(path)
-    store.enqueue_action(chat_id, {"type": "transfer", "to": ""})  # the server refuses: no target
-    assert store.chat_summaries()[0].state == "transferred"
+    store.outbox.enqueue_action(chat_id, {"type": "transfer", "to": ""})  # the server refuses: no target
+    assert store.chats.summaries()[0].state == "transferred"
 
     report = asyncio.run(engine_for(path, reference_backend).sync_once())
     assert report.rejected == 1
-    assert store.chat_summaries()[0].state == "opened", "the optimistic effect is undone"
+    assert store.chats.summaries()[0].state == "opened", "the optimistic effect is undone"
     store.close()
 
 
@@ -153,13 +153,13 @@ def test_closing_with_a_resolution_tag_keeps_when_the_chat_was_opened(tmp_path, 
     path = tmp_path / "agent.sqlite3"
     asyncio.run(engine_for(path, reference_backend).sync_once())
     store = LocalStore(path)
-    opened = store.chat_summaries([chat_id])[0].opened_at
-    store.enqueue_action(chat_id, {"type": "tag", "tags": ["resolved"]})
-    store.enqueue_action(chat_id, {"type": "close"})
-    assert store.chat_summaries([chat_id])[0].state == "closed"
+    opened = store.chats.summaries([chat_id])[0].opened_at
+    store.outbox.enqueue_action(chat_id, {"type": "tag", "tags": ["resolved"]})
+    store.outbox.enqueue_action(chat_id, {"type": "close"})
+    assert store.chats.summaries([chat_id])[0].state == "closed"
     report = asyncio.run(engine_for(path, reference_backend).sync_once())
     assert report.sent == 2
-    summary = store.chat_summaries([chat_id])[0]
+    summary = store.chats.summaries([chat_id])[0]
     assert (summary.state, summary.opened_at) == ("closed", opened)
     store.close()
 
@@ -173,7 +173,7 @@ def test_long_messages_are_delivered_in_requests_under_the_body_limit_with_no_wa
     store = LocalStore(path)
     texts = [f"{number}" + "退款已经为您处理" * 623 + "。" for number in range(10)]
     for text in texts:
-        store.enqueue_message(chat_id, text)
+        store.outbox.enqueue_message(chat_id, text)
 
     async def one_push() -> int:
         engine = engine_for(path, reference_backend)
@@ -182,7 +182,7 @@ def test_long_messages_are_delivered_in_requests_under_the_body_limit_with_no_wa
 
     assert asyncio.run(one_push()) == 10
     assert [m["text"] for m in reference_backend.messages(chat_id)] == texts
-    assert [entry.delivery for entry in store.transcript(chat_id)] == ["sent"] * 10
+    assert [entry.delivery for entry in store.chats.transcript(chat_id)] == ["sent"] * 10
     store.close()
 
 

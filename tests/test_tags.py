@@ -21,7 +21,7 @@ async def test_the_tag_dialog_splits_on_full_width_commas(tmp_path, reference_ba
         await pilot.press("f6")
         await type_text(pilot, "退款，催件、vip")
         await pilot.press("enter")
-        assert [item.body for item in app.store.outbox_items()] == [{"type": "tag", "tags": ["退款", "催件", "vip"]}]
+        assert [item.body for item in app.store.outbox.items()] == [{"type": "tag", "tags": ["退款", "催件", "vip"]}]
         assert app.chats[chat_id].tags == ("退款", "催件", "vip")
 
 
@@ -35,7 +35,7 @@ async def test_tags_beyond_the_apis_limits_are_refused_in_the_dialog_not_later_b
             await type_text(pilot, typed)
             await pilot.press("enter")
             await pilot.pause()
-            assert app.store.outbox_items() == [] and app.chats[chat_id].tags == ()
+            assert app.store.outbox.items() == [] and app.chats[chat_id].tags == ()
             assert app.alert_history[-1].startswith("Not tagged: a chat takes up to 20 tags of up to 50 characters")
         await pilot.press("f6")
         await type_text(pilot, "，".join(f"t{number}" for number in range(20)))
