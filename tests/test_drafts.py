@@ -29,7 +29,8 @@ async def test_each_chat_keeps_its_unsent_text_across_switches_and_a_restart(tmp
         assert composer.text == "您好，订单号是" and composer.cursor_location == (0, 7), "back where it was left"
         assert app.store.drafts.get(second) == "Let me check"
         await type_text(pilot, "123")
-        await wait_until(pilot, lambda: app.store.drafts.get(first) == "您好，订单号是123", "saved after a pause in typing")
+        await wait_until(pilot, lambda: app.store.drafts.get(first) == "您好，订单号是123",
+                         "saved after a pause in typing")
 
     again = make_app(tmp_path, reference_backend)
     async with again.run_test(size=(120, 36)) as pilot:

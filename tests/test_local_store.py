@@ -153,7 +153,8 @@ def test_a_message_sent_despite_linter_errors_is_followed_by_a_line_with_the_rea
     item = store.outbox.enqueue_message("ch_1", "请提供手机号", LintOverride("客户要求回电", findings))
     expected = ("system", "Sent despite privacy-red-flag, pii-mobile: 客户要求回电")
     assert [(e.author, e.text) for e in store.chats.transcript("ch_1")][1:] == [("agent", "请提供手机号"), expected]
-    assert store.chats.transcript("ch_1")[-1].system_event == ("override", "privacy-red-flag, pii-mobile", "客户要求回电")
+    assert store.chats.transcript("ch_1")[-1].system_event == (
+        "override", "privacy-red-flag, pii-mobile", "客户要求回电")
 
     store.chats.apply_changes([], [message(2, "agent", text="请提供手机号", client_key=item.idempotency_key)])
     entries = store.chats.transcript("ch_1")
