@@ -2,12 +2,16 @@
 middle of a frame.
 
 CPython collects its middle and old generations when enough objects have survived the younger ones, that
-is in whichever frame allocated the last of them: with a day of chats loaded a middle collection took 1-2 ms
-and a full one 5-10 ms (after `gc.freeze()`; 100+ ms before), so a keystroke or a new message stuttered at
-random. While the console runs only the youngest generation (about 0.3 ms) is collected automatically; this
-runs a full collection when the console has been quiet for a moment, and at the latest every `at_most`
-seconds. Objects that survive in between wait in the middle generation; cyclic garbage among them is
-freed at the next full collection.
+is in whichever frame allocated the last of them, so a keystroke or a new message stuttered at random. While
+the console runs only the youngest generation is collected automatically; this runs a full collection when
+the console has been quiet for a moment, and at the latest every `at_most` seconds. Objects that survive in
+between wait in the middle generation; cyclic garbage among them is freed at the next full collection.
+
+Measured by benchmarks/collector.py (30 chats x 2,000 messages, a 100,000-entry library reloaded while
+typing; two runs of two interleaved rounds, on a shared, loaded machine): without this, CPython ran 12-13
+full collections during the workload, the longest 115-374 ms; with it, none. The full collection run here
+costs 2-11 ms thanks to the two gc.freeze() calls (console/app.py, console/reply_library.py); without them
+140-320 ms.
 """
 
 from __future__ import annotations

@@ -93,12 +93,13 @@ class KeySequencer:
 
     def _quiet(self) -> bool:
         app = self._app
-        # Textual's message queues are deques of what is waiting (textual._queue.Queue.values). Keys still
-        # coming to the App only join this line.
+        # Keys still coming to the App only join this line, so the App's queue is looked into, which needs the
+        # private App._message_queue (a deque in textual._queue.Queue.values): Textual has no public way to see
+        # what is waiting, only how much (message_queue_size, used for every other node).
         if any(not isinstance(message, (events.Key, events.Paste)) or message.is_forwarded
                for message in app._message_queue.values):
             return False
-        return not any(node._message_queue.values
+        return not any(node.message_queue_size
                        for screen in app.screen_stack for node in screen.walk_children(with_self=True))
 
     def _give_up(self, turn: int) -> None:

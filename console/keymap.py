@@ -10,13 +10,15 @@ from difflib import get_close_matches
 from typing import Iterable
 
 from textual.binding import Binding
-from textual.keys import _normalize_key_list
 
 EDITING_KEYS_OWNER = "composer editing"  # TextArea's own keys (ctrl+a, ctrl+w, …) answer first while typing
 
 
 def normalized(keys: str) -> list[str]:
-    return _normalize_key_list(keys).split(",")  # Textual's own spelling: "?" is question_mark
+    """The keys as Textual matches them ("?" is question_mark): spelled by the public Binding.make_bindings,
+    which expands "ctrl+o,f6" the way the app's own bindings are expanded. Empty names bind nothing."""
+    named = [key.strip() for key in keys.split(",") if key.strip()]
+    return [binding.key for binding in Binding.make_bindings([Binding(",".join(named), "")])] if named else []
 
 
 def effective_keys(binding: Binding, keymap: dict[str, str]) -> list[str]:

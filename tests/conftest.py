@@ -26,6 +26,17 @@ def pytest_configure(config):
 
 
 @pytest.fixture
+def terminal_writes(monkeypatch) -> list[str]:
+    """Every string the app writes to the terminal during the test."""
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    written: list[str] = []
+    monkeypatch.setattr(HeadlessDriver, "is_headless", property(lambda driver: False))  # so that it is written to
+    monkeypatch.setattr(HeadlessDriver, "write", lambda driver, data: written.append(data))
+    return written
+
+
+@pytest.fixture
 def reference_backend(tmp_path):
     backend = ReferenceBackend(tmp_path / "backend.sqlite3").start()
     yield backend

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 
 from textual import events
-from textual.keys import _character_to_key
+from textual.keys import KEY_NAME_REPLACEMENTS
 
 
 async def wait_until(pilot, predicate, what: str, timeout: float = 15.0) -> None:
@@ -16,6 +17,16 @@ async def wait_until(pilot, predicate, what: str, timeout: float = 15.0) -> None
         await pilot.pause(0.05)
 
 
+def key_for(character: str) -> str:
+    """The key name Textual's input parser gives a typed character ("?" is question_mark, "，" fullwidth_comma).
+    Textual's own function for it is private (textual.keys._character_to_key); this matches it for every
+    character up to U+2FFFF."""
+    if character.isalnum():
+        return character
+    name = unicodedata.name(character, "").lower().replace("-", "_").replace(" ", "_")
+    return KEY_NAME_REPLACEMENTS.get(name, name) if name else {"\t": "tab"}.get(character, character)
+
+
 async def type_text(pilot, text: str) -> None:
     """Send text as a terminal delivers IME-committed input: one Key per character, character attached.
 
@@ -23,6 +34,5 @@ async def type_text(pilot, text: str) -> None:
     same events Textual's input parser produces.
     """
     for character in text:
-        key = character if character.isalnum() else _character_to_key(character)
-        pilot.app.post_message(events.Key(key, character))
+        pilot.app.post_message(events.Key(key_for(character), character))
         await pilot.pause()

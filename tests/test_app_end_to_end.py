@@ -22,7 +22,7 @@ def transcript_text(app) -> str:
     return "\n".join(app.query_one(Transcript).plain_lines())
 
 
-async def test_customer_message_reaches_list_and_transcript(tmp_path, reference_backend):
+async def test_customer_message_reaches_list_and_transcript(tmp_path, reference_backend, terminal_writes):
     chat_id = reference_backend.open_chat("林小雨", "app")
     reference_backend.customer_says(chat_id, "你好，请问有M码吗？")
     app = make_app(tmp_path, reference_backend)
@@ -36,7 +36,8 @@ async def test_customer_message_reaches_list_and_transcript(tmp_path, reference_
         # The transcript is painted first; the list follows a frame later (CATCH_UP_DELAY), so wait for it too.
         await wait_until(pilot, lambda: app.chats[chat_id].last_message_preview == "今天能发货吗",
                          "the chat list's preview to follow")
-        assert screen_text(app).count("今天能发货吗") == 2, "once in the chat list, once in the transcript"
+        frame = await screen_text(pilot, terminal_writes)
+        assert frame.count("今天能发货吗") == 2, "once in the chat list, once in the transcript"
         assert app.query_one(ChatList).chat_ids == [chat_id]
 
 
@@ -76,7 +77,7 @@ async def test_agent_switches_by_keyboard_and_sends_chinese_reply_once(tmp_path,
     assert not [m for m in reference_backend.messages(first) if m["author"] == "agent"]
 
 
-async def test_markup_and_escape_sequences_show_as_plain_text(tmp_path, reference_backend):
+async def test_markup_and_escape_sequences_show_as_plain_text(tmp_path, reference_backend, terminal_writes):
     hostile = (
         "[bold red]FREE[/] [link=http://evil.example]click[/link] "
         "\x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x07osc8\x1b]8;;\x07 "
@@ -94,7 +95,7 @@ async def test_markup_and_escape_sequences_show_as_plain_text(tmp_path, referenc
         assert "[blink]Mallory[/blink]␛[5m" in text
 
         # What would be written to the terminal: only Textual's own CSI sequences may carry ESC.
-        raw = app.screen._compositor.render_update(full=True).render_segments(app.console)
+        raw = await screen_text(pilot, terminal_writes)
         assert "FREE" in raw and "Mallory" in raw
         without_own_csi = re.sub(r"\x1b\[[0-9;:?]*[A-Za-z]", "", raw)
         for dangerous in ("\x1b", "\x07", "\x9b", "\u202e"):
@@ -103,14 +104,19 @@ async def test_markup_and_escape_sequences_show_as_plain_text(tmp_path, referenc
         await pilot.press("ctrl+p")  # the command palette lists chats by customer name
         await pilot.press(*"Mallory")
         # The palette fills its list as the search runs: wait for the entry with the name, shown as text.
-        await wait_until(pilot, lambda: "[blink]Mallory[/blink]␛[5m" in screen_text(app), "the palette's chat entry")
-        palette = screen_text(app)
+        await wait_until(pilot, lambda: "[blink]Mallory[/blink]␛[5m" in "".join(terminal_writes),
+                         "the palette's chat entry")
+        palette = await screen_text(pilot, terminal_writes)
         assert "Open chat 1" in palette
         assert "\x1b" not in re.sub(r"\x1b\[[0-9;:?]*[A-Za-z]", "", palette)
 
 
-def screen_text(app) -> str:
-    return app.screen._compositor.render_update(full=True).render_segments(app.console)
+async def screen_text(pilot, terminal_writes: list[str]) -> str:
+    """A whole frame as the terminal is sent it: the screen repainted in full, and what the driver wrote."""
+    terminal_writes.clear()
+    pilot.app.screen.refresh()
+    await pilot.pause()
+    return "".join(terminal_writes)
 
 
 async def test_starts_offline_with_cached_chats_and_queues_replies(tmp_path, reference_backend):

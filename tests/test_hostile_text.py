@@ -25,7 +25,6 @@ import uuid
 import httpx
 import pytest
 from textual.app import App
-from textual.drivers.headless_driver import HeadlessDriver
 
 from cli.inert_output import inert_output
 from cli.main import serving
@@ -97,15 +96,6 @@ def control_problems(output: str) -> list[str]:
 
 def visible(output: str) -> str:
     return OWN_SEQUENCE.sub("", output)
-
-
-@pytest.fixture
-def terminal_writes(monkeypatch) -> list[str]:
-    """Every string the app writes to the terminal during the test."""
-    written: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "is_headless", property(lambda driver: False))  # so that it is written to
-    monkeypatch.setattr(HeadlessDriver, "write", lambda driver, data: written.append(data))
-    return written
 
 
 def terminal_frame(app: App) -> str:

@@ -8,12 +8,11 @@ the app to go idle after each key, which hides reordering). The real-terminal te
 from __future__ import annotations
 
 from textual import events
-from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from console.app import AgentConsoleApp
 from local_cache.reference_client import ReferenceApiClient
-from tests.pilot_helpers import wait_until
+from tests.pilot_helpers import key_for, wait_until
 from widgets.chat_list import ChatList
 from widgets.screens.reply_form import ReplyForm
 from widgets.screens.reply_panel import ReplyPanel
@@ -31,8 +30,7 @@ def burst(app, *parts: str) -> None:
             app.post_message(events.Key(key, character))
             continue
         for character in part:
-            key = character if character.isalnum() else _character_to_key(character)
-            app.post_message(events.Key(key, character))
+            app.post_message(events.Key(key_for(character), character))
 
 
 def make_app(tmp_path, backend) -> AgentConsoleApp:

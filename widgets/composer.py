@@ -160,8 +160,9 @@ class Composer(InertLines, TextArea):
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return key not in ALT_DIGIT_KEY_NAMES and super().check_consume_key(key, character)
 
-    async def _on_key(self, event: events.Key) -> None:
-        # TextArea inserts a newline for Enter before bindings are consulted, so route these keys here.
+    def on_key(self, event: events.Key) -> None:
+        # TextArea inserts a newline for Enter before bindings are consulted, so route these keys here. Textual
+        # calls this before TextArea's own key handler (a base class's), which prevent_default() skips.
         if event.key in ("space", "tab") and self._expand_code_before_cursor():
             event.stop()
             event.prevent_default()
@@ -183,8 +184,6 @@ class Composer(InertLines, TextArea):
             # A terminal sends alt+x as ESC x, with "x" as its character: bound, it is a command, not text. Not
             # stopped: it bubbles up to the bindings.
             event.prevent_default()
-        else:
-            await super()._on_key(event)
 
     def action_clear_composer(self) -> None:
         """Empty the composer as one undoable edit: ctrl+z restores the text, and the draft follows (the app

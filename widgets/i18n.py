@@ -33,7 +33,9 @@ def tr(text: str, **values) -> str:
 
 def translate_bindings(node) -> None:
     """Give a widget's (or the app's) key bindings their descriptions in the interface language, as the footer,
-    the help screen and the command palette show them. Call once, after the node is created."""
+    the help screen and the command palette show them. Call once, after the node is created. It edits the
+    private DOMNode._bindings: Textual has no public way to change a binding's description after BINDINGS is read
+    (set_keymap changes keys only)."""
     if _language == "en":
         return
     for key, bindings in node._bindings.key_to_bindings.items():

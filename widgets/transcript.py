@@ -191,7 +191,8 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
     def _set_virtual_size(self, size: Size) -> None:
         """Setting virtual_size re-lays out the whole screen (every widget repainted: ~10 ms at 160x50). A longer
         transcript only needs that when its scrollbar appears or goes; otherwise update the scroll range and
-        the scrollbar in place."""
+        the scrollbar in place: with the private Widget._scroll_update, as Textual has no public way to change
+        a scroll range without a layout of the whole screen."""
         if size == self.virtual_size:
             return
         viewport = self.scrollable_content_region.height
