@@ -1,4 +1,8 @@
-"""The suite tests what users install: the packages pip put in site-packages (tests/package_under_test.py)."""
+"""The suite tests what users install: the packages pip put in site-packages (tests/package_under_test.py).
+
+The fixtures every layer uses live here: a real reference backend on 127.0.0.1 and a fault proxy before it.
+The layers' own are in their folders' conftest.py (tests/app/conftest.py: what the app writes to the terminal).
+"""
 
 from __future__ import annotations
 
@@ -23,17 +27,6 @@ def pytest_configure(config):
             f"tree first on sys.path); or set AGENT_CONSOLE_TEST_SOURCE=1 to test the tree itself.",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
-
-
-@pytest.fixture
-def terminal_writes(monkeypatch) -> list[str]:
-    """Every string the app writes to the terminal during the test."""
-    from textual.drivers.headless_driver import HeadlessDriver
-
-    written: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "is_headless", property(lambda driver: False))  # so that it is written to
-    monkeypatch.setattr(HeadlessDriver, "write", lambda driver, data: written.append(data))
-    return written
 
 
 @pytest.fixture

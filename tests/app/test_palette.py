@@ -6,8 +6,8 @@ from __future__ import annotations
 from textual.command import CommandList, CommandPalette
 
 from console.command_palette import palette_match
+from tests.app.test_app_quick_replies import make_app
 from tests.pilot_helpers import type_text, wait_until
-from tests.test_app_quick_replies import make_app
 
 TEXTUALS_OWN = ("Theme", "Keys", "Maximize", "Minimize", "Screenshot")
 

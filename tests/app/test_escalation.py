@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 from textual.widgets import Input
 
+from tests.app.test_app_quick_replies import make_app, open_chat
 from tests.pilot_helpers import type_text, wait_until
-from tests.test_app_quick_replies import make_app, open_chat
 from widgets.screens.prompts import PromptScreen
 
 
@@ -42,7 +42,7 @@ async def test_f12_escalates_with_the_reason_and_keeps_the_transcript(tmp_path, 
 async def test_f12_offline_queues_the_escalation_and_it_lands_when_the_backend_returns(
     tmp_path, reference_backend, fault_proxy
 ):
-    from tests.test_chat_workflow import make_app as app_at
+    from tests.app.test_chat_workflow import make_app as app_at
 
     chat_id = reference_backend.open_chat("陈静", "web")
     reference_backend.customer_says(chat_id, "我不想活了")

@@ -12,8 +12,8 @@ from local_cache.sla import effective_priority
 from local_cache.store import LocalStore
 from quick_replies.lint_rules import load_rules
 from quick_replies.linter import Linter
+from tests.app.test_app_quick_replies import make_app, open_chat
 from tests.pilot_helpers import wait_until
-from tests.test_app_quick_replies import make_app, open_chat
 from widgets.chat_list import ChatList, chat_row_parts
 
 T0 = 1_790_000_000.0

@@ -20,7 +20,7 @@ from quick_replies.library import STARTER_DIR, Library, QuickReply
 from quick_replies.reply_library import ReplyLibrary
 from quick_replies.search import documents, search
 
-TEAM_FILE = Path(__file__).with_name("fixtures") / "team_library.toml"
+TEAM_FILE = Path(__file__).parent.parent / "fixtures" / "team_library.toml"
 FILLER_TITLES = ["refund status {n}", "Refund status update {n}", "change address {n}", "Address change {n}",
                  "退款进度 {n}", "退款 {n}", "refund {n}", "Refund policy {n}", "破损 {n}"]
 FILLER_BODIES = ["Your refund status: {n}.", "We changed the address for order {n}.", "退款已处理 {n}。",

@@ -13,7 +13,7 @@ import pytest
 
 from tests.package_under_test import OUTSIDE_TREE, package_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HEADLESS_PACKAGES = ["quick_replies", "local_cache", "backend"]
 
 

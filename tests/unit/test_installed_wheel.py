@@ -150,7 +150,7 @@ def test_the_suite_and_its_processes_import_the_installed_package():
 def test_a_run_that_would_import_the_tree_is_stopped():
     # `python -m pytest` from the clone puts the tree first on sys.path: the session must refuse, not pass.
     env = {name: value for name, value in os.environ.items() if name not in ("AGENT_CONSOLE_TEST_SOURCE", "PYTHONPATH")}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/test_sla.py"],
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/unit/test_sla.py"],
                             capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=120)
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
     assert "not from the installed package" in result.stdout + result.stderr

@@ -332,7 +332,7 @@ def test_a_team_lead_browses_and_searches_the_team_library_in_a_real_terminal(tm
     preview shows the reply as it would go to this customer."""
     team = tmp_path / "team"
     team.mkdir()
-    (team / "team.toml").write_bytes((Path(__file__).with_name("fixtures") / "team_library.toml").read_bytes())
+    (team / "team.toml").write_bytes((Path(__file__).parent.parent / "fixtures" / "team_library.toml").read_bytes())
     config = tmp_path / "config.toml"
     config.write_text(f"library = {json.dumps(str(team))}\n", encoding="utf-8")  # a JSON string is a TOML one
     chat_id = backend.open_chat("陈静", "web")

@@ -19,7 +19,7 @@ from widgets.i18n import set_language, tr
 from widgets.i18n_zh import ZH
 from widgets.transcript import DELIVERY_MARKS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def literal_texts() -> set[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Label
 
+from tests.app.test_chat_workflow import make_app
 from tests.pilot_helpers import type_text, wait_until
-from tests.test_chat_workflow import make_app
 from widgets.screens.prompts import ConfirmScreen
 
 CARD = "6222021234567890128"

@@ -6,7 +6,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from local_cache.models import ChatSummary
-from tests.test_transcript_view import Entry, showing
+from tests.app.test_transcript_view import Entry, showing
 from widgets.chat_header import header_text
 from widgets.chat_list import fit_line
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.app.test_app_quick_replies import make_app, open_chat
 from tests.pilot_helpers import type_text, wait_until
-from tests.test_app_quick_replies import make_app, open_chat
 from widgets.composer import Composer
 from widgets.findings_bar import FindingsBar
 from widgets.screens.prompts import ConfirmScreen, PromptScreen

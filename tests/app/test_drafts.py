@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual import events
 
+from tests.app.test_app_quick_replies import make_app
 from tests.pilot_helpers import type_text, wait_until
-from tests.test_app_quick_replies import make_app
 from widgets.composer import Composer
 
 

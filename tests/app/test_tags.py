@@ -3,8 +3,8 @@ commas, the enumeration comma 、 and semicolons (real backend on 127.0.0.1 for 
 
 from __future__ import annotations
 
+from tests.app.test_app_quick_replies import make_app, open_chat
 from tests.pilot_helpers import type_text
-from tests.test_app_quick_replies import make_app, open_chat
 from widgets.screens.reply_form import split_tags
 
 
