@@ -105,7 +105,9 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         super().__init__()
         self.key_problems = keymap_problems(
             [*self.BINDINGS, *Composer.BINDINGS], editing_keys(), keys or {})
-        self.set_keymap(keys or {})
+        self.key_remaps = keys or {}  # the agent's remaps by action id (Textual keeps its copy private)
+        self.set_keymap(self.key_remaps)
+        self._ui_thread = threading.get_ident()  # where the app runs; on_mount makes sure
         translate_bindings(self)
         self.alerts = alerts  # a new chat or a message in a background chat: bell | notify | both | off
         self.sla = sla or SlaPolicy()
@@ -150,6 +152,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             yield Footer(compact=True)  # every key the issue lists must fit on one line at 120 columns
 
     def on_mount(self) -> None:
+        self._ui_thread = threading.get_ident()
         self.store = LocalStore(self._store_path, self._clock)
         self.query_one(CustomerPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
         self._status_bar = self.query_one(StatusBar)
@@ -259,7 +262,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
                markup: bool = True) -> None:
         """Every alert, the console's and Textual's own, goes to the message line above the footer: never a
         toast over the composer, a dialog or the search panel (widgets/message_line.py)."""
-        if threading.get_ident() != self._thread_id:
+        if threading.get_ident() != self._ui_thread:
             self.call_from_thread(self.notify, message, title=title, severity=severity, timeout=timeout, markup=markup)
             return
         text = inert_text(f"{title}: ", "bold") if title else Text()
@@ -514,10 +517,10 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
 
     def key_display(self, binding: Binding) -> str:
         """The keys an action answers to after the agent's remaps, as the footer writes them."""
-        if binding.key_display and binding.id not in self._keymap:
+        if binding.key_display and binding.id not in self.key_remaps:
             return binding.key_display
         return ", ".join(self.get_key_display(Binding(key, binding.action)) for key in
-                         effective_keys(binding, self._keymap))
+                         effective_keys(binding, self.key_remaps))
 
     def key_help_rows(self) -> list[tuple[str, str]]:
         rows = []
