@@ -4,8 +4,8 @@ each measure, interleaved (A B C D E, E D C B A, ...) so that load from other pr
 
 Variants (each in its own process, on its own copy of the same local store):
   shipped               as the console runs
-  no-transcript-freeze  console/app.py's gc.freeze() after a long transcript is first read does nothing
-  no-library-freeze     console/reply_library.py's gc.freeze() after a library is installed does nothing
+  no-transcript-freeze  console/transcript_reads.py's gc.freeze() after a long transcript is first read does nothing
+  no-library-freeze     quick_replies/reply_library.py's gc.freeze() after a library is installed does nothing
   no-idle-collector     console/idle_collector.py leaves CPython's thresholds alone and never collects itself
   none                  all three removed
 
@@ -52,14 +52,14 @@ def without_freeze(module) -> None:
 
 
 def apply_variant(variant: str) -> None:
-    import console.app
-    import console.reply_library
+    import console.transcript_reads
+    import quick_replies.reply_library
     from console.idle_collector import IdleCollector
 
     if variant in ("no-transcript-freeze", "none"):
-        without_freeze(console.app)
+        without_freeze(console.transcript_reads)
     if variant in ("no-library-freeze", "none"):
-        without_freeze(console.reply_library)
+        without_freeze(quick_replies.reply_library)
     if variant in ("no-idle-collector", "none"):
         IdleCollector.start = lambda self: None
         IdleCollector.tick = lambda self: False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import threading
 import time
 from dataclasses import dataclass
@@ -33,9 +32,10 @@ from console.outbox_actions import OutboxActions
 from console.reply_actions import ReplyActions
 from console.sending import Question, check_before_sending, lint_draft
 from console.split_actions import SplitActions
+from console.transcript_reads import TranscriptReads
 from local_cache.backend_client import BackendClient
 from local_cache.database import StoreError
-from local_cache.models import ChatSummary, LintOverride, SyncStatus, TranscriptEntry
+from local_cache.models import ChatSummary, LintOverride, SyncStatus
 from local_cache.sla import SlaPolicy, nearest_deadline, urgency_order
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
@@ -58,7 +58,6 @@ from widgets.status_bar import StatusBar
 
 CATCH_UP_DELAY = 1 / 60  # s after a new message is painted: the list and header follow, unnoticed
 WIDE_ENOUGH_FOR_PANEL = 140  # columns: below, the customer panel starts hidden (ctrl+b) to leave the transcript room
-TRANSCRIPTS_KEPT = 40  # chats whose messages stay in memory (30 x 2,000 messages: ~20 MB)
 
 
 def editing_keys() -> set[str]:
@@ -132,7 +131,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         self._keys = KeySequencer(self, self._dispatch_input)
         self._order_when_opened: list[str] = []  # the chat list's order when the open chat was opened
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
-        self._transcript_reads: dict[str, list[TranscriptEntry]] = {}  # chat id -> its server messages
+        self.transcripts: TranscriptReads | None = None  # on mount, with the store
 
     # --- layout and lifecycle ------------------------------------------------------------------------------
 
@@ -154,6 +153,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()
         self.store = LocalStore(self._store_path, self._clock)
+        self.transcripts = TranscriptReads(self.store)
         self.query_one(CustomerPanel).display = self.size.width >= WIDE_ENOUGH_FOR_PANEL
         self._status_bar = self.query_one(StatusBar)
         self._status_bar.show(None)
@@ -313,7 +313,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         chat = self.chats.get(pane.chat_id)
         if chat is None:
             return []
-        pane.show_chat(chat, self.transcript_entries(chat.id), chat.customer_name, self.agent_name)
+        pane.show_chat(chat, self.transcripts.entries(chat.id), chat.customer_name, self.agent_name)
         return self.show_rejected(pane)
 
     def show_rejected(self, pane: ChatPane) -> list:
@@ -328,24 +328,6 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             pane.show_rejected(None)
         return rejected
 
-    def transcript_entries(self, chat_id: str) -> list[TranscriptEntry]:
-        """The chat's messages: read whole the first time, then only what came after the last one read (2,000
-        messages take ~5 ms to read; a new message should cost one row). Server messages do not change once
-        stored, so what was read stays true; the outbox's few pending ones are read every time."""
-        server_entries = self._transcript_reads.pop(chat_id, [])
-        last_seq = server_entries[-1].seq if server_entries else 0
-        fresh = self.store.chats.transcript(chat_id, last_seq)
-        server_entries = server_entries + [entry for entry in fresh if entry.seq]
-        if not last_seq and len(server_entries) > 500:
-            # Thousands of long-lived objects just arrived: move them (and what start-up loaded) out of the
-            # collector's sight. benchmarks/collector.py: the idle collector's full collection takes 8-11 ms with
-            # this, 64-70 ms without.
-            gc.freeze()
-        self._transcript_reads[chat_id] = server_entries  # most recent last
-        while len(self._transcript_reads) > TRANSCRIPTS_KEPT:
-            del self._transcript_reads[next(iter(self._transcript_reads))]
-        return server_entries + [entry for entry in fresh if not entry.seq]
-
     @on(StoreChanged)
     def _store_changed(self, event: StoreChanged) -> None:
         if self._widgets_gone():
@@ -357,7 +339,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         shown = [pane for pane in self.panes if pane.chat_id in event.chat_ids and pane.chat_id in self.chats]
         for pane in shown:
             chat = self.chats[pane.chat_id]
-            pane.show_transcript(self.transcript_entries(chat.id), chat.customer_name, self.agent_name)
+            pane.show_transcript(self.transcripts.entries(chat.id), chat.customer_name, self.agent_name)
         if not shown:
             self._catch_up_with_store(event.chat_ids)
             return

@@ -10,8 +10,8 @@ between wait in the middle generation; cyclic garbage among them is freed at the
 Measured by benchmarks/collector.py (30 chats x 2,000 messages, a 100,000-entry library reloaded while
 typing; two runs of two interleaved rounds, on a shared, loaded machine): without this, CPython ran 12-13
 full collections during the workload, the longest 115-374 ms; with it, none. The full collection run here
-costs 2-11 ms thanks to the two gc.freeze() calls (console/app.py, console/reply_library.py); without them
-140-320 ms.
+costs 2-11 ms thanks to the two gc.freeze() calls (console/transcript_reads.py, quick_replies/reply_library.py);
+without them 140-320 ms.
 """
 
 from __future__ import annotations
