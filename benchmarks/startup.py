@@ -139,8 +139,8 @@ def child_console(data_dir: str, pace: float) -> None:
     class MeasuredApp(AgentConsoleApp):
         first_seen = False
 
-        def refresh_chats(self) -> None:
-            super().refresh_chats()
+        def refresh_chats(self, chat_ids=None) -> None:
+            super().refresh_chats(chat_ids)
             if self.chats and not self.first_seen:
                 self.first_seen = True
                 self.call_after_refresh(mark, "first_chat")
