@@ -285,8 +285,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
             self.open_in_pane(side, None)
         if chat_id != main.chat_id:
             self._order_when_opened = list(self.query_one(ChatList).chat_ids)
-            main.transcript.set_revealed(False)  # a reveal lasts while its chat stays open
-            self.conceal_customer()
+            self.conceal_customer()  # a reveal lasts while its chat stays open (the pane masks itself again)
             self.open_in_pane(main, chat_id)
         self.query_one(ChatList).select(chat_id)
         if chat.unread:
@@ -432,8 +431,7 @@ class AgentConsoleApp(DraftActions, LintActions, ReplyActions, OutboxActions, Cu
         except (ValueError, StoreError) as error:
             self.notify(str(error), severity="error", markup=False)  # the text stays in the composer
             return
-        if pane.chat_id == chat_id:  # the pane may have moved on while a dialog was open
-            pane.composer.clear()
+        self.forget_sent_text(chat_id, text, pane)
         self.refresh_chats()
         self.show_open_chats()
         if self.sync_status is not None:  # show the new depth now, not after the engine's next report

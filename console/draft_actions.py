@@ -29,9 +29,18 @@ class DraftActions:
         if pane.chat_id is not None:
             self._unsaved[pane.chat_id] = pane.composer.text
             self.save_unsaved_drafts()
-        pane.chat_id = chat_id
-        if chat_id is not None:
-            pane.load_draft(self.store.drafts.get(chat_id))
+        pane.open(chat_id, self.store.drafts.get(chat_id) if chat_id is not None else "")
+
+    def forget_sent_text(self, chat_id: str, text: str, sent_from: ChatPane) -> None:
+        """The text just queued leaves its chat's composer and its saved draft at once (a crash in the next half
+        second would otherwise bring it back, ready to be sent twice), wherever the chat is shown by now."""
+        shown = [pane for pane in self.panes if pane.chat_id == chat_id]
+        cleared = [pane for pane in shown if pane is sent_from or pane.composer.text == text]
+        for pane in cleared:
+            pane.composer.clear()
+        if cleared or not shown and self._unsaved.get(chat_id, self.store.drafts.get(chat_id)) == text:
+            self._unsaved.pop(chat_id, None)
+            self.store.drafts.save(chat_id, "")
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         pane = ChatPane.of(event.text_area) if isinstance(event.text_area, Composer) else None

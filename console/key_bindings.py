@@ -68,3 +68,7 @@ PALETTE_ACTIONS = [  # (name, action, what it does)
 ]
 
 REJECTED_ITEM_ACTIONS = frozenset(binding.action for binding in REJECTED_ITEM_BINDINGS)
+# While a dialog is open these wait: each acts on a chat or the screen behind it, and a dialog belongs to the
+# chat it was opened for (f7 under the send question of the right-hand pane closed the left-hand chat).
+WAIT_FOR_DIALOGS = frozenset(binding.action.split("(")[0] for binding in BINDINGS) - {"help", "quit"} \
+    | {action.split("(")[0] for _, action, _ in PALETTE_ACTIONS}

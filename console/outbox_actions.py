@@ -5,7 +5,7 @@ A mixin of AgentConsoleApp; it relies on the app's `store`, `sync`, `current_cha
 
 from __future__ import annotations
 
-from console.key_bindings import REJECTED_ITEM_ACTIONS
+from console.key_bindings import REJECTED_ITEM_ACTIONS, WAIT_FOR_DIALOGS
 from widgets.chat_list import ChatList
 from widgets.i18n import tr
 from widgets.screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
@@ -24,6 +24,8 @@ RESOLUTIONS = "resolved, refunded, replaced, no-reply, duplicate, out-of-scope"
 
 class OutboxActions:
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in WAIT_FOR_DIALOGS and self.screen.is_modal:
+            return False
         if action in REJECTED_ITEM_ACTIONS:
             return self._oldest_rejected() is not None
         return True
@@ -116,6 +118,8 @@ class OutboxActions:
                 still_listed = self.query_one(ChatList).chat_ids
                 if chat_id == self.current_chat_id and chat_id not in still_listed and still_listed:
                     self.show_chat(still_listed[min(position, len(still_listed) - 1)])
+                if chat_id == self.side_chat_id and chat_id not in still_listed:
+                    self.action_toggle_split()  # the right-hand pane closes with its chat: no typing into it
 
         self.push_screen(PromptScreen(tr("Close this chat. Resolution tag ({choices}):", choices=RESOLUTIONS),
                                       placeholder="resolved",

@@ -68,8 +68,11 @@ class ChatPane(Pane):
     def show_rejected(self, text: str | None, reason: str = "", count: int = 0) -> None:
         self.rejected_bar.show(text, reason, count)
 
-    def load_draft(self, text: str) -> None:
-        self.composer.load_text(text)
+    def open(self, chat_id: str | None, draft: str = "") -> None:
+        """Show another chat: masked again (a reveal is for the chat it was asked for), with its draft."""
+        self.chat_id = chat_id
+        self.transcript.set_revealed(False)
+        self.composer.load_text(draft)
         self.composer.move_cursor(self.composer.document.end)
 
     def on_composer_findings_changed(self, event: Composer.FindingsChanged) -> None:

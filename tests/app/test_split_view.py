@@ -87,3 +87,65 @@ async def test_f9_in_the_right_hand_pane_reveals_that_chat_only(tmp_path, refere
         assert [chat for chat, _ in app.store.audit.pii_reveals()] == [first], "the reveal logged for its own chat"
         await pilot.press("f9")
         assert not any(CARD in line for line in side.plain_lines())
+
+
+async def test_a_chat_arriving_in_a_pane_starts_masked_and_its_reveal_is_logged_for_it(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    reference_backend.customer_says(first, f"我的卡号{CARD}")
+    second = reference_backend.open_chat("王建国", "wechat")
+    reference_backend.customer_says(second, f"卡号也是{CARD}")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await split_with_two_chats(pilot, app, first, second)
+        side = app.side_pane.transcript
+        await wait_until(pilot, lambda: any("622202" in line for line in side.plain_lines()), "the side transcript")
+        await pilot.press("f9")
+        assert any(CARD in line for line in side.plain_lines())
+        await pilot.press("alt+down")  # the right-hand chat opens on the left: the two swap
+        assert (app.current_chat_id, app.side_chat_id) == (first, second)
+        await wait_until(pilot, lambda: any("622202" in line for line in side.plain_lines()), "the swapped chat")
+        assert not any(CARD in line for line in side.plain_lines() + app.main_pane.transcript.plain_lines()), \
+            "a reveal is for the chat it was asked for, in the pane it was asked in"
+        app.side_pane.composer.focus()
+        await pilot.press("f9")
+        assert any(CARD in line for line in side.plain_lines())
+        assert [chat for chat, _ in app.store.audit.pii_reveals()] == [first, second], "each reveal logged"
+
+
+async def test_chat_keys_wait_while_a_send_question_is_open(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    second = reference_backend.open_chat("王建国", "wechat")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await split_with_two_chats(pilot, app, first, second)
+        text = "订单{order.id}已发出"
+        await type_text(pilot, text)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the placeholder's question")
+        for key in ("f7", "f6", "alt+down", "alt+1", "ctrl+backslash", "f9", "ctrl+r"):
+            await pilot.press(key)
+            assert isinstance(app.screen, ConfirmScreen), f"{key} opened something over the question"
+        assert (app.current_chat_id, app.side_chat_id) == (second, first), "no chat moved under the question"
+        assert app.store.outbox.items() == [] and app.store.audit.pii_reveals() == []
+        await pilot.press("y")
+        await wait_until(pilot, lambda: agent_messages(reference_backend, first) == [text], "delivery")
+        assert app.side_pane.composer.text == "" and app.store.drafts.get(first) == "", "sent once, not kept"
+        assert app.chats[second].state != "closed" and second in app.chats
+
+
+async def test_closing_the_right_hand_chat_closes_the_split_view(tmp_path, reference_backend):
+    first = reference_backend.open_chat("林小雨", "app")
+    second = reference_backend.open_chat("王建国", "wechat")
+    app = make_app(tmp_path, reference_backend.url, reference_backend.token)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await split_with_two_chats(pilot, app, first, second)
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen) and app.screen.is_modal,
+                         "the resolution prompt")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.side_chat_id is None, "the right-hand pane closed with its chat")
+        assert not app.side_pane.display and app.focused is app.main_pane.composer
+        await type_text(pilot, "好的")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: agent_messages(reference_backend, second) == ["好的"], "delivery")
+        assert agent_messages(reference_backend, first) == [], "nothing typed after the close went to it"

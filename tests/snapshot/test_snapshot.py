@@ -66,7 +66,7 @@ def test_main_screen(snap_compare, seeded_backend, tmp_path):
         composer.focus()
         await wait_until(pilot, lambda: composer.has_focus, "the composer's focus")
         composer.cursor_blink = False
-        composer.refresh()  # stopping the blink does not repaint: without this, the frame shows whichever phase was last
+        composer.refresh()  # stopping the blink does not repaint: else the frame shows whichever phase was last
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 30), run_before=settle)
