@@ -258,6 +258,8 @@ class Candidates:
                     segment = term[j:k]
                     ways = self.segment_ways(segment)
                     if not ways:
+                        if self.starts_some_spelling(segment):
+                            continue  # a lone letter of a fuzzy sound: no way yet, a longer segment has one
                         break
                     if not levels[k]:
                         continue
@@ -300,6 +302,12 @@ class Candidates:
                 ways.append((symbols, self._characters_sounding_whole, True, FUZZY, self.characters_by_sound[segment]))
             ways.append((symbols, self._characters_sounding, False, FUZZY, self.characters_by_fuzzy[segment]))
         return ways
+
+    def starts_some_spelling(self, segment: str) -> bool:
+        """Whether a unit's spelling (a word, a reading, or a fuzzy sound of one) starts with `segment`; if
+        not, no longer segment has a way either. Not the same as having ways: `n` starts the fuzzy sound
+        `niu` of 流 (n/l) but has no way of its own, as the matcher reads no fuzzy sound from a lone letter."""
+        return segment in self.spelling_prefixes or segment in self.fuzzy_prefixes or self._word_prefix(segment)
 
     def _words_equal(self, field: str, segment: str) -> int:
         return self.token(f"{field}w{segment}")

@@ -83,7 +83,7 @@ def segments_at(candidates, term: str, start: int) -> list[tuple[str, tuple]]:
     found = []
     for end in range(start + 1, len(term) + 1):
         ways = candidates.segment_ways(term[start:end])
-        if not ways:
+        if not ways and not candidates.starts_some_spelling(term[start:end]):
             break  # no unit's spelling starts with this segment, so none starts with a longer one
         found += [(term[start:end], way) for way in ways]
     return found

@@ -11,7 +11,8 @@ Tokens, each prefixed by a field code (s shortcut, t title, k tags/keywords, b b
   p<xy>   two adjacent units occur, spelled starting with x and then y: a lower-case symbol is a word's
           first letter or digit, an upper-case one a Chinese character's reading's first letter
   h<ch>   the field starts with the character
-  j<x>    the field starts with a unit spelled starting with x
+  j<x>    the field's first unit is spelled starting with x (after any leading spaces and punctuation, so
+          the match there may not start the field: a bound, as every head set is)
   f<word> the field starts with the word
 A unit spelled starting with x occurs where j<x> or some p<?x> does: that needs no token of its own.
 Units and spellings are those of quick_replies.matcher.
@@ -158,7 +159,9 @@ def _index_field(field: str, texts: list[str], out: _Collector, spellings: dict)
     out.add(points[heads], doc_of[heads], lambda code: f"{field}h{chr(code)}")
     first_unit = np.minimum(np.searchsorted(unit_positions, heads), max(0, unit_positions.size - 1))
     if unit_positions.size:
-        head_units = first_unit[unit_positions[first_unit] == heads]
+        # the first unit even after leading spaces or punctuation (a body that opens with 【 or ，): the matcher
+        # reads the chain from there, and j is how a one-unit chain's unit is known to exist at all
+        head_units = first_unit[doc_of[unit_positions[first_unit]] == doc_of[heads]]
         symbols, owners = _symbol_columns(slots[head_units], unit_docs[head_units])
         out.add(symbols, owners, lambda code: f"{field}j{SYMBOLS[code]}")
     word_heads = heads[alnum[heads]]

@@ -24,7 +24,7 @@ from quick_replies.search import SearchDoc
 from quick_replies.search_index import SearchIndex
 from quick_replies.search_index_build import Postings
 
-FORMAT = "search-index-3"  # 3: f tokens (the word a field starts with)
+FORMAT = "search-index-4"  # 3: f tokens (the word a field starts with); 4: j tokens after leading punctuation
 FILE_NAME = "search-index.npz"
 
 

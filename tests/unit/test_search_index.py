@@ -95,6 +95,19 @@ def test_any_library_and_query_give_the_scans_results(texts, query):
     assert_same_as_scan(docs, SearchIndex.build(docs), query)
 
 
+@pytest.mark.parametrize(("title", "body"), [("x", " 肉类"), (" 肉类", ""), ("x", "，你好"), ("x", "【退款】说明"),
+                                           ("x", "， order")])
+def test_a_field_opening_with_spaces_or_punctuation_gives_the_scans_results(title, body):
+    """The chain is read from the field's first unit wherever it starts; the index once knew a first unit only
+    at the very start, so a one-unit chain over it (ru for 肉) was lost."""
+    library = Library(replies={"target": QuickReply("target", title, body, "f", "zh"),
+                               "other": QuickReply("other", "订单", "我们已经寄出", "f", "zh")})
+    docs = documents(library)
+    index = SearchIndex.build(docs)
+    for query in typed_prefixes(["rou", "ni", "tui", "order"]):
+        assert_same_as_scan(docs, index, query)
+
+
 def test_an_empty_library_finds_nothing():
     index = SearchIndex.build([])
     assert index.search("退款") == [] and index.search("tk") == []
