@@ -22,6 +22,16 @@ async def split_with_two_chats(pilot, app, first, second):
     assert app.focused is app.side_pane.composer
 
 
+async def send_to_the_second_question(pilot, app, text: str) -> None:
+    """Type `text` (a linter warning and a placeholder left in), press Enter, answer the first question yes."""
+    await type_text(pilot, text)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the linter's question")
+    await pilot.press("y")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "{order.id}" in
+                     str(app.screen.query(Label).first().render()), "the placeholder's question")
+
+
 async def test_a_send_that_asks_twice_goes_to_the_right_hand_chat_and_clears_only_its_composer(
     tmp_path, reference_backend
 ):
@@ -36,12 +46,7 @@ async def test_a_send_that_asks_twice_goes_to_the_right_hand_chat_and_clears_onl
         await pilot.press("ctrl+r")  # back to the right-hand composer
         assert app.focused is app.side_pane.composer
         text = "这绝对不可能，订单{order.id}"  # a warning, then a placeholder left in: two questions in turn
-        await type_text(pilot, text)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the linter's question")
-        await pilot.press("y")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "{order.id}" in
-                         str(app.screen.query(Label).first().render()), "the placeholder's question")
+        await send_to_the_second_question(pilot, app, text)
         assert app.store.outbox.items() == [] and agent_messages(reference_backend, first) == [], \
             "nothing is queued until every question is answered"
         await pilot.press("y")
@@ -58,12 +63,7 @@ async def test_declining_the_second_question_queues_nothing_and_keeps_the_text(t
     async with app.run_test(size=(160, 40)) as pilot:
         await split_with_two_chats(pilot, app, first, second)
         text = "这绝对不可能，订单{order.id}"
-        await type_text(pilot, text)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the linter's question")
-        await pilot.press("y")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "{order.id}" in
-                         str(app.screen.query(Label).first().render()), "the placeholder's question")
+        await send_to_the_second_question(pilot, app, text)
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the dialog closed")
         assert app.store.outbox.items() == []
