@@ -15,6 +15,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from console.key_bindings import PALETTE_ACTIONS
 from quick_replies.search import make_doc, parse_query, score_doc
+from widgets.chat_list import ChatList
 from widgets.i18n import tr
 from widgets.inert_text import inert
 from widgets.screens.reply_panel import highlighted
@@ -35,7 +36,7 @@ class PaletteCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
         app = self.app
         commands = []
-        for position, chat_id in enumerate(app.query_one("#chat-list").chat_ids, 1):
+        for position, chat_id in enumerate(app.query_one(ChatList).chat_ids, 1):
             chat = app.chats.get(chat_id)
             if chat is not None:
                 commands.append(
@@ -73,7 +74,7 @@ class PaletteCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         console = self._commands()
-        chats = len(self.app.query_one("#chat-list").chat_ids)  # the first entries
+        chats = len(self.app.query_one(ChatList).chat_ids)  # the first entries
         tiers = ((CHATS_FIRST, console[:chats]), (CONSOLE_FIRST, console[chats:]), (0.0, self._textual_commands()))
         for rank, commands in tiers:
             for name, callback, help_text in commands:
