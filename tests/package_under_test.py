@@ -62,6 +62,13 @@ def installed_package_problem() -> str | None:
              if installed_copy(name, site_packages) not in (None, path.read_bytes())]
     if stale:
         return f"the installed package differs from the tree ({', '.join(stale[:5])}{' ...' if stale[5:] else ''})"
+    tree = package_files(REPO_ROOT)
+    # Only .py files: setuptools installs just the data files pyproject names, which the wheel test checks.
+    leftovers = sorted(name for directory in site_packages for name, path in package_files(directory).items()
+                       if name.endswith(".py") and name not in tree)
+    if leftovers:  # pip builds in the clone's build/, which keeps files deleted from the tree since
+        return (f"the installed package has modules the tree no longer has ({', '.join(leftovers[:5])}"
+                f"{' ...' if leftovers[5:] else ''}): delete the build/ folder, then reinstall")
     return None
 
 
