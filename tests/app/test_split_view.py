@@ -15,6 +15,14 @@ def agent_messages(backend, chat_id):
     return [m["text"] for m in backend.messages(chat_id) if m["author"] == "agent"]
 
 
+def two_chats_with_a_card(backend) -> tuple[str, str]:
+    first = backend.open_chat("林小雨", "app")
+    backend.customer_says(first, f"我的卡号{CARD}")
+    second = backend.open_chat("王建国", "wechat")
+    backend.customer_says(second, f"卡号也是{CARD}")
+    return first, second
+
+
 async def split_with_two_chats(pilot, app, first, second):
     await wait_until(pilot, lambda: app.current_chat_id == first and second in app.chats, "both chats")
     await pilot.press("ctrl+backslash")
@@ -71,10 +79,7 @@ async def test_declining_the_second_question_queues_nothing_and_keeps_the_text(t
 
 
 async def test_f9_in_the_right_hand_pane_reveals_that_chat_only(tmp_path, reference_backend):
-    first = reference_backend.open_chat("林小雨", "app")
-    reference_backend.customer_says(first, f"我的卡号{CARD}")
-    second = reference_backend.open_chat("王建国", "wechat")
-    reference_backend.customer_says(second, f"卡号也是{CARD}")
+    first, second = two_chats_with_a_card(reference_backend)
     app = make_app(tmp_path, reference_backend.url, reference_backend.token)
     async with app.run_test(size=(160, 40)) as pilot:
         await split_with_two_chats(pilot, app, first, second)
@@ -90,10 +95,7 @@ async def test_f9_in_the_right_hand_pane_reveals_that_chat_only(tmp_path, refere
 
 
 async def test_a_chat_arriving_in_a_pane_starts_masked_and_its_reveal_is_logged_for_it(tmp_path, reference_backend):
-    first = reference_backend.open_chat("林小雨", "app")
-    reference_backend.customer_says(first, f"我的卡号{CARD}")
-    second = reference_backend.open_chat("王建国", "wechat")
-    reference_backend.customer_says(second, f"卡号也是{CARD}")
+    first, second = two_chats_with_a_card(reference_backend)
     app = make_app(tmp_path, reference_backend.url, reference_backend.token)
     async with app.run_test(size=(160, 40)) as pilot:
         await split_with_two_chats(pilot, app, first, second)
