@@ -94,7 +94,7 @@ def full_collection_ms() -> float:
 
 
 async def typed_keys(pilot, count: int) -> list[float]:
-    composer = pilot.app.query_one("#composer")
+    composer = pilot.app.desk.query_one("#composer")
     keys, text = [], "refund on its way 退款 "
     for number in range(count):
         if len(composer.text) > 200:
@@ -114,7 +114,7 @@ async def measure(store_path: Path, url: str, token: str, chats: int, staged: Pa
         switches = []
         for _ in range(3 * chats):
             switches.append(await ui_scale.key_painted(pilot, "alt+down"))
-        big_chat = app.current_chat_id
+        big_chat = app.desk.current_chat_id
         app.sync.stop()  # from here the benchmark plays the sync engine, as ui_scale.py does
         appends = await ui_scale.timed_appends(app, pilot, big_chat, 100)
         keys = await typed_keys(pilot, 200)

@@ -110,7 +110,7 @@ async def wait_for(pilot, predicate, timeout: float = 600.0) -> None:
 
 
 def history_on_screen(app, chats: int) -> bool:
-    return len(app.chats) >= chats and len(app.main_pane.transcript.plain_lines()) > 20
+    return len(app.desk.chats) >= chats and len(app.desk.main_pane.transcript.plain_lines()) > 20
 
 
 async def prime(store_path: Path, url: str, token: str, chats: int, messages: int) -> None:
@@ -209,10 +209,10 @@ async def timed_appends(app, pilot, chat_id: str, count: int) -> list[float]:
     own screen-update timer: nothing of Pilot runs in between (its waits post a message to every widget,
     which delayed the frame by about a millisecond). The list, header and read marks catch up a frame
     later; customers write seconds apart, so each sample starts from a settled screen."""
-    from console.app import StoreChanged
+    from console.chat_desk import StoreChanged
 
     frames = FirstFrame(app)
-    transcript = app.main_pane.transcript
+    transcript = app.desk.main_pane.transcript
     samples = []
     seq = app.store.chats.last_seq(chat_id)
     for number in range(count):
@@ -222,7 +222,7 @@ async def timed_appends(app, pilot, chat_id: str, count: int) -> list[float]:
         app.store.chats.apply_changes([], [message])  # what the sync engine does, then it tells the UI
         frames.expect(lambda: any(text in line for line in transcript.plain_lines()[-6:]))
         started = time.perf_counter()
-        app.post_message(StoreChanged({chat_id}))
+        app.desk.post_message(StoreChanged({chat_id}))
         try:
             await asyncio.wait_for(frames.shown.wait(), timeout=5)
         except asyncio.TimeoutError:
@@ -238,7 +238,7 @@ async def keys_during_reload(app, pilot, staged: Path, team: Path) -> tuple[list
     """A team library lands in its folder: the app notices (its timer calls the same method every 2 s) and
     rebuilds in a worker while the agent goes on typing at 20 keys a second. Timed: every key until the new
     library is in, and the reload itself."""
-    composer = app.main_pane.composer
+    composer = app.desk.main_pane.composer
     composer.clear()
     team.mkdir(exist_ok=True)
     for path in staged.glob("*.toml"):
@@ -274,10 +274,10 @@ async def measure_in_process(store_path: Path, url: str, token: str, chats: int,
             idle.append((time.perf_counter() - started) * 1000)
         switches = []
         for _ in range(3 * chats):
-            before = app.current_chat_id
+            before = app.desk.current_chat_id
             switches.append(await key_painted(pilot, "alt+down"))
-            assert app.current_chat_id != before
-        big_chat = app.current_chat_id
+            assert app.desk.current_chat_id != before
+        big_chat = app.desk.current_chat_id
         # From here the benchmark plays the sync engine: it writes to the store and tells the UI, as the
         # engine does, so what is timed is the console's own work, not the long poll's network round trip.
         app.sync.stop()
@@ -286,17 +286,17 @@ async def measure_in_process(store_path: Path, url: str, token: str, chats: int,
         typed = ("hello world, your refund is on its way " * 6)[:200]
         for character in typed:
             keys.append(await key_painted(pilot, {" ": "space", ",": "comma"}.get(character, character), character))
-        if app.main_pane.composer.text != typed:
+        if app.desk.main_pane.composer.text != typed:
             raise RuntimeError("the composer did not get every key")
-        app.main_pane.composer.clear()
+        app.desk.main_pane.composer.clear()
         # Baseline: the same appends into a chat with a short history, in this run.
         small_chat, now = "bench_short_history", time.time()
         app.store.chats.apply_changes(
             [RemoteChat(small_chat, "Short history", "", False, "web", "opened", "normal", now, now)],
             [RemoteMessage(f"{small_chat}_{seq}", small_chat, seq, "customer" if seq % 2 else "agent",
                            EN[seq % len(EN)], now) for seq in range(1, 21)])
-        app.refresh_chats()
-        app.show_chat(small_chat)
+        app.desk.refresh_chats()
+        app.desk.show_chat(small_chat)
         await pilot.pause()
         small_appends = await timed_appends(app, pilot, small_chat, 200)
         history = app.store.conn.execute("SELECT COUNT(*) FROM messages WHERE chat_id=?", (big_chat,)).fetchone()[0]

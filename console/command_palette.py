@@ -13,9 +13,8 @@ from functools import partial
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from console.key_bindings import PALETTE_ACTIONS
+from console.key_bindings import ALL_BINDINGS, PALETTE_ACTIONS
 from quick_replies.search import make_doc, parse_query, score_doc
-from widgets.chat_list import ChatList
 from widgets.i18n import tr
 from widgets.inert_text import inert
 from widgets.screens.reply_panel import highlighted
@@ -34,35 +33,35 @@ def palette_match(query: str, name: str) -> tuple[float, tuple[int, ...]] | None
 
 class PaletteCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
-        app = self.app
+        desk = self.app.desk  # what the palette acts on: the desk it was opened over
         commands = []
-        for position, chat_id in enumerate(app.query_one(ChatList).chat_ids, 1):
-            chat = app.chats.get(chat_id)
+        for position, chat_id in enumerate(desk.chat_list.chat_ids, 1):
+            chat = desk.chats.get(chat_id)
             if chat is not None:
                 commands.append(
                     (tr("Open chat {position}: {name} ({channel})", position=position, name=chat.customer_name,
                         channel=chat.channel),
-                     partial(app.show_chat, chat_id), tr("Switch the transcript and composer to this chat"))
+                     partial(desk.show_chat, chat_id), tr("Switch the transcript and composer to this chat"))
                 )
-        for binding in app.BINDINGS:
+        for binding in ALL_BINDINGS:
             if binding.description and not binding.action.startswith("jump_to_chat"):
-                if app.check_action(binding.action, ()):
+                if desk.check_action(binding.action, ()):
                     commands.append(
-                        (tr(binding.description), partial(app.run_action, binding.action),
+                        (tr(binding.description), partial(desk.run_action, binding.action),
                          tr("key: {key}", key=binding.key))
                     )
-        composer = app.active_pane.composer
+        composer = desk.active_pane.composer
         for binding in composer.BINDINGS:  # send, new line, use suggestion, mask: on the composer with the focus
             if binding.description:
                 commands.append((tr(binding.description), partial(composer.run_action, binding.action),
                                  tr("key: {key}", key=binding.key)))
         for description, action, help_text in PALETTE_ACTIONS:
-            commands.append((tr(description), partial(app.run_action, action), tr(help_text)))
+            commands.append((tr(description), partial(desk.run_action, action), tr(help_text)))
         return commands
 
     def _textual_commands(self) -> list[tuple[str, object, str]]:
         """Textual's system commands, but not those the console has under the same name (Quit)."""
-        own = {binding.description for binding in self.app.BINDINGS}
+        own = {binding.description for binding in ALL_BINDINGS}
         return [(name, callback, help_text)
                 for name, help_text, callback, discover in self.app.get_system_commands(self.screen)
                 if discover and name not in own]
@@ -74,7 +73,7 @@ class PaletteCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         console = self._commands()
-        chats = len(self.app.query_one(ChatList).chat_ids)  # the first entries
+        chats = len(self.app.desk.chat_list.chat_ids)  # the first entries
         tiers = ((CHATS_FIRST, console[:chats]), (CONSOLE_FIRST, console[chats:]), (0.0, self._textual_commands()))
         for rank, commands in tiers:
             for name, callback, help_text in commands:

@@ -1,5 +1,10 @@
-"""Every key of the main screen, in one table: the footer, the key line, the help screen, the palette and the
+"""Every key of the chat desk, in one table: the footer, the key line, the help screen, the palette and the
 agent's keymap ([keys] in the config) all read it, so a key is declared once and shown the same everywhere.
+
+The desk screen (console/chat_desk.py) declares DESK_BINDINGS, so its keys rest while a dialog is open (a dialog
+belongs to the chat it was opened for: f7 under the send question of the right-hand pane must not close the
+left-hand chat). Actions named `app.…` are the App's (help, signing in), whichever screen is in front. Quit is
+the App's own binding, so it works over dialogs too.
 
 Order matters: the footer shows the `show=True` ones in this order and cuts what does not fit at the right
 (f1 first, since it lists every other key). Each binding's `id` is what the agent remaps it by. The composer's
@@ -40,8 +45,8 @@ KEY_LINE_BINDINGS = [
     Binding("ctrl+n", "show_metrics", "Metrics", id="show_metrics", show=False),
 ]
 
-BINDINGS = [
-    Binding("f1", "help", "Help", id="help"),
+DESK_BINDINGS = [
+    Binding("f1", "app.help", "Help", id="help"),
     Binding("alt+down,ctrl+pagedown", "next_chat", "Next chat", key_display="alt+↓", id="next_chat", priority=True,
             show=False),
     Binding("alt+up,ctrl+pageup", "previous_chat", "Prev chat", key_display="alt+↑", id="previous_chat",
@@ -55,20 +60,17 @@ BINDINGS = [
     *REJECTED_ITEM_BINDINGS,
     *KEY_LINE_BINDINGS,
     # The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.
-    Binding("ctrl+f", "sign_in", "Sign in again", id="sign_in", show=False),
-    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    Binding("ctrl+f", "app.sign_in", "Sign in again", id="sign_in", show=False),
 ]
+APP_BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", priority=True)]
+ALL_BINDINGS = [*DESK_BINDINGS, *APP_BINDINGS]  # in the footer's order (the app's come after the screen's)
 
 # On the palette only, with no key: one priority each (the key, f10, asks which), and the alert log.
 PALETTE_ACTIONS = [  # (name, action, what it does)
     ("Priority: urgent", "set_priority('urgent')", "applies to the open chat"),
     ("Priority: important", "set_priority('important')", "applies to the open chat"),
     ("Priority: normal", "set_priority('normal')", "applies to the open chat"),
-    ("Recent alerts", "recent_alerts", "every alert of this session, in full"),
+    ("Recent alerts", "app.recent_alerts", "every alert of this session, in full"),
 ]
 
 REJECTED_ITEM_ACTIONS = frozenset(binding.action for binding in REJECTED_ITEM_BINDINGS)
-# While a dialog is open these wait: each acts on a chat or the screen behind it, and a dialog belongs to the
-# chat it was opened for (f7 under the send question of the right-hand pane closed the left-hand chat).
-WAIT_FOR_DIALOGS = frozenset(binding.action.split("(")[0] for binding in BINDINGS) - {"help", "quit"} \
-    | {action.split("(")[0] for _, action, _ in PALETTE_ACTIONS}

@@ -5,24 +5,30 @@
    recorded with the message; warnings ask once; suggestions only show.
 3. A placeholder still in the text (`{order.id}`) asks once.
 
-The app asks them one after the other in a worker (`push_screen_wait`) and queues the message when every one
-is answered; a message with nothing to ask is queued at once, inside the keystroke that sent it, so that the
+The Sender asks them one after the other in a worker (`push_screen_wait`) and queues the message when every
+one is answered; a message with nothing to ask is queued at once, inside the keystroke that sent it, so that the
 next key typed can never land in a composer that is about to be cleared.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual.screen import ModalScreen
 
+from local_cache.database import StoreError
 from local_cache.models import LintOverride
 from local_cache.outbox import MAX_MESSAGE_CHARS
 from quick_replies.linter import Finding, Linter
 from quick_replies.placeholders import unfilled_in
+from widgets.chat_pane import ChatPane
 from widgets.i18n import tr
 from widgets.screens.prompts import ConfirmScreen, PromptScreen
+
+if TYPE_CHECKING:
+    from console.chat_desk import ChatDesk
 
 
 @dataclass
@@ -73,3 +79,48 @@ def summary(text: str, findings: list[Finding]) -> str:
     first = findings[0]
     more = tr(" (and {count} more)", count=len(findings) - 1) if len(findings) > 1 else ""
     return f"{first.message} — “{text[first.start:first.end]}”{more}"
+
+
+class Sender:
+    """Enter in a composer, to the outbox: the checks, the questions in turn, then the message queued."""
+
+    def __init__(self, desk: ChatDesk, linter: Linter) -> None:
+        self._desk = desk
+        self._linter = linter
+
+    def send(self, pane: ChatPane | None, text: str) -> None:
+        chat_id = pane.chat_id if pane else None
+        if pane is None or chat_id is None:
+            self._desk.notify(tr("Pick a chat first (alt+1…9 or the chat list)."), severity="warning")
+            return
+        check = check_before_sending(self._linter, text)
+        if check.refusal:
+            self._desk.notify(check.refusal, severity="error", markup=False)  # the text stays in the composer
+        elif check.questions:
+            self._desk.run_worker(self._ask_then_send(chat_id, text, pane, check.questions), group="send")
+        else:
+            self.queue(chat_id, text, pane)
+
+    async def _ask_then_send(self, chat_id: str, text: str, pane: ChatPane, questions: list[Question]) -> None:
+        """Each question in turn, as a dialog; the message is queued once every one is answered yes."""
+        override = None
+        for question in questions:
+            answer = await self._desk.app.push_screen_wait(question.screen)
+            if not answer:
+                return  # the text stays in the composer
+            override = question.override(answer) or override
+        self.queue(chat_id, text, pane, override)
+
+    def queue(self, chat_id: str, text: str, pane: ChatPane, override: LintOverride | None = None) -> None:
+        desk = self._desk
+        try:
+            desk.store.outbox.enqueue_message(chat_id, text, override)
+        except (ValueError, StoreError) as error:
+            desk.notify(str(error), severity="error", markup=False)  # the text stays in the composer
+            return
+        desk.drafts.forget_sent_text(chat_id, text, pane)
+        desk.refresh_chats()
+        desk.show_open_chats()
+        if desk.sync_status is not None:  # show the new depth now, not after the engine's next report
+            desk.show_sync_status(dataclasses.replace(desk.sync_status, outbox_depth=desk.store.outbox.depth()))
+        desk.services.wake_sync()

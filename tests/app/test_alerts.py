@@ -30,14 +30,14 @@ async def test_activity_in_a_background_chat_alerts_as_configured(tmp_path, refe
     bells = []
     async with app.run_test(size=(120, 36)) as pilot:
         app.bell = lambda: bells.append(1)  # the terminal bell itself is not observable in a test
-        await wait_until(pilot, lambda: app.current_chat_id == open_chat, "the first chat open")
+        await wait_until(pilot, lambda: app.desk.current_chat_id == open_chat, "the first chat open")
         reference_backend.customer_says(open_chat, "还有一个问题")
         await wait_until(pilot, lambda: len(app.store.chats.transcript(open_chat)) == 2, "the open chat's message")
         assert bells == [], "the chat the agent is looking at does not ring"
 
         background = reference_backend.open_chat("王建国", "wechat")
         reference_backend.customer_says(background, "我的快递呢")
-        await wait_until(pilot, lambda: background in app.chats, "the new chat")
+        await wait_until(pilot, lambda: background in app.desk.chats, "the new chat")
         await pilot.pause(0.2)
         assert bool(bells) is rings
         assert any("王建国" in text for text in app.alert_history) is notifies
@@ -60,18 +60,19 @@ async def test_arrivals_coalesce_into_one_line_and_no_toast_covers_the_screen(tm
     reference_backend.customer_says(first, "在吗")
     app = make_app(tmp_path, reference_backend, "notify")
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await wait_until(pilot, lambda: app.current_chat_id == first, "the first chat open")
+        await wait_until(pilot, lambda: app.desk.current_chat_id == first, "the first chat open")
         others = [reference_backend.open_chat(name, "web") for name in ("陈静", "赵先生", "王建国", "Emily")]
         for chat_id in others:
             reference_backend.customer_says(chat_id, "你好")
         reference_backend.customer_says(others[0], "在吗？")
-        await wait_until(pilot, lambda: all(app.chats.get(c) and app.chats[c].unread for c in others), "arrivals")
-        await wait_until(pilot, lambda: app.chats[others[0]].unread == 2, "the second message")
+        await wait_until(pilot, lambda: all(getattr(app.desk.chats.get(c), "unread", 0) for c in others),
+                         "arrivals")
+        await wait_until(pilot, lambda: app.desk.chats[others[0]].unread == 2, "the second message")
         await pilot.pause(0.1)
-        line = str(app.query_one(MessageLine).render())
+        line = str(app.desk.query_one(MessageLine).render())
         assert line.startswith("• 5 new messages: ") and line.endswith(" …"), "the line names three, then …"
         assert len([text for text in app.alert_history if "new message" in text]) == 1, "one line, grown"
-        assert not app.query(Toast), "nothing is drawn over the composer, a dialog or the search panel"
+        assert not app.desk.query(Toast), "nothing is drawn over the composer, a dialog or the search panel"
         await pilot.press("ctrl+p")
         await type_text(pilot, "Recent alerts")
         await pilot.press("enter")

@@ -19,7 +19,7 @@ def make_app(tmp_path, backend) -> AgentConsoleApp:
 
 
 def transcript_text(app) -> str:
-    return "\n".join(app.query_one(Transcript).plain_lines())
+    return "\n".join(app.desk.query_one(Transcript).plain_lines())
 
 
 async def test_customer_message_reaches_list_and_transcript(tmp_path, reference_backend, terminal_writes):
@@ -27,18 +27,18 @@ async def test_customer_message_reaches_list_and_transcript(tmp_path, reference_
     reference_backend.customer_says(chat_id, "你好，请问有M码吗？")
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: chat_id in app.chats, "the chat to arrive")
-        assert app.current_chat_id == chat_id
+        await wait_until(pilot, lambda: chat_id in app.desk.chats, "the chat to arrive")
+        assert app.desk.current_chat_id == chat_id
         assert "你好，请问有M码吗？" in transcript_text(app)
 
         reference_backend.customer_says(chat_id, "今天能发货吗")  # arrives through the change feed
         await wait_until(pilot, lambda: "今天能发货吗" in transcript_text(app), "the live message")
         # The transcript is painted first; the list follows a frame later (CATCH_UP_DELAY), so wait for it too.
-        await wait_until(pilot, lambda: app.chats[chat_id].last_message_preview == "今天能发货吗",
+        await wait_until(pilot, lambda: app.desk.chats[chat_id].last_message_preview == "今天能发货吗",
                          "the chat list's preview to follow")
         frame = await screen_text(pilot, terminal_writes)
         assert frame.count("今天能发货吗") == 2, "once in the chat list, once in the transcript"
-        assert app.query_one(ChatList).chat_ids == [chat_id]
+        assert app.desk.query_one(ChatList).chat_ids == [chat_id]
 
 
 async def test_agent_switches_by_keyboard_and_sends_chinese_reply_once(tmp_path, reference_backend):
@@ -48,26 +48,26 @@ async def test_agent_switches_by_keyboard_and_sends_chinese_reply_once(tmp_path,
     reference_backend.customer_says(second, "我的快递还没到")
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: second in app.chats, "both chats")
-        assert app.current_chat_id == first
-        assert app.chats[second].unread == 1
+        await wait_until(pilot, lambda: second in app.desk.chats, "both chats")
+        assert app.desk.current_chat_id == first
+        assert app.desk.chats[second].unread == 1
 
         await pilot.press("alt+down")
-        assert app.current_chat_id == second
-        assert app.chats[second].unread == 0, "opening a chat clears its unread count"
+        assert app.desk.current_chat_id == second
+        assert app.desk.chats[second].unread == 0, "opening a chat clears its unread count"
         await pilot.press("alt+up")
-        assert app.current_chat_id == first
+        assert app.desk.current_chat_id == first
         await pilot.press("trade_mark_sign")  # what Textual makes of ESC+2, i.e. alt+2 in a terminal
-        assert app.current_chat_id == second
+        assert app.desk.current_chat_id == second
 
         await pilot.press("ctrl+r")
         assert isinstance(app.focused, Composer)
         await type_text(pilot, "您好，马上为您查询")
         await pilot.press("ctrl+j")
         await type_text(pilot, "请稍等！")
-        assert app.query_one(Composer).text == "您好，马上为您查询\n请稍等！"
+        assert app.desk.query_one(Composer).text == "您好，马上为您查询\n请稍等！"
         await pilot.press("enter")
-        assert app.query_one(Composer).text == ""
+        assert app.desk.query_one(Composer).text == ""
         await wait_until(
             pilot, lambda: "✓ sent" in transcript_text(app), "the reply to be acknowledged"
         )
@@ -124,16 +124,17 @@ async def test_starts_offline_with_cached_chats_and_queues_replies(tmp_path, ref
     reference_backend.customer_says(chat_id, "你们到底打算怎么解决？")
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: chat_id in app.chats, "the first sync")
+        await wait_until(pilot, lambda: chat_id in app.desk.chats, "the first sync")
     reference_backend.stop()
 
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         assert "你们到底打算怎么解决？" in transcript_text(app), "cached history is readable offline"
-        await wait_until(pilot, lambda: app.sync_status is not None and app.sync_status.online is False, "offline")
+        await wait_until(pilot, lambda: app.desk.sync_status is not None and app.desk.sync_status.online is False,
+                         "offline")
         await type_text(pilot, "非常抱歉，我马上处理")
         await pilot.press("enter")
         assert "… sending" in transcript_text(app)
-        await wait_until(pilot, lambda: app.sync_status.outbox_depth == 1, "the outbox depth to show")
-        status = str(app.query_one("#status-bar").render())
+        await wait_until(pilot, lambda: app.desk.sync_status.outbox_depth == 1, "the outbox depth to show")
+        status = str(app.desk.query_one("#status-bar").render())
         assert "offline since" in status and "outbox 1" in status

@@ -19,17 +19,17 @@ async def test_findings_are_marked_as_the_agent_types(tmp_path, reference_backen
     async with app.run_test(size=(120, 36)) as pilot:
         await open_chat(pilot, app, reference_backend)
         await type_text(pilot, "这绝对不可能")
-        composer = app.query_one(Composer)
-        await wait_until(pilot, lambda: app.query_one(FindingsBar).display, "the findings bar")
+        composer = app.desk.query_one(Composer)
+        await wait_until(pilot, lambda: app.desk.query_one(FindingsBar).display, "the findings bar")
         assert [(f.rule, f.start, f.end) for f in composer.findings] == [("absolutist", 1, 6)]
         await pilot.pause()
         marked = "".join(segment.text for segment in composer.render_line(0) if segment.style and
                          segment.style.underline)
         assert marked == "绝对不可能", "what the agent sees on screen is marked"
-        assert "经系统查询暂未发现" in str(app.query_one(FindingsBar).render())
+        assert "经系统查询暂未发现" in str(app.desk.query_one(FindingsBar).render())
         for _ in range(6):
             await pilot.press("backspace")
-        await wait_until(pilot, lambda: not app.query_one(FindingsBar).display, "the bar hidden again")
+        await wait_until(pilot, lambda: not app.desk.query_one(FindingsBar).display, "the bar hidden again")
 
 
 async def test_an_error_is_refused_with_the_reason_and_nothing_is_queued(tmp_path, reference_backend):
@@ -41,7 +41,7 @@ async def test_an_error_is_refused_with_the_reason_and_nothing_is_queued(tmp_pat
         await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the refusal")
         assert "never ask for passwords" in str(app.screen.query_one("Label").render())
         await pilot.press("escape")
-        assert app.store.outbox.items() == [] and app.query_one(Composer).text == "麻烦把密码告诉我"
+        assert app.store.outbox.items() == [] and app.desk.query_one(Composer).text == "麻烦把密码告诉我"
 
 
 async def test_an_override_needs_a_typed_reason_which_is_recorded(tmp_path, reference_backend):
@@ -84,7 +84,7 @@ async def test_a_suggestion_is_applied_and_personal_data_masked_in_place(tmp_pat
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         chat_id = await open_chat(pilot, app, reference_backend)
-        composer = app.query_one(Composer)
+        composer = app.desk.query_one(Composer)
         await type_text(pilot, "这个订单不能退款，卡号6222021234567890128")
         await wait_until(pilot, lambda: len(composer.findings) == 2, "two findings")
         await pilot.press("ctrl+g")
@@ -105,15 +105,15 @@ async def test_a_high_risk_customer_marks_the_chat_and_personal_data_is_masked_u
     async with app.run_test(size=(120, 36)) as pilot:
         chat_id = await open_chat(pilot, app, reference_backend)
         reference_backend.customer_says(chat_id, "钱要不回来我真的不想活了，我的卡号6222021234567890128")
-        await wait_until(pilot, lambda: app.chats[chat_id].high_risk == "high-risk-self-harm", "the mark")
-        name = app.chats[chat_id].customer_name
+        await wait_until(pilot, lambda: app.desk.chats[chat_id].high_risk == "high-risk-self-harm", "the mark")
+        name = app.desk.chats[chat_id].customer_name
         assert any(text.startswith(f"High-risk message from {name}: ") for text in app.alert_history), \
             "the alert says whose chat it is: f12 escalates the open one"
-        transcript = app.query_one(Transcript)
+        transcript = app.desk.query_one(Transcript)
         await wait_until(pilot, lambda: any("622202*********0128" in line for line in transcript.plain_lines()),
                          "the masked card in the transcript")
         assert not any("6222021234567890128" in line for line in transcript.plain_lines())
-        assert "6222021234" not in app.chats[chat_id].last_message_preview
+        assert "6222021234" not in app.desk.chats[chat_id].last_message_preview
         await pilot.press("f9")
         assert any("6222021234567890128" in line for line in transcript.plain_lines())
         assert [chat for chat, _ in app.store.audit.pii_reveals()] == [chat_id], "the reveal is logged"
@@ -122,8 +122,8 @@ async def test_a_high_risk_customer_marks_the_chat_and_personal_data_is_masked_u
 
     again = make_app(tmp_path, reference_backend)  # the mark survives a restart, and is not re-raised
     async with again.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: chat_id in again.chats, "the cached chat")
-        assert again.chats[chat_id].high_risk == "high-risk-self-harm"
+        await wait_until(pilot, lambda: chat_id in again.desk.chats, "the cached chat")
+        assert again.desk.chats[chat_id].high_risk == "high-risk-self-harm"
         assert again.store.audit.unchecked_customer_messages(chat_id) == []
 
 
@@ -150,7 +150,7 @@ async def test_a_pasted_megabyte_leaves_the_console_responsive_and_is_refused_wi
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_chat(pilot, app, reference_backend)
-        composer = app.query_one(Composer)
+        composer = app.desk.query_one(Composer)
         pasted = "您好，电话13812345678 " * 50_000
         composer.insert(pasted)
         await type_text(pilot, "!")

@@ -24,7 +24,7 @@ def make_app(tmp_path, backend, library_dirs=None) -> AgentConsoleApp:
 async def open_chat(pilot, app, backend, name="陈静"):
     chat_id = backend.open_chat(name, "web")
     backend.customer_says(chat_id, "杯子碎了，我要退款")
-    await wait_until(pilot, lambda: chat_id in app.chats and app.current_chat_id == chat_id, "the chat")
+    await wait_until(pilot, lambda: chat_id in app.desk.chats and app.desk.current_chat_id == chat_id, "the chat")
     return chat_id
 
 
@@ -37,9 +37,9 @@ async def test_panel_tk_enter_inserts_the_refund_reply_with_the_name_filled(tmp_
         await type_text(pilot, "tk")
         await pilot.press("enter")
         assert not isinstance(app.screen, ReplyPanel)
-        text = app.query_one(Composer).text
+        text = app.desk.query_one(Composer).text
         assert text.startswith("陈静好，非常抱歉给您带来不便。我已为您提交退款申请")
-        assert reference_backend.messages(app.current_chat_id)[-1]["author"] == "customer", "inserted, not sent"
+        assert reference_backend.messages(app.desk.current_chat_id)[-1]["author"] == "customer", "inserted, not sent"
         assert app.store.reply_usage.counts()["refund-apology-zh"][0] == 1
 
 
@@ -54,7 +54,7 @@ async def test_slash_in_an_empty_composer_opens_the_panel_and_tab_expands_an_exa
         assert isinstance(app.screen, ReplyPanel)
         await type_text(pilot, "hello")
         await pilot.press("tab")
-        assert app.query_one(Composer).text.startswith("Hi Emily Carter, this is ")
+        assert app.desk.query_one(Composer).text.startswith("Hi Emily Carter, this is ")
 
 
 async def test_a_shortcut_typed_inside_a_message_expands_in_place(tmp_path, reference_backend):
@@ -63,16 +63,16 @@ async def test_a_shortcut_typed_inside_a_message_expands_in_place(tmp_path, refe
         await open_chat(pilot, app, reference_backend)
         await type_text(pilot, "好的。 /dd")
         await pilot.press("space")
-        assert app.query_one(Composer).text == "好的。 好的，请您稍等，正在为您查询，大约需要一两分钟。"
+        assert app.desk.query_one(Composer).text == "好的。 好的，请您稍等，正在为您查询，大约需要一两分钟。"
         await type_text(pilot, " a/b ")  # not a shortcut: a slash inside a word stays text
-        assert app.query_one(Composer).text.endswith(" a/b ")
+        assert app.desk.query_one(Composer).text.endswith(" a/b ")
 
 
 async def test_a_shortcut_expands_after_chinese_text_and_punctuation_without_a_space(tmp_path, reference_backend):
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_chat(pilot, app, reference_backend)
-        composer = app.query_one(Composer)
+        composer = app.desk.query_one(Composer)
         for before in ("王先生您好，", "收到。", "好的", "OK!", "“好”"):
             composer.clear()
             await type_text(pilot, before + "/dd")
@@ -92,7 +92,7 @@ async def test_an_unfilled_placeholder_is_selected_and_cannot_be_sent_unnoticed(
         await pilot.press("f2")
         await type_text(pilot, "wl")
         await pilot.press("enter")
-        composer = app.query_one(Composer)
+        composer = app.desk.query_one(Composer)
         assert "{order.id}" in composer.text and composer.selected_text == "{order.id}"
         await type_text(pilot, "DD2026")  # typing replaces the selected placeholder
         assert "订单 DD2026 目前" in composer.text and "{order.tracking}" in composer.text
@@ -120,7 +120,7 @@ async def test_the_library_reloads_when_its_files_change(tmp_path, reference_bac
         await wait_until(pilot, lambda: app.replies.by_shortcut("wd") is not None, "the reload", timeout=10)
         await type_text(pilot, "/wd")
         await pilot.press("tab")
-        assert app.query_one(Composer).text == "这是我自己的话术"
+        assert app.desk.query_one(Composer).text == "这是我自己的话术"
 
 
 async def test_power_user_saves_the_composer_as_a_reply_edits_it_and_deletes_it(tmp_path, reference_backend):
@@ -146,10 +146,10 @@ async def test_power_user_saves_the_composer_as_a_reply_edits_it_and_deletes_it(
         assert app.replies.by_shortcut("yz") is not None
         assert [p for p in (tmp_path / "library").glob("*.toml") if p.name != "mine.toml"]
 
-        app.query_one(Composer).clear()
+        app.desk.query_one(Composer).clear()
         await type_text(pilot, "/yz")
         await pilot.press("tab")
-        assert app.query_one(Composer).text == "陈静好，您的包裹已到驿站，请凭取件码领取。"
+        assert app.desk.query_one(Composer).text == "陈静好，您的包裹已到驿站，请凭取件码领取。"
 
         await pilot.press("f2")
         await type_text(pilot, "yizhan")
@@ -177,7 +177,7 @@ async def test_an_faq_entry_inserts_its_answer(tmp_path, reference_backend):
         panel = app.screen
         assert isinstance(panel, ReplyPanel) and panel.query_one("Input").value == "/无法登录+安卓"
         await pilot.press("enter")
-        assert app.query_one(Composer).text.startswith("请先更新到最新版本并清除应用缓存")
+        assert app.desk.query_one(Composer).text.startswith("请先更新到最新版本并清除应用缓存")
 
 
 # --- browsing without typing, and a preview of what inserting would put in the chat ----------------------
@@ -205,7 +205,7 @@ async def test_an_empty_query_lists_the_reply_just_used_first_under_recently_use
         await pilot.press("f2")
         await type_text(pilot, "tk")
         await pilot.press("enter")
-        app.query_one(Composer).clear()
+        app.desk.query_one(Composer).clear()
 
         await pilot.press("f2")
         panel = app.screen
@@ -215,9 +215,9 @@ async def test_an_empty_query_lists_the_reply_just_used_first_under_recently_use
         assert rows[2].startswith("Please hold on  /wait") and rows[3] == "Folders"
         assert highlighted_row(panel) == rows[1], "the latest first, ready for Enter"
         await pilot.press("enter")
-        assert app.query_one(Composer).text.startswith("陈静好，非常抱歉给您带来不便。")
+        assert app.desk.query_one(Composer).text.startswith("陈静好，非常抱歉给您带来不便。")
 
-        app.query_one(Composer).clear()
+        app.desk.query_one(Composer).clear()
         await type_text(pilot, "/")  # opened from the composer: the "/" alone is no query either
         assert isinstance(app.screen, ReplyPanel) and panel_rows(app.screen)[:1] == ["Recently used"]
 
@@ -248,7 +248,7 @@ async def test_a_team_folder_opens_with_the_keys_and_a_reply_inserts_from_it(tmp
         assert preview_text(panel) == "陈静，换货请在订单页申请。"
         await pilot.press("enter")
         assert not isinstance(app.screen, ReplyPanel)
-        assert app.query_one(Composer).text == "陈静，换货请在订单页申请。"
+        assert app.desk.query_one(Composer).text == "陈静，换货请在订单页申请。"
 
 
 async def test_the_preview_shows_what_inserting_would_put_in_this_chat(tmp_path, reference_backend):

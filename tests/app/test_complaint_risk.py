@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from console.lint_actions import INCOMING_CHECK_LIMIT, check_customer_messages
+from console.incoming_checks import INCOMING_CHECK_LIMIT, check_customer_messages
 from local_cache.database import MIGRATIONS, SCHEMA_VERSION
 from local_cache.models import ChatSummary, RemoteChat, RemoteMessage
 from local_cache.sla import effective_priority
@@ -132,11 +132,11 @@ async def test_a_complaining_customer_marks_the_chat_once_without_escalating_it(
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         chat_id = await open_chat(pilot, app, reference_backend)
-        before = app.chats[chat_id]
+        before = app.desk.chats[chat_id]
         reference_backend.customer_says(chat_id, COMPLAINT)
-        await wait_until(pilot, lambda: app.chats[chat_id].complaint_risk == "complaint-risk", "the mark")
-        chat = app.chats[chat_id]
-        chat_list = app.query_one(ChatList)
+        await wait_until(pilot, lambda: app.desk.chats[chat_id].complaint_risk == "complaint-risk", "the mark")
+        chat = app.desk.chats[chat_id]
+        chat_list = app.desk.query_one(ChatList)
         row = chat_list.row_text(chat_list.chat_ids.index(chat_id))
         assert "! complaint risk" in row and "high risk" not in row
         assert chat.high_risk == ""
@@ -146,14 +146,14 @@ async def test_a_complaining_customer_marks_the_chat_once_without_escalating_it(
         assert not any(text.startswith("High-risk") for text in app.alert_history)
 
         reference_backend.customer_says(chat_id, "我要给你们差评")  # the chat is marked already: no second alert
-        await wait_until(pilot, lambda: "差评" in app.chats[chat_id].last_message_preview
+        await wait_until(pilot, lambda: "差评" in app.desk.chats[chat_id].last_message_preview
                          and app.store.audit.unchecked_customer_messages(chat_id) == [], "the second message checked")
         assert len(complaint_alerts(app)) == 1
 
     again = make_app(tmp_path, reference_backend)  # the mark survives a restart, and is not re-raised
     async with again.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: chat_id in again.chats, "the cached chat")
-        assert (again.chats[chat_id].complaint_risk, again.chats[chat_id].high_risk) == ("complaint-risk", "")
+        await wait_until(pilot, lambda: chat_id in again.desk.chats, "the cached chat")
+        assert (again.desk.chats[chat_id].complaint_risk, again.desk.chats[chat_id].high_risk) == ("complaint-risk", "")
         assert complaint_alerts(again) == []
 
 
@@ -163,7 +163,7 @@ def complaint_rule_message(app) -> str:
 
 
 def test_the_stored_excerpt_never_cuts_a_number_in_two():
-    from console.lint_actions import marked_by
+    from console.incoming_checks import marked_by
     from quick_replies.lint_rules import load_rules
     from quick_replies.linter import Linter
 

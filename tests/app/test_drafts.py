@@ -16,15 +16,15 @@ async def test_each_chat_keeps_its_unsent_text_across_switches_and_a_restart(tmp
     reference_backend.customer_says(second, "Hello?")
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: {first, second} <= set(app.chats), "both chats")
-        composer = app.query_one(Composer)
-        app.show_chat(first)
+        await wait_until(pilot, lambda: {first, second} <= set(app.desk.chats), "both chats")
+        composer = app.desk.query_one(Composer)
+        app.desk.show_chat(first)
         await type_text(pilot, "您好，订单号是")
-        app.show_chat(second)
+        app.desk.show_chat(second)
         await pilot.pause()
         assert composer.text == "", "the other chat has its own (empty) draft"
         await type_text(pilot, "Let me check")
-        app.show_chat(first)
+        app.desk.show_chat(first)
         await pilot.pause()
         assert composer.text == "您好，订单号是" and composer.cursor_location == (0, 7), "back where it was left"
         assert app.store.drafts.get(second) == "Let me check"
@@ -34,13 +34,13 @@ async def test_each_chat_keeps_its_unsent_text_across_switches_and_a_restart(tmp
 
     again = make_app(tmp_path, reference_backend)
     async with again.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: again.current_chat_id is not None, "a chat open")
-        again.show_chat(second)
+        await wait_until(pilot, lambda: again.desk.current_chat_id is not None, "a chat open")
+        again.desk.show_chat(second)
         await pilot.pause()
-        assert again.query_one(Composer).text == "Let me check"
-        again.show_chat(first)
+        assert again.desk.query_one(Composer).text == "Let me check"
+        again.desk.show_chat(first)
         await pilot.pause()
-        assert again.query_one(Composer).text == "您好，订单号是123"
+        assert again.desk.query_one(Composer).text == "您好，订单号是123"
         await pilot.press("enter")  # sent: the draft is gone
         await wait_until(pilot, lambda: again.store.drafts.get(first) == "", "the draft cleared after sending")
 
@@ -50,8 +50,8 @@ async def test_alt_x_clears_the_composer_ctrl_z_brings_it_back_and_the_draft_fol
     reference_backend.customer_says(chat_id, "在吗")
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat")
-        composer = app.query_one(Composer)
+        await wait_until(pilot, lambda: app.desk.current_chat_id == chat_id, "the chat")
+        composer = app.desk.query_one(Composer)
         await type_text(pilot, "您好，订单号是")
         await pilot.press("backspace")  # an edit of the same kind as clearing: must not be undone with it
         await wait_until(pilot, lambda: app.store.drafts.get(chat_id) == "您好，订单号", "the draft saved")

@@ -44,15 +44,15 @@ async def test_console_on_the_embedded_default_shows_six_live_customers(tmp_path
     )
     try:
         async with app.run_test(size=(120, 36)) as pilot:
-            await wait_until(pilot, lambda: len(app.chats) == 6, "six simulated chats")
+            await wait_until(pilot, lambda: len(app.desk.chats) == 6, "six simulated chats")
             await wait_until(
-                pilot, lambda: any(c.last_message_preview for c in app.chats.values()), "customers to write"
+                pilot, lambda: any(c.last_message_preview for c in app.desk.chats.values()), "customers to write"
             )
-            names = {chat.customer_name for chat in app.chats.values()}
+            names = {chat.customer_name for chat in app.desk.chats.values()}
             assert {"Emily Carter", "周海峰"} <= names
-            await wait_until(pilot, lambda: app.sync_status and app.sync_status.online, "online status")
-            assert app.sync_status.agent_name == "Demo Agent"
-            await wait_until(pilot, lambda: app.query_one(Transcript).plain_lines(), "a transcript")
+            await wait_until(pilot, lambda: app.desk.sync_status and app.desk.sync_status.online, "online status")
+            assert app.desk.sync_status.agent_name == "Demo Agent"
+            await wait_until(pilot, lambda: app.desk.query_one(Transcript).plain_lines(), "a transcript")
     finally:
         backend.stop()
     assert backend.url.startswith("http://127.0.0.1:")

@@ -21,7 +21,7 @@ async def test_f12_escalates_with_the_reason_and_keeps_the_transcript(tmp_path, 
     async with app.run_test(size=(120, 36)) as pilot:
         chat_id = await open_chat(pilot, app, reference_backend)
         reference_backend.customer_says(chat_id, "我不想活了")
-        await wait_until(pilot, lambda: app.chats[chat_id].high_risk == "high-risk-self-harm", "the mark")
+        await wait_until(pilot, lambda: app.desk.chats[chat_id].high_risk == "high-risk-self-harm", "the mark")
         await pilot.press("f12")
         assert isinstance(app.screen, PromptScreen), "f12 asks first"
         assert app.screen.query_one(Input).value == "high risk (high-risk-self-harm)", "the matched rule, editable"
@@ -48,12 +48,12 @@ async def test_f12_offline_queues_the_escalation_and_it_lands_when_the_backend_r
     reference_backend.customer_says(chat_id, "我不想活了")
     app = app_at(tmp_path, fault_proxy.url, reference_backend.token)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: chat_id in app.chats and app.chats[chat_id].high_risk, "the mark")
+        await wait_until(pilot, lambda: chat_id in app.desk.chats and app.desk.chats[chat_id].high_risk, "the mark")
         fault_proxy.refuse()
-        await wait_until(pilot, lambda: app.sync_status.online is False, "offline")
+        await wait_until(pilot, lambda: app.desk.sync_status.online is False, "offline")
         await pilot.press("f12", "enter")  # the reason as suggested
-        assert (app.chats[chat_id].state, app.chats[chat_id].priority) == ("transferred", "urgent")
-        assert app.chats[chat_id].tags == ("high-risk",)
+        assert (app.desk.chats[chat_id].state, app.desk.chats[chat_id].priority) == ("transferred", "urgent")
+        assert app.desk.chats[chat_id].tags == ("high-risk",)
         assert server_chat(reference_backend, chat_id)["state"] == "opened", "nothing reached the backend yet"
         fault_proxy.restore()
         await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the outbox to drain", timeout=30)
@@ -70,4 +70,4 @@ async def test_escape_in_the_escalation_dialog_queues_nothing(tmp_path, referenc
         await pilot.press("escape")
         assert not isinstance(app.screen, PromptScreen)
         assert app.store.outbox.items() == []
-        assert (app.chats[chat_id].state, app.chats[chat_id].tags) == ("opened", ())
+        assert (app.desk.chats[chat_id].state, app.desk.chats[chat_id].tags) == ("opened", ())

@@ -333,19 +333,20 @@ async def test_the_console_keeps_listening_and_sending_through_a_404_on_the_feed
                           lambda: ReferenceApiClient(proxy.url, AGENT_TOKEN, deadline=2.0, silence_limit=1.0),
                           long_poll_wait=0.5)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: app.sync_status and app.sync_status.online and chat_id in app.chats,
+        await wait_until(pilot, lambda: app.desk.sync_status and app.desk.sync_status.online
+                         and chat_id in app.desk.chats,
                          "online")
-        app.show_chat(chat_id)
+        app.desk.show_chat(chat_id)
         proxy.fail("404", ENDPOINTS["/events"])
-        await wait_until(pilot, lambda: app.sync_status.online is False, "the status bar to stop saying online")
-        status = str(app.query_one("#status-bar").render())
+        await wait_until(pilot, lambda: app.desk.sync_status.online is False, "the status bar to stop saying online")
+        status = str(app.desk.query_one("#status-bar").render())
         assert "sync degraded since" in status and "GET /events" in status, status  # not a network outage
         backend.customer_says(chat_id, "written while the feed answered 404")
         await type_text(pilot, "您好，在的")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the reply to go out")
         proxy.heal()
-        await wait_until(pilot, lambda: app.sync_status.online, "online again")
+        await wait_until(pilot, lambda: app.desk.sync_status.online, "online again")
         await wait_until(pilot, lambda: "written while the feed answered 404" in texts(app.store, chat_id),
                          "the message written meanwhile")
     assert [m["text"] for m in backend.messages(chat_id) if m["author"] == "agent"] == ["您好，在的"]
@@ -453,7 +454,7 @@ async def test_if_the_engine_ever_stopped_the_status_bar_would_stop_saying_onlin
     app = AgentConsoleApp(tmp_path / "agent.sqlite3", lambda: ReferenceApiClient(proxy.url, AGENT_TOKEN),
                           long_poll_wait=0.5)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: app.sync_status and app.sync_status.online, "online")
+        await wait_until(pilot, lambda: app.desk.sync_status and app.desk.sync_status.online, "online")
         app.post_message(SyncCrashed(RuntimeError("a bug")))
-        await wait_until(pilot, lambda: app.sync_status.online is False, "the status to stop saying online")
-        assert "offline since" in str(app.query_one("#status-bar").render())
+        await wait_until(pilot, lambda: app.desk.sync_status.online is False, "the status to stop saying online")
+        assert "offline since" in str(app.desk.query_one("#status-bar").render())

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 
+import console.incoming_checks
 from quick_replies.lint_rules import MAX_RULE_FILE_BYTES, load_rules
 from quick_replies.linter import Linter
 from tests.package_under_test import OUTSIDE_TREE, package_env
@@ -130,49 +131,50 @@ async def test_customer_messages_are_checked_off_the_interface_thread(tmp_path, 
     async with app.run_test(size=(120, 36)) as pilot:
         chat_id = reference_backend.open_chat("陈静", "web")
         reference_backend.customer_says(chat_id, "钱要不回来我真的不想活了")
-        await wait_until(pilot, lambda: chat_id in app.chats and app.chats[chat_id].high_risk, "the mark")
+        await wait_until(pilot, lambda: chat_id in app.desk.chats and app.desk.chats[chat_id].high_risk, "the mark")
     assert checked_on and threading.main_thread().ident not in checked_on
 
 
 async def test_a_message_that_cannot_be_checked_is_shown_as_not_checked_and_never_retried(
-    tmp_path, reference_backend
+    tmp_path, reference_backend, monkeypatch
 ):
+    # 60 characters stands in for a message beyond what any backend accepts.
+    monkeypatch.setattr(console.incoming_checks, "INCOMING_CHECK_LIMIT", 60)
     app = console_with_rules(tmp_path, reference_backend)
-    app.incoming_check_limit = 60  # stands in for a message beyond what any backend accepts
     async with app.run_test(size=(120, 36)) as pilot:
         chat_id = reference_backend.open_chat("陈静", "web")
         reference_backend.customer_says(chat_id, "x" * 61)
         reference_backend.customer_says(chat_id, "我真的不想活了")
-        await wait_until(pilot, lambda: chat_id in app.chats and app.chats[chat_id].high_risk, "the later mark")
+        await wait_until(pilot, lambda: getattr(app.desk.chats.get(chat_id), "high_risk", ""), "the later mark")
         await wait_until(pilot, lambda: any("not checked" in alert for alert in app.alert_history), "the alert")
         [alert] = [alert for alert in app.alert_history if "not checked" in alert]
         assert alert.startswith("1 message(s) from 陈静 could not be checked for high risk")
         assert app.store.audit.unchecked_customer_messages(chat_id) == []
-        await wait_until(pilot, lambda: app.chats[chat_id].unchecked == 1, "the chat marked")
+        await wait_until(pilot, lambda: app.desk.chats[chat_id].unchecked == 1, "the chat marked")
 
     again = console_with_rules(tmp_path, reference_backend)
     async with again.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: chat_id in again.chats, "the cached chat")
+        await wait_until(pilot, lambda: chat_id in again.desk.chats, "the cached chat")
         await again.workers.wait_for_complete()
         await pilot.pause()
         assert not any("not checked" in alert for alert in again.alert_history), "not tried again on restart"
-        assert again.chats[chat_id].unchecked == 1, "the mark outlives the alert"
-        [row] = [again.query_one(ChatList).row_text(index) for index, known in
-                 enumerate(again.query_one(ChatList).chat_ids) if known == chat_id]
+        assert again.desk.chats[chat_id].unchecked == 1, "the mark outlives the alert"
+        [row] = [again.desk.query_one(ChatList).row_text(index) for index, known in
+                 enumerate(again.desk.query_one(ChatList).chat_ids) if known == chat_id]
         assert "⚠ high risk" in row  # the later message's mark comes first; the count stays for the record
 
 
 async def test_a_chat_whose_only_problem_is_an_unchecked_message_says_not_checked_in_the_list(
-    tmp_path, reference_backend
+    tmp_path, reference_backend, monkeypatch
 ):
+    monkeypatch.setattr(console.incoming_checks, "INCOMING_CHECK_LIMIT", 60)
     app = console_with_rules(tmp_path, reference_backend)
-    app.incoming_check_limit = 60
     async with app.run_test(size=(120, 36)) as pilot:
         chat_id = reference_backend.open_chat("王建国", "web")
         reference_backend.customer_says(chat_id, "y" * 61)
-        await wait_until(pilot, lambda: chat_id in app.chats and app.chats[chat_id].unchecked, "the chat marked")
-        await wait_until(pilot, lambda: any("⚠ not checked" in app.query_one(ChatList).row_text(index)
-                                            for index in range(len(app.query_one(ChatList).chat_ids))),
+        await wait_until(pilot, lambda: getattr(app.desk.chats.get(chat_id), "unchecked", 0), "the chat marked")
+        await wait_until(pilot, lambda: any("⚠ not checked" in app.desk.query_one(ChatList).row_text(index)
+                                            for index in range(len(app.desk.query_one(ChatList).chat_ids))),
                          "the row's mark")
 
 
@@ -184,10 +186,10 @@ async def test_a_backtracking_incoming_rule_leaves_the_console_working(tmp_path,
         chat_id = reference_backend.open_chat("陈静", "web")
         reference_backend.customer_says(chat_id, "a" * 40 + "!")
         reference_backend.customer_says(chat_id, "a" * 41)
-        await wait_until(pilot, lambda: chat_id in app.chats and app.chats[chat_id].high_risk == "team-backtrack",
+        await wait_until(pilot, lambda: getattr(app.desk.chats.get(chat_id), "high_risk", "") == "team-backtrack",
                          "the team rule's mark")
         await type_text(pilot, "您好")
-        await wait_until(pilot, lambda: app.query_one(Composer).text == "您好", "typing still works")
+        await wait_until(pilot, lambda: app.desk.query_one(Composer).text == "您好", "typing still works")
 
 
 # --- the console process ----------------------------------------------------------------------------------
@@ -226,8 +228,8 @@ async def test_a_customer_profile_of_the_wrong_shape_opens_as_unreadable(tmp_pat
     async with app.run_test(size=(160, 40)) as pilot:
         chat_id = reference_backend.open_chat("陈静", "web", orders=5)
         reference_backend.customer_says(chat_id, "你好")
-        await wait_until(pilot, lambda: app.current_chat_id == chat_id, "the chat opened")
-        panel = app.query_one(CustomerPanel)
+        await wait_until(pilot, lambda: app.desk.current_chat_id == chat_id, "the chat opened")
+        panel = app.desk.query_one(CustomerPanel)
         await wait_until(pilot, lambda: "unreadable" in str(panel.render()), "the panel")
         shown = str(panel.render())
         assert shown.endswith("Orders   unreadable")

@@ -9,7 +9,7 @@ commands that print such text run as processes and their stdout and stderr are c
 
 What the terminal is sent: everything the console writes to its driver, captured (headless, Textual writes
 nothing: `terminal_writes` makes the test driver take what a real one would), and a full frame of the screen as
-it stands (`render_update(...).render_segments(console)`, as App._display builds it).
+it stands (the screen repainted whole, as the driver is then given it: tests/screen_capture.py).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from quick_replies.reply_library_results import ReplyResult
 from tests.package_under_test import OUTSIDE_TREE, package_env
 from tests.pilot_helpers import type_text, wait_until
 from tests.reference_backend import AGENT_TOKEN, ReferenceBackend
+from tests.screen_capture import full_frame
 from widgets.composer import Composer
 from widgets.findings_bar import FindingsBar
 from widgets.inert_text import inert, inert_in_place
@@ -98,14 +99,8 @@ def visible(output: str) -> str:
     return OWN_SEQUENCE.sub("", output)
 
 
-def terminal_frame(app: App) -> str:
-    """A full frame of what is on screen, as the driver would be given it."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return update.render_segments(app.console)
-
-
-def assert_inert(app: App, where: str) -> str:
-    frame = terminal_frame(app)
+async def assert_inert(pilot, where: str) -> str:
+    frame = await full_frame(pilot)
     problems = control_problems(frame)
     assert not problems, f"{where}: the terminal would be sent {', '.join(problems)}"
     assert MARKUP in visible(frame), f"{where}: markup from the data is not shown as typed"
@@ -178,13 +173,13 @@ def make_app(tmp_path, backend, library) -> AgentConsoleApp:
 async def main_screen(pilot, app, world):
     """Chat list, header, transcript, customer panel, status bar; the message line naming a new arrival."""
     backend, first, second, _ = world
-    elsewhere = first if app.current_chat_id == second else second
+    elsewhere = first if app.desk.current_chat_id == second else second
     backend.customer_says(elsewhere, hostile("M3"))
     await wait_until(pilot, lambda: any("new message" in text.lower() for text in app.alert_history),
                      "the arrival alert")
-    app.show_chat(first)
+    app.desk.show_chat(first)
     await pilot.pause(0.2)
-    shown = visible(terminal_frame(app))
+    shown = visible(await full_frame(pilot))
     for label in ("N", "C", "T", "M", "G1", "O", "A"):  # name, channel, title, message, tag, order, agent
         assert label + MARKUP in shown, f"{label}: the field is on screen"
 
@@ -192,7 +187,7 @@ async def main_screen(pilot, app, world):
 async def arrival_alert(pilot, app, world):
     backend, first, second, _ = world
     await main_screen(pilot, app, world)
-    line = app.query_one(MessageLine)
+    line = app.desk.query_one(MessageLine)
     # The library's warnings outrank the arrival for 10 s: set them aside rather than wait.
     line._alerts = [alert for alert in line._alerts if alert.severity == "information"]
     line._paint()
@@ -225,7 +220,7 @@ async def palette_choice(pilot, app, world):
     backend, first, second, _ = world
     await palette_search(pilot, app, world)
     await pilot.press("down", "enter")
-    await wait_until(pilot, lambda: app.current_chat_id == second, "the chat picked")
+    await wait_until(pilot, lambda: app.desk.current_chat_id == second, "the chat picked")
 
 
 async def reply_panel(pilot, app, world):
@@ -250,12 +245,12 @@ async def delete_question(pilot, app, world):
 async def composer_with_reply(pilot, app, world):
     await reply_panel(pilot, app, world)
     await pilot.press("enter")
-    await wait_until(pilot, lambda: "B" + MARKUP in app.main_pane.composer.text, "the inserted reply")
+    await wait_until(pilot, lambda: "B" + MARKUP in app.desk.main_pane.composer.text, "the inserted reply")
 
 
 async def split_view(pilot, app, world):
     await pilot.press("ctrl+backslash")
-    await wait_until(pilot, lambda: app.side_chat_id is not None, "the split view")
+    await wait_until(pilot, lambda: app.desk.side_chat_id is not None, "the split view")
 
 
 async def help_screen(pilot, app, world):
@@ -272,28 +267,28 @@ async def transfer_dialog(pilot, app, world):
 async def revealed_profile(pilot, app, world):
     """f9: the customer panel shows the profile in clear, as the backend sends it."""
     backend, first, second, _ = world
-    app.show_chat(first)
+    app.desk.show_chat(first)
     await pilot.press("f9")
-    await wait_until(pilot, lambda: app._clear_profile is not None, "the clear profile")
+    await wait_until(pilot, lambda: app.desk.customer.clear_profile is not None, "the clear profile")
     await pilot.pause(0.2)
-    assert "P" + MARKUP in visible(terminal_frame(app))
+    assert "P" + MARKUP in visible(await full_frame(pilot))
 
 
 async def high_risk_alert(pilot, app, world):
     """A high-risk message arriving: the alert names the customer."""
     backend = world[0]
-    await wait_until(pilot, lambda: any(chat.customer_name == hostile("N3") for chat in app.chats.values()),
+    await wait_until(pilot, lambda: any(chat.customer_name == hostile("N3") for chat in app.desk.chats.values()),
                      "the risky chat")
-    risky = next(chat.id for chat in app.chats.values() if chat.customer_name == hostile("N3"))
+    risky = next(chat.id for chat in app.desk.chats.values() if chat.customer_name == hostile("N3"))
     backend.customer_says(risky, hostile("H") + " 我不想活了")
     await wait_until(pilot, lambda: any("N3" + MARKUP in text for text in app.alert_history), "the high-risk alert")
     await pilot.pause(0.1)
-    assert "N3" + MARKUP in visible(terminal_frame(app)), "the alert is on the line (errors outrank the rest)"
+    assert "N3" + MARKUP in visible(await full_frame(pilot)), "the alert is on the line (errors outrank the rest)"
 
 
 async def escalate_dialog(pilot, app, world):
-    await wait_until(pilot, lambda: any(chat.high_risk for chat in app.chats.values()), "the high-risk chat")
-    app.show_chat(next(chat.id for chat in app.chats.values() if chat.high_risk))
+    await wait_until(pilot, lambda: any(chat.high_risk for chat in app.desk.chats.values()), "the high-risk chat")
+    app.desk.show_chat(next(chat.id for chat in app.desk.chats.values() if chat.high_risk))
     await pilot.press("f12")
     await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the escalation dialog")
 
@@ -319,12 +314,12 @@ async def test_no_screen_lets_hostile_data_control_the_terminal(tmp_path, hostil
     backend, first, second, library = hostile_world
     app = make_app(tmp_path, backend, library)
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: app.current_chat_id is not None and app.sync_status is not None
-                         and app.sync_status.online, "the first chat open, online")
+        await wait_until(pilot, lambda: app.desk.current_chat_id is not None and app.desk.sync_status is not None
+                         and app.desk.sync_status.online, "the first chat open, online")
         await wait_until(pilot, lambda: app.store.chats.customer_profile(first), "the profile")
         await open_screen(pilot, app, hostile_world)
         await pilot.pause(0.2)
-        assert_inert(app, open_screen.__name__)
+        await assert_inert(pilot, open_screen.__name__)
         written = "".join(terminal_writes)
         assert MARKUP in visible(written), "the capture holds what was drawn"
         problems = control_problems(written)
@@ -342,8 +337,8 @@ async def test_the_fixture_reached_the_console_as_sent(tmp_path, hostile_world):
     backend, first, second, library = hostile_world
     app = make_app(tmp_path, backend, library)
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: first in app.chats, "the chat")
-        assert app.chats[first].customer_name == hostile("N")
+        await wait_until(pilot, lambda: first in app.desk.chats, "the chat")
+        assert app.desk.chats[first].customer_name == hostile("N")
         assert hostile("M") in [entry.text for entry in app.store.chats.transcript(first)]
 
 
@@ -388,12 +383,12 @@ WIDGET_CLASSES = {"rejected bar": RejectedBar, "findings bar": FindingsBar, "sta
 
 
 @pytest.mark.parametrize("name", list(WIDGETS))
-async def test_strips_show_backend_and_file_text_inert(name):
+async def test_strips_show_backend_and_file_text_inert(name, terminal_writes):
     host = Host(WIDGET_CLASSES[name]())
     async with host.run_test(size=(160, 20)) as pilot:
         WIDGETS[name](host)
         await pilot.pause()
-        assert_inert(host, name)
+        await assert_inert(pilot, name)
 
 
 DIALOGS = {
@@ -408,7 +403,7 @@ DIALOGS = {
 
 
 @pytest.mark.parametrize("name", list(DIALOGS))
-async def test_dialogs_show_their_text_inert(name):
+async def test_dialogs_show_their_text_inert(name, terminal_writes):
     host = Host()
     async with host.run_test(size=(160, 45)) as pilot:
         host.push_screen(DIALOGS[name]())
@@ -416,28 +411,28 @@ async def test_dialogs_show_their_text_inert(name):
         if name == "reply form":
             await pilot.press("ctrl+s")  # the save fails: its error is shown in the form
             await pilot.pause()
-            assert "E" + MARKUP in visible(terminal_frame(host))
-        assert_inert(host, name)
+            assert "E" + MARKUP in visible(await full_frame(pilot))
+        await assert_inert(pilot, name)
 
 
-async def test_notify_titles_and_markup_alerts_stay_inert(tmp_path, hostile_world):
+async def test_notify_titles_and_markup_alerts_stay_inert(tmp_path, hostile_world, terminal_writes):
     """Any caller of notify: a title from data, and markup=True (Textual's default) given data by mistake."""
     backend, first, second, library = hostile_world
     app = make_app(tmp_path, backend, library)
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: app.current_chat_id is not None, "the first chat open")
+        await wait_until(pilot, lambda: app.desk.current_chat_id is not None, "the first chat open")
         # The hostile customer's message is checked in a worker and raises an error alert of its own: let it
         # arrive first, or it takes the message line from the alert under test.
         await wait_until(pilot, lambda: any("High-risk" in text for text in app.alert_history), "the risk alert")
         app.notify(hostile("E"), title=hostile("T"), severity="error")
         await pilot.pause()
-        frame = assert_inert(app, "notify")
+        frame = await assert_inert(pilot, "notify")
         assert "T" + MARKUP in visible(frame)
-        line = app.query_one(MessageLine).showing.text
+        line = app.desk.query_one(MessageLine).showing.text
         assert not any(span.style.link or span.style.meta for span in line.spans if not isinstance(span.style, str))
 
 
-async def test_the_composer_keeps_the_text_and_shows_it_inert():
+async def test_the_composer_keeps_the_text_and_shows_it_inert(terminal_writes):
     """The composer holds exactly what was typed or inserted (it is what gets sent and linted); only the drawing
     is inert, one character for one, so the cursor and the linter's marks stay on their characters."""
     composer = Composer(id="composer")
@@ -446,7 +441,7 @@ async def test_the_composer_keeps_the_text_and_shows_it_inert():
         composer.text = hostile("Y")
         await pilot.pause()
         assert composer.text == hostile("Y")
-        assert_inert(host, "composer")
+        await assert_inert(pilot, "composer")
         assert len(composer.get_line(0).plain) == len(composer.document.get_line(0))
 
 
@@ -545,6 +540,6 @@ async def test_a_hostile_keymap_file_is_shown_inert(tmp_path, hostile_world, ter
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         await pilot.pause(0.2)
-        assert_inert(app, "help with a hostile keymap")
+        await assert_inert(pilot, "help with a hostile keymap")
         problems = control_problems("".join(terminal_writes))
         assert not problems, f"the console wrote {', '.join(problems)} to the terminal"

@@ -87,12 +87,12 @@ async def test_the_console_in_chinese(tmp_path, reference_backend, chinese):
                           lambda: ReferenceApiClient(reference_backend.url, reference_backend.token),
                           long_poll_wait=1.0, language="zh")
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: app.current_chat_id == chat_id and app.sync_status.online, "the chat")
+        await wait_until(pilot, lambda: app.desk.current_chat_id == chat_id and app.desk.sync_status.online, "the chat")
         await pilot.pause()
-        assert "● 在线" in str(app.query_one("#status-bar").render())
-        assert "f3 转接" in str(app.query_one("#key-line").render())
-        assert "回复 0:" in app.query_one("#chat-list").row_text(0)
-        footer = " ".join(str(key.render()) for key in app.query("FooterKey"))
+        assert "● 在线" in str(app.desk.query_one("#status-bar").render())
+        assert "f3 转接" in str(app.desk.query_one("#key-line").render())
+        assert "回复 0:" in app.desk.query_one("#chat-list").row_text(0)
+        footer = " ".join(str(key.render()) for key in app.desk.query("FooterKey"))
         assert "发送" in footer and "快捷语" in footer and "命令面板" in footer
         assert ("f1", "帮助") in app.key_help_rows()
         await pilot.press("ctrl+p")

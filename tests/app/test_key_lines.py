@@ -25,7 +25,7 @@ async def test_f1_help_and_every_chat_action_are_on_screen(tmp_path, reference_b
     app = AgentConsoleApp(tmp_path / "agent.sqlite3",
                           lambda: ReferenceApiClient(reference_backend.url, reference_backend.token))
     async with app.run_test(size=(width, 30)) as pilot:
-        await wait_until(pilot, lambda: app.chats, "a chat")
+        await wait_until(pilot, lambda: app.desk.chats, "a chat")
         await pilot.pause()
         shown = screen_text(app)
         assert "f1" in shown and "Help" in shown

@@ -40,7 +40,7 @@ def make_app(tmp_path, backend) -> AgentConsoleApp:
 
 async def started(pilot, app, backend, *names: str) -> list[str]:
     chat_ids = [backend.open_chat(name) for name in names]
-    await wait_until(pilot, lambda: all(chat_id in app.chats for chat_id in chat_ids), "chats listed")
+    await wait_until(pilot, lambda: all(chat_id in app.desk.chats for chat_id in chat_ids), "chats listed")
     await pilot.pause()
     return chat_ids
 
@@ -53,7 +53,7 @@ async def test_backspaces_inside_a_burst_delete_what_was_typed_before_them(tmp_p
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         await started(pilot, app, reference_backend, "陈静")
-        composer = app.main_pane.composer
+        composer = app.desk.main_pane.composer
         for count in range(1, 6):
             burst(app, "refnd", *"⌫" * 5, "tuik", "，退款", "⌫", "货")
             await settled(pilot, app, "the burst typed", lambda: len(composer.text) >= 7 * count)
@@ -79,7 +79,7 @@ async def test_typing_right_after_f2_goes_into_the_search_box(tmp_path, referenc
         burst(app, "F2", "tuik", "⌫", "kuan")
         await settled(pilot, app, "the panel's query", lambda: isinstance(app.screen, ReplyPanel)
                       and app.screen.query_one(Input).value == "tuikuan")
-        assert app.main_pane.composer.text == ""
+        assert app.desk.main_pane.composer.text == ""
 
 
 async def test_enter_in_the_chat_list_opens_the_chat_and_the_next_keys_go_to_its_composer(
@@ -88,12 +88,12 @@ async def test_enter_in_the_chat_list_opens_the_chat_and_the_next_keys_go_to_its
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         first, second = await started(pilot, app, reference_backend, "陈静", "赵先生")
-        opened = app.current_chat_id
+        opened = app.desk.current_chat_id
         other = second if opened == first else first
         burst(app, "^L", "↓", "⏎", "您好，马上查")
-        await settled(pilot, app, "the reply typed", lambda: app.current_chat_id == other
-                      and app.main_pane.composer.text == "您好，马上查")
-        assert app.focused is app.main_pane.composer
+        await settled(pilot, app, "the reply typed", lambda: app.desk.current_chat_id == other
+                      and app.desk.main_pane.composer.text == "您好，马上查")
+        assert app.focused is app.desk.main_pane.composer
         assert not isinstance(app.focused, ChatList)
 
 
@@ -103,8 +103,8 @@ async def test_choosing_a_chat_in_the_palette_then_typing_at_once_types_into_tha
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
         first, second = await started(pilot, app, reference_backend, "陈静", "Alice Wong")
-        target, name = (second, "alice") if app.current_chat_id == first else (first, "chen")
+        target, name = (second, "alice") if app.desk.current_chat_id == first else (first, "chen")
         burst(app, "^P", name, "⏎", "abcdef")
-        await settled(pilot, app, "the text typed", lambda: app.current_chat_id == target
-                      and app.main_pane.composer.text == "abcdef")
+        await settled(pilot, app, "the text typed", lambda: app.desk.current_chat_id == target
+                      and app.desk.main_pane.composer.text == "abcdef")
         assert app.store.drafts.get(first if target == second else second) == ""

@@ -108,10 +108,10 @@ async def test_the_console_takes_keys_while_a_large_library_reloads(tmp_path, re
         go_on, build = threading.Event(), app.replies.build
         app.replies.build = lambda ticket: go_on.wait(60) and build(ticket)
         write_library(team, "generated", generated(LARGE))
-        app.reload_library_if_changed()  # what the app's timer calls every 2 s
+        app.desk.reply_actions.reload_if_changed()  # what the app's timer calls every 2 s
         assert app.replies.reloading
         await type_text(pilot, "ok")
-        assert app.query_one(Composer).text == "ok", "typed while the library was being built"
+        assert app.desk.query_one(Composer).text == "ok", "typed while the library was being built"
         assert app.replies.reloading and app.replies.by_shortcut("zebra") is None, "the old library answers"
         go_on.set()
         await app.workers.wait_for_complete()
@@ -126,8 +126,8 @@ async def test_saved_appears_only_once_the_saved_reply_can_be_found(tmp_path, re
     async with app.run_test(size=(120, 36)) as pilot:
         seen = []
         app.notify = lambda text, **_: seen.append((text, app.replies.by_shortcut("yz") is not None))
-        assert app._save_reply("", ReplyDraft("驿站取件", "yz", "", (), "您的包裹已到驿站。")) is None
-        refused = app._save_reply("", ReplyDraft("Another", "yz", "", (), "Another text."))
+        assert app.desk.reply_actions.save_reply("", ReplyDraft("驿站取件", "yz", "", (), "您的包裹已到驿站。")) is None
+        refused = app.desk.reply_actions.save_reply("", ReplyDraft("Another", "yz", "", (), "Another text."))
         assert refused and "try again" in refused, "a second save waits for the first one's library"
         await app.workers.wait_for_complete()
         await wait_until(pilot, lambda: seen, "the notice")

@@ -24,10 +24,10 @@ def two_chats_with_a_card(backend) -> tuple[str, str]:
 
 
 async def split_with_two_chats(pilot, app, first, second):
-    await wait_until(pilot, lambda: app.current_chat_id == first and second in app.chats, "both chats")
+    await wait_until(pilot, lambda: app.desk.current_chat_id == first and second in app.desk.chats, "both chats")
     await pilot.press("ctrl+backslash")
-    assert (app.side_chat_id, app.current_chat_id) == (first, second)
-    assert app.focused is app.side_pane.composer
+    assert (app.desk.side_chat_id, app.desk.current_chat_id) == (first, second)
+    assert app.focused is app.desk.side_pane.composer
 
 
 async def send_to_the_second_question(pilot, app, text: str) -> None:
@@ -52,7 +52,7 @@ async def test_a_send_that_asks_twice_goes_to_the_right_hand_chat_and_clears_onl
         await pilot.press("ctrl+r")
         await type_text(pilot, "左边的草稿")
         await pilot.press("ctrl+r")  # back to the right-hand composer
-        assert app.focused is app.side_pane.composer
+        assert app.focused is app.desk.side_pane.composer
         text = "这绝对不可能，订单{order.id}"  # a warning, then a placeholder left in: two questions in turn
         await send_to_the_second_question(pilot, app, text)
         assert app.store.outbox.items() == [] and agent_messages(reference_backend, first) == [], \
@@ -60,8 +60,8 @@ async def test_a_send_that_asks_twice_goes_to_the_right_hand_chat_and_clears_onl
         await pilot.press("y")
         await wait_until(pilot, lambda: agent_messages(reference_backend, first) == [text], "delivery")
         assert agent_messages(reference_backend, second) == []
-        assert app.side_pane.composer.text == ""
-        assert app.main_pane.composer.text == "左边的草稿", "the other pane's text is untouched"
+        assert app.desk.side_pane.composer.text == ""
+        assert app.desk.main_pane.composer.text == "左边的草稿", "the other pane's text is untouched"
 
 
 async def test_declining_the_second_question_queues_nothing_and_keeps_the_text(tmp_path, reference_backend):
@@ -75,7 +75,7 @@ async def test_declining_the_second_question_queues_nothing_and_keeps_the_text(t
         await pilot.press("n")
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "the dialog closed")
         assert app.store.outbox.items() == []
-        assert app.side_pane.composer.text == text
+        assert app.desk.side_pane.composer.text == text
 
 
 async def test_f9_in_the_right_hand_pane_reveals_that_chat_only(tmp_path, reference_backend):
@@ -83,7 +83,7 @@ async def test_f9_in_the_right_hand_pane_reveals_that_chat_only(tmp_path, refere
     app = make_app(tmp_path, reference_backend.url, reference_backend.token)
     async with app.run_test(size=(160, 40)) as pilot:
         await split_with_two_chats(pilot, app, first, second)
-        side, main = app.side_pane.transcript, app.main_pane.transcript
+        side, main = app.desk.side_pane.transcript, app.desk.main_pane.transcript
         await wait_until(pilot, lambda: any("622202" in line for line in side.plain_lines()), "the side transcript")
         assert not any(CARD in line for line in side.plain_lines() + main.plain_lines())
         await pilot.press("f9")
@@ -99,16 +99,16 @@ async def test_a_chat_arriving_in_a_pane_starts_masked_and_its_reveal_is_logged_
     app = make_app(tmp_path, reference_backend.url, reference_backend.token)
     async with app.run_test(size=(160, 40)) as pilot:
         await split_with_two_chats(pilot, app, first, second)
-        side = app.side_pane.transcript
+        side = app.desk.side_pane.transcript
         await wait_until(pilot, lambda: any("622202" in line for line in side.plain_lines()), "the side transcript")
         await pilot.press("f9")
         assert any(CARD in line for line in side.plain_lines())
         await pilot.press("alt+down")  # the right-hand chat opens on the left: the two swap
-        assert (app.current_chat_id, app.side_chat_id) == (first, second)
+        assert (app.desk.current_chat_id, app.desk.side_chat_id) == (first, second)
         await wait_until(pilot, lambda: any("622202" in line for line in side.plain_lines()), "the swapped chat")
-        assert not any(CARD in line for line in side.plain_lines() + app.main_pane.transcript.plain_lines()), \
+        assert not any(CARD in line for line in side.plain_lines() + app.desk.main_pane.transcript.plain_lines()), \
             "a reveal is for the chat it was asked for, in the pane it was asked in"
-        app.side_pane.composer.focus()
+        app.desk.side_pane.composer.focus()
         await pilot.press("f9")
         assert any(CARD in line for line in side.plain_lines())
         assert [chat for chat, _ in app.store.audit.pii_reveals()] == [first, second], "each reveal logged"
@@ -127,12 +127,12 @@ async def test_chat_keys_wait_while_a_send_question_is_open(tmp_path, reference_
         for key in ("f7", "f6", "alt+down", "alt+1", "ctrl+backslash", "f9", "ctrl+r"):
             await pilot.press(key)
             assert isinstance(app.screen, ConfirmScreen), f"{key} opened something over the question"
-        assert (app.current_chat_id, app.side_chat_id) == (second, first), "no chat moved under the question"
+        assert (app.desk.current_chat_id, app.desk.side_chat_id) == (second, first), "no chat moved under the question"
         assert app.store.outbox.items() == [] and app.store.audit.pii_reveals() == []
         await pilot.press("y")
         await wait_until(pilot, lambda: agent_messages(reference_backend, first) == [text], "delivery")
-        assert app.side_pane.composer.text == "" and app.store.drafts.get(first) == "", "sent once, not kept"
-        assert app.chats[second].state != "closed" and second in app.chats
+        assert app.desk.side_pane.composer.text == "" and app.store.drafts.get(first) == "", "sent once, not kept"
+        assert app.desk.chats[second].state != "closed" and second in app.desk.chats
 
 
 async def test_closing_the_right_hand_chat_closes_the_split_view(tmp_path, reference_backend):
@@ -145,8 +145,8 @@ async def test_closing_the_right_hand_chat_closes_the_split_view(tmp_path, refer
         await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen) and app.screen.is_modal,
                          "the resolution prompt")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.side_chat_id is None, "the right-hand pane closed with its chat")
-        assert not app.side_pane.display and app.focused is app.main_pane.composer
+        await wait_until(pilot, lambda: app.desk.side_chat_id is None, "the right-hand pane closed with its chat")
+        assert not app.desk.side_pane.display and app.focused is app.desk.main_pane.composer
         await type_text(pilot, "好的")
         await pilot.press("enter")
         await wait_until(pilot, lambda: agent_messages(reference_backend, second) == ["好的"], "delivery")

@@ -22,7 +22,7 @@ async def test_the_tag_dialog_splits_on_full_width_commas(tmp_path, reference_ba
         await type_text(pilot, "退款，催件、vip")
         await pilot.press("enter")
         assert [item.body for item in app.store.outbox.items()] == [{"type": "tag", "tags": ["退款", "催件", "vip"]}]
-        assert app.chats[chat_id].tags == ("退款", "催件", "vip")
+        assert app.desk.chats[chat_id].tags == ("退款", "催件", "vip")
 
 
 async def test_tags_beyond_the_apis_limits_are_refused_in_the_dialog_not_later_by_the_backend(tmp_path,
@@ -35,10 +35,10 @@ async def test_tags_beyond_the_apis_limits_are_refused_in_the_dialog_not_later_b
             await type_text(pilot, typed)
             await pilot.press("enter")
             await pilot.pause()
-            assert app.store.outbox.items() == [] and app.chats[chat_id].tags == ()
+            assert app.store.outbox.items() == [] and app.desk.chats[chat_id].tags == ()
             assert app.alert_history[-1].startswith("Not tagged: a chat takes up to 20 tags of up to 50 characters")
         await pilot.press("f6")
         await type_text(pilot, "，".join(f"t{number}" for number in range(20)))
         await pilot.press("enter")
         await pilot.pause()
-        assert len(app.chats[chat_id].tags) == 20  # exactly at the limit is fine
+        assert len(app.desk.chats[chat_id].tags) == 20  # exactly at the limit is fine

@@ -58,11 +58,12 @@ def test_main_screen(snap_compare, seeded_backend, tmp_path):
 
     async def settle(pilot) -> None:
         await wait_until(
-            pilot, lambda: len(app.chats) == 5 and app.sync_status is not None and app.sync_status.online,
+            pilot, lambda: len(app.desk.chats) == 5 and app.desk.sync_status is not None
+            and app.desk.sync_status.online,
             "the scenario to sync",
         )
         # The composer has the focus, and its cursor shows steadily: not a blink caught on or off.
-        composer = app.query_one(Composer)
+        composer = app.desk.query_one(Composer)
         composer.focus()
         await wait_until(pilot, lambda: composer.has_focus, "the composer's focus")
         composer.cursor_blink = False

@@ -1,4 +1,4 @@
-"""The linter on customers' messages, and the logged reveal of personal data (f9). A mixin of the App.
+"""The linter on customers' messages: high risk and complaint risk, checked off the interface thread.
 
 What an outgoing message must clear before it is queued is in console/sending.py; the composer's marks as the
 agent types come from the same linter (widgets/composer.py).
@@ -11,20 +11,20 @@ agent is told it was not.
 
 from __future__ import annotations
 
-import dataclasses
-import re
 import string
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from local_cache.models import ChatSummary
 from quick_replies.linter import Finding, Linter
 from quick_replies.pii import mask_all
 from widgets.i18n import tr
 
-CUT_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}$")
+if TYPE_CHECKING:
+    from console.chat_desk import ChatDesk
+
 INCOMING_CHECK_LIMIT = 100_000  # characters: beyond any message a backend accepts (64 KiB)
 # Characters a phone, card or ID number or an e-mail address is made of: an excerpt is widened over them.
 NUMBER_OR_ADDRESS = frozenset(string.ascii_letters + string.digits + "０１２３４５６７８９ -.+_@＠")
@@ -42,7 +42,7 @@ class ChatChecked:
 
 @dataclass
 class IncomingChecked(Message):
-    """Posted by the worker: what it found, for the app to record and show."""
+    """Posted by the worker to the desk: what it found, to record and show."""
     results: list[ChatChecked] = field(default_factory=list)
 
 
@@ -87,100 +87,76 @@ def marked_by(finding: Finding, text: str) -> tuple[str, str, str]:
     return finding.rule, finding.message, mask_all(text[start:end])
 
 
-class LintActions:
-    linter: Linter
-    incoming_check_limit = INCOMING_CHECK_LIMIT
-    _incoming_waiting: set[str] | None = None  # chats with messages to check once the running batch is done
-    _incoming_batch: set[str] | None = None  # the chats of the batch being checked
+class IncomingChecks:
+    """Owned by the chat desk: it records what the worker found and asks the desk to show the marks."""
 
+    def __init__(self, desk: ChatDesk, linter: Linter) -> None:
+        self._desk = desk
+        self._linter = linter
+        self.limit = INCOMING_CHECK_LIMIT  # characters; a test stands in a smaller one
+        self._waiting: set[str] = set()  # chats with messages to check once the running batch is done
+        self._batch: set[str] | None = None  # the chats of the batch being checked
 
-    def check_incoming(self, chat_ids) -> None:
+    def check(self, chat_ids) -> None:
         """Check these chats' new customer messages against the incoming rules, in a worker: a high-risk one
         marks its chat (the list is refreshed when the marks are recorded)."""
-        if self._incoming_waiting is None:
-            self._incoming_waiting = set()
-        self._incoming_waiting |= set(chat_ids)
-        if self._incoming_batch is None:
+        self._waiting |= set(chat_ids)
+        if self._batch is None:
             self._check_next_batch()
 
     def _check_next_batch(self) -> None:
-        waiting, self._incoming_waiting = self._incoming_waiting, set()
+        waiting, self._waiting = self._waiting, set()
+        store = self._desk.store
         batch = {chat_id: messages for chat_id in sorted(waiting)
-                 if (messages := self.store.audit.unchecked_customer_messages(chat_id))}
+                 if (messages := store.audit.unchecked_customer_messages(chat_id))}
         if not batch:
             return
-        self._incoming_batch = set(batch)
-        linter, limit = self.linter, self.incoming_check_limit
+        self._batch = set(batch)
+        linter, limit, desk = self._linter, self.limit, self._desk
 
         def work() -> None:
             results: list[ChatChecked] = []
             try:
                 results = check_customer_messages(linter, batch, limit)
-            finally:  # whatever happens, the app hears back, or it would never check again
-                self.post_message(IncomingChecked(results))
+            finally:  # whatever happens, the desk hears back, or it would never check again
+                desk.post_message(IncomingChecked(results))
 
-        self.run_worker(work, thread=True, group="incoming-check", exit_on_error=False)
+        desk.run_worker(work, thread=True, group="incoming-check", exit_on_error=False)
 
-    def on_incoming_checked(self, event: IncomingChecked) -> None:
-        batch, self._incoming_batch = self._incoming_batch or set(), None
-        if self.store is None or self._widgets_gone():
+    def record(self, event: IncomingChecked) -> None:
+        batch, self._batch = self._batch or set(), None
+        desk, store = self._desk, self._desk.store
+        if desk.widgets_gone():
             return  # quitting: the next start checks these messages again
         marked = set()
         for result in event.results:
             rule, message, excerpt = result.risk or (None, None, None)
             complaint_rule, complaint_message, complaint_excerpt = result.complaint or (None, None, None)
             # Which chat: f12 escalates the open one, and this may be another (or one not yet listed).
-            known = self.chats.get(result.chat_id) or next(iter(self.store.chats.summaries([result.chat_id])), None)
+            known = desk.chats.get(result.chat_id) or next(iter(store.chats.summaries([result.chat_id])), None)
             name = known.customer_name if known else result.chat_id
             # A complaint risk is told once per chat, and not at all beside the high-risk alarm (which says more).
             tell_complaint = bool(result.complaint and not result.risk and
                                   not (known and (known.complaint_risk or known.high_risk)))
-            self.store.audit.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked,
-                                         complaint_rule=complaint_rule, complaint_excerpt=complaint_excerpt)
+            store.audit.record_risk_check(result.chat_id, result.last_seq, rule, excerpt, result.unchecked,
+                                          complaint_rule=complaint_rule, complaint_excerpt=complaint_excerpt)
             if result.risk:
                 marked.add(result.chat_id)
-                self.notify(tr("High-risk message from {name}: {message}", name=name, message=message),
+                desk.notify(tr("High-risk message from {name}: {message}", name=name, message=message),
                             severity="error", timeout=20, markup=False)
             if result.complaint and not (known and known.complaint_risk):
                 marked.add(result.chat_id)  # its row shows the mark (or the high-risk one, which outranks it)
             if tell_complaint:
-                self.notify(tr("Complaint risk from {name}: {message}", name=name, message=complaint_message),
+                desk.notify(tr("Complaint risk from {name}: {message}", name=name, message=complaint_message),
                             severity="warning", timeout=20, markup=False)
             if result.unchecked:
                 marked.add(result.chat_id)  # its row says "not checked", this start and every next one
-                self.notify(tr("{count} message(s) from {name} could not be checked for high risk (not checked): "
+                desk.notify(tr("{count} message(s) from {name} could not be checked for high risk (not checked): "
                                "read them yourself", count=result.unchecked, name=name),
                             severity="warning", timeout=20, markup=False)
         if marked:
-            self.refresh_chats(marked)
-            for pane in self.panes:
-                if pane.chat_id in marked:
-                    self.show_pane(pane)  # its header shows the marks too
+            desk.show_marks(marked)
         if event.results:  # progress was made: go on with what the batch did not reach
-            self._incoming_waiting |= batch
-        if self._incoming_waiting:  # and with what arrived meanwhile
+            self._waiting |= batch
+        if self._waiting:  # and with what arrived meanwhile
             self._check_next_batch()
-
-    def action_reveal_personal_data(self) -> None:
-        """Show the personal data of the chat being worked on (the pane with the focus) in clear until another
-        chat is opened in that pane; every reveal is logged. The customer panel follows the main pane's chat."""
-        pane = self.active_pane
-        if pane.chat_id is None or pane.transcript.revealed:
-            pane.transcript.set_revealed(False)
-            if pane is self.main_pane:
-                self.conceal_customer()
-                self.show_customer(pane.chat_id)
-            return
-        self.store.audit.record_pii_reveal(pane.chat_id)
-        pane.transcript.set_revealed(True)
-        if pane is self.main_pane:
-            self.reveal_customer(pane.chat_id)
-        self.notify(tr("Personal data shown in clear for this chat (logged). f9 hides it again."), timeout=8)
-
-
-def masked_preview(chat: ChatSummary) -> ChatSummary:
-    """The chat list shows the last message too: never its personal data in clear. The preview is cut short,
-    so a number cut off at its end is masked too (it may be the start of a card number)."""
-    preview = mask_all(chat.last_message_preview)
-    preview = CUT_NUMBER.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), preview)
-    return dataclasses.replace(chat, last_message_preview=preview)
