@@ -33,7 +33,7 @@ async def test_the_palette_finds_chen_jing_by_pinyin(tmp_path, reference_backend
     other = reference_backend.open_chat("Emily Carter", "app")
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: {chen, other} <= set(app.chats), "both chats")
+        await wait_until(pilot, lambda: {chen, other} <= set(app.desk.chats), "both chats")
         for query in ("chen", "cj"):
             await pilot.press("ctrl+p")
             assert isinstance(app.screen, CommandPalette)
@@ -41,15 +41,15 @@ async def test_the_palette_finds_chen_jing_by_pinyin(tmp_path, reference_backend
             await wait_until(pilot, lambda: any("陈静" in entry for entry in palette_entries(app)), f"陈静 by {query}")
             assert "陈静" in palette_entries(app)[0], "the best match first"
             await pilot.press("enter")
-            assert app.current_chat_id == chen
-            app.show_chat(other)
+            assert app.desk.current_chat_id == chen
+            app.desk.show_chat(other)
 
 
 async def test_the_consoles_entries_come_before_textuals_own(tmp_path, reference_backend):
     chat_id = reference_backend.open_chat("陈静", "web")
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: chat_id in app.chats, "the chat")
+        await wait_until(pilot, lambda: chat_id in app.desk.chats, "the chat")
         for query in ("", "e"):  # every entry, then a letter in both kinds of names
             await pilot.press("ctrl+p")
             await type_text(pilot, query)
@@ -73,7 +73,7 @@ async def test_in_the_chinese_interface_a_chat_outranks_an_action_that_also_matc
                           lambda: ReferenceApiClient(reference_backend.url, reference_backend.token), language="zh")
     try:
         async with app.run_test(size=(120, 36)) as pilot:
-            await wait_until(pilot, lambda: chen in app.chats, "the chat")
+            await wait_until(pilot, lambda: chen in app.desk.chats, "the chat")
             await pilot.press("ctrl+p")
             await type_text(pilot, "cj")
             await wait_until(pilot, lambda: any("陈静" in entry for entry in palette_entries(app)), "陈静 by cj")
@@ -81,3 +81,27 @@ async def test_in_the_chinese_interface_a_chat_outranks_an_action_that_also_matc
             assert "陈静" in entries[0], entries
     finally:
         set_language("en")
+
+
+async def test_every_chat_action_is_on_the_palette_and_runs_on_the_chat(tmp_path, reference_backend):
+    # The palette is itself a dialog: a check that refused chat keys "while a dialog is open" once emptied it of
+    # every chat action (only Help and Quit were left).
+    chat_id = reference_backend.open_chat("陈静", "web")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: chat_id in app.desk.chats, "the chat")
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: "Screenshot" in palette_entries(app), "the whole list")
+        entries = palette_entries(app)
+        for action in ("Transfer", "Tag", "Close", "Priority", "Escalate", "Reveal", "Replies", "Save as reply",
+                       "Next chat", "Split", "Metrics", "Sign in again", "Help", "Quit", "Priority: urgent"):
+            assert action in entries, (action, entries)
+        assert "Resend" not in entries, "nothing was refused: the rejected-item actions are not offered"
+        await type_text(pilot, "tag")
+        await wait_until(pilot, lambda: palette_entries(app)[:1] == ["Tag"], "Tag first")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette) and app.screen.is_modal,
+                         "the tag prompt")
+        await type_text(pilot, "vip")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "vip" in app.desk.chats[chat_id].tags, "the tag on the chat", timeout=10)
