@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STARTER_DIR = Path(__file__).with_name("starter")
-LANGUAGES = ("zh", "en")
+LANGUAGES = ("en", "zh")  # of replies and FAQ entries, and of the interface (widgets/i18n.py)
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
 LAYER_STARTER, LAYER_TEAM, LAYER_PERSONAL = 0, 1, 2
 LAYER_NAMES = ("starter", "team", "personal")

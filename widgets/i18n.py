@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from quick_replies.library import LANGUAGES
 from widgets.i18n_zh import ZH
 
-LANGUAGES = ("en", "zh")
 _language = "en"
 
 

@@ -66,7 +66,7 @@ def test_a_bad_import_names_file_and_line_and_imports_the_rest(tmp_path):
     result = agent_console("library", "import", str(path), "--data-dir", str(tmp_path / "d"), "--config", "/x")
     assert result.returncode == 0
     assert f"{path}:3: 'body' is missing or empty" in result.stderr
-    assert f"{path}:4: reply '错误语言': language must be one of zh, en" in result.stderr
+    assert f"{path}:4: reply '错误语言': language must be one of en, zh" in result.stderr
     library = load_library([tmp_path / "d" / "library"])
     assert sorted(r.title for r in library.replies.values()) == ["多行正文", "好的话术"]
     assert library.by_shortcut("hh").tags == ("a", "b")

@@ -81,7 +81,7 @@ def test_messages_about_an_entry_never_quote_its_raw_value(tmp_path):
     [first, second] = parse_records(path, *read_records(path), default_folder="team")[2]
     assert first.startswith(f"{path}: reply #1: reply '?]52;c;aGk=?长") and "…': language must be" in first
     assert "\x1b" not in first and "\x07" not in first and len(first) < 200
-    assert second == f"{path}: reply #2: reply (not text): language must be one of zh, en"
+    assert second == f"{path}: reply #2: reply (not text): language must be one of en, zh"
 
 
 def test_an_import_file_over_the_size_limit_is_refused_unread(tmp_path):

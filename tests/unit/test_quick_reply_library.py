@@ -39,7 +39,7 @@ def test_a_bad_entry_is_reported_at_its_header_line(tmp_path):
     assert list(library.replies) == ["ok"] and library.replies["ok"].folder == "团队"
     assert [(p.source.line, p.message) for p in library.problems] == [
         (8, "'body' is missing or empty"),
-        (12, "reply 'bad-lang': language must be one of zh, en"),
+        (12, "reply 'bad-lang': language must be one of en, zh"),
         (18, "'answer' is missing or empty"),
     ]
 
