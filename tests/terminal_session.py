@@ -18,6 +18,7 @@ from typing import Callable
 
 import pexpect
 import pyte
+from ptyprocess import PtyProcessError
 from wcwidth import wcwidth
 
 KEYS = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b", "ctrl+s": "\x13", "ctrl+q": "\x11",
@@ -59,7 +60,7 @@ class TerminalSession:
                 data = self.child.read_nonblocking(65536, timeout=0.05)
             except pexpect.TIMEOUT:
                 continue
-            except (pexpect.EOF, OSError, ValueError):
+            except (pexpect.EOF, OSError, ValueError, PtyProcessError):  # the console has exited
                 return
             with self._lock:
                 self.raw += data
