@@ -244,7 +244,7 @@ async def keys_during_reload(app, pilot, staged: Path, team: Path) -> tuple[list
     for path in staged.glob("*.toml"):
         path.rename(team / path.name)
     started = time.perf_counter()
-    app.reload_library_if_changed()
+    app.desk.reply_actions.reload_if_changed()
     if not app.replies.reloading:
         raise RuntimeError("the reload did not start")
     keys, typed = [], "refund on its way 退款 "
