@@ -76,6 +76,9 @@ class ChangeBatch:
     chats: list[RemoteChat]
     messages: list[RemoteMessage]
     cursor: int
+    # Chats with messages this batch does not carry (a feed that lists changed chats only): the engine asks
+    # messages_after() for each, after what the feed has brought so far.
+    stale_chats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,10 @@ class Delivery:
 
 
 class BackendClient(Protocol):
+    # True where message seqs have gaps by design (Chatwoot's message ids are global): a gap is then no sign of
+    # a missing message, and a chat is caught up from the feed's watermark (pulled_seq).
+    sparse_seqs: bool
+
     async def identity(self) -> Identity: ...
 
     async def snapshot(self) -> Snapshot:

@@ -31,8 +31,12 @@ class ChatCache:
         with self.store.writing():
             for chat in chats:
                 upsert_chat(conn, chat)
+            pulled: dict[str, int] = {}
             for message in messages:
                 upsert_message(conn, message)
+                pulled[message.chat_id] = max(pulled.get(message.chat_id, 0), message.seq)
+            for chat_id, seq in pulled.items():
+                conn.execute("UPDATE chats SET pulled_seq = MAX(pulled_seq, ?) WHERE id=?", (seq, chat_id))
             if cursor is not None:
                 self.store.put_meta("feed_cursor", str(cursor))
 
@@ -42,6 +46,12 @@ class ChatCache:
 
     def last_seq(self, chat_id: str) -> int:
         return last_seq(self.store.conn, chat_id)
+
+    def pulled_seq(self, chat_id: str) -> int:
+        """The highest seq the feed (not a delivery answer) has brought for the chat: with sparse ids, every
+        message up to it is held."""
+        row = self.store.conn.execute("SELECT pulled_seq FROM chats WHERE id=?", (chat_id,)).fetchone()
+        return row[0] if row else 0
 
     def summaries(self, chat_ids: list[str] | None = None) -> list[ChatSummary]:
         with self.store.reading():

@@ -108,6 +108,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chat_risk ADD COLUMN complaint_excerpt TEXT;
     ALTER TABLE chat_risk ADD COLUMN complaint_at REAL;
     """,
+    # 10: how far the feed has brought each chat's messages. A backend whose message ids are sparse (Chatwoot's
+    # are global) is asked for what follows this, never for what follows the highest id held: our own message,
+    # stored from its delivery answer, can outrank a customer's that the feed has not brought yet.
+    """
+    ALTER TABLE chats ADD COLUMN pulled_seq INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

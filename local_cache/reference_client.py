@@ -108,6 +108,7 @@ class ReferenceApiClient:
         return ChangeBatch(chats=list(chats.values()), messages=messages, cursor=body.cursor)
 
     batch_limit = BATCH_LIMIT
+    sparse_seqs = False  # seq counts each chat's messages from 1 (docs/api.md): a gap is a message not yet seen
 
     def replace_token(self, token: str) -> None:
         self._http.headers["Authorization"] = f"Bearer {token}"

@@ -385,11 +385,13 @@ class SyncEngine:
             return await self._pull_snapshot()
         self._snapshot_cursor = None
         messages = list(batch.messages)
-        for chat_id in {m.chat_id for m in messages}:
+        for chat_id in {m.chat_id for m in messages} if not self._sparse_seqs else ():
             # Fill any hole (a message we never saw) before applying what the feed brought.
             known, first = self.store.chats.last_seq(chat_id), min(m.seq for m in messages if m.chat_id == chat_id)
             if first > known + 1:
                 messages = await self.client.messages_after(chat_id, known) + messages
+        for chat_id in batch.stale_chats:
+            messages += await self.client.messages_after(chat_id, self._complete_up_to(chat_id))
         self.store.chats.apply_changes(batch.chats, messages, batch.cursor)
         changed = {c.id for c in batch.chats} | {m.chat_id for m in messages}
         if changed:
@@ -406,10 +408,17 @@ class SyncEngine:
         self._on_change({chat.id for chat in snapshot.chats})
         return len(messages)
 
+    @property
+    def _sparse_seqs(self) -> bool:
+        return getattr(self.client, "sparse_seqs", False)
+
     def _complete_up_to(self, chat_id: str) -> int:
         """The highest seq up to which the cache holds every message of the chat. Not the highest seq it holds:
         a delivery's answer (our own message, seq 5) can land before the customer's seq 1-4 were pulled, and a
-        snapshot that asked only after seq 5 would skip them for good (the feed's cursor moves past them)."""
+        snapshot that asked only after seq 5 would skip them for good (the feed's cursor moves past them).
+        With sparse seqs a gap says nothing: what the feed has brought (pulled_seq) is complete."""
+        if self._sparse_seqs:
+            return self.store.chats.pulled_seq(chat_id)
         complete = 0
         for seq in sorted(entry.seq for entry in self.store.chats.transcript(chat_id) if entry.seq):
             if seq > complete + 1:
