@@ -128,6 +128,7 @@ def agrees_to_recover(args: argparse.Namespace, error: CorruptStore) -> bool:
 def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
     from console.app import AgentConsoleApp
     from console.embedded_backend import EmbeddedBackend
+    from local_cache.backend_choice import open_backend_client
     from local_cache.reference_client import ReferenceApiClient
 
     # Problems are reported here, before the TUI takes the screen: rules that cannot be loaded (the App loads
@@ -145,7 +146,7 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
     else:
 
         def open_client():
-            return ReferenceApiClient(settings.backend_url, settings.token)
+            return open_backend_client(settings.backend_url, settings.token)
 
     try:
         app = AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),

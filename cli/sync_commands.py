@@ -11,8 +11,8 @@ import sys
 from cli.output import EXIT_AUTH, EXIT_OK, EXIT_REJECTED, EXIT_UNAVAILABLE, EXIT_USAGE, print_json
 from console.config import Settings
 from local_cache import sync_engine
+from local_cache.backend_choice import open_backend_client
 from local_cache.backend_client import AuthenticationRejected, BackendError
-from local_cache.reference_client import ReferenceApiClient
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine, SyncReport
 
@@ -20,7 +20,7 @@ from local_cache.sync_engine import SyncEngine, SyncReport
 def make_engine(settings: Settings, **options) -> SyncEngine:
     return SyncEngine(
         lambda: LocalStore.for_profile(settings.data_dir, settings.profile),
-        lambda: ReferenceApiClient(settings.backend_url, settings.token),
+        lambda: open_backend_client(settings.backend_url, settings.token),
         **options,
     )
 

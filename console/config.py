@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import platformdirs
 
+from local_cache.chatwoot_address import NotAChatwootUrl, chatwoot_account
 from local_cache.sla import DEFAULT_LIMITS, SlaPolicy
 from quick_replies.fuzzy_pinyin import PAIRS as FUZZY_PAIRS
 from widgets.i18n import LANGUAGES  # the interface's languages: config offers what the widgets can show
@@ -166,17 +167,24 @@ def check_backend_url(url: str, source: str) -> None:
     """A URL the HTTP client can use, or a one-line error naming where it came from (never quoting it: it may
     hold a password, or escape sequences)."""
     def refuse(why: str) -> ConfigError:
-        return ConfigError(f"{source}: {why}; expected a URL such as http://127.0.0.1:8000")
+        return ConfigError(f"{source}: {why}; expected a URL such as http://127.0.0.1:8000 (the reference API) "
+                           "or chatwoot+https://HOST/ACCOUNT_ID (a Chatwoot account)")
 
     if not url.isprintable() or any(c.isspace() for c in url):
         raise refuse("the URL holds spaces or control characters")
+    try:
+        account = chatwoot_account(url)
+    except NotAChatwootUrl:
+        raise refuse("a chatwoot+ URL needs the account id after the host") from None
+    if account is not None:
+        url = account.base_url
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         raise refuse("the URL is malformed or its port is not a number from 1 to 65535") from None
     if parts.scheme not in ("http", "https"):
-        raise refuse("the URL must begin with http:// or https://")
+        raise refuse("the URL must begin with http://, https:// or chatwoot+https://")
     if not parts.hostname:
         raise refuse("the URL has no host")
     if port == 0:

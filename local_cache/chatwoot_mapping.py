@@ -1,0 +1,136 @@
+"""What Chatwoot's JSON means in the console's terms, and back.
+
+Conversations become chats, messages become messages (seq = Chatwoot's message id: global, so sparse), and
+the console's outbox items become Chatwoot requests. Chatwoot never masks personal data: a contact's phone and
+e-mail are masked here, before anything is stored or shown (the clear form is fetched per reveal).
+
+The outbox key travels in the message's `content_attributes` (stored and listed back by Chatwoot), never in
+`source_id`: an outgoing message with a source_id counts as one that came from the channel and is never
+delivered to the customer.
+"""
+
+from __future__ import annotations
+
+from local_cache.models import RemoteChat, RemoteMessage
+from quick_replies.pii import mask_all, mask_keep
+
+KEY_ATTRIBUTE = "agent_console_key"  # in content_attributes: the outbox item a message was sent for
+
+# Chatwoot's status -> the console's chat state. Pending is a bot's or a queue's; snoozed is parked by an agent.
+STATES = {"open": "opened", "pending": "opened", "snoozed": "in_progress", "resolved": "closed"}
+# Chatwoot's five priorities -> the console's three, and back (the console's "normal" is Chatwoot's none).
+PRIORITIES = {"urgent": "urgent", "high": "important", "medium": "normal", "low": "normal", None: "normal"}
+CHATWOOT_PRIORITY = {"urgent": "urgent", "important": "high", "normal": None}
+AUTHORS = {0: "customer", 1: "agent", 2: "system", 3: "agent",
+           "incoming": "customer", "outgoing": "agent", "activity": "system", "template": "agent"}
+CHANNELS = {"WebWidget": "web", "Whatsapp": "whatsapp", "Email": "email", "Telegram": "telegram", "Api": "api",
+            "FacebookPage": "facebook", "Instagram": "instagram", "TwilioSms": "sms", "Sms": "sms", "Line": "line",
+            "Tiktok": "tiktok", "Voice": "voice"}
+
+
+class Misfit(ValueError):
+    """Chatwoot's answer is not what its API gives: a field missing or of the wrong type."""
+
+
+def field(body: dict, name: str, kind: type | tuple[type, ...], where: str):
+    value = body.get(name) if isinstance(body, dict) else None
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise Misfit(f"{where}: `{name}` is {type(value).__name__}, not {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def epoch(value, where: str) -> float:
+    """Chatwoot sends times as epoch seconds (some fields as floats)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Misfit(f"{where}: a time is {type(value).__name__}, not epoch seconds")
+    return float(value)
+
+
+def channel_name(channel: object) -> str:
+    kind = str(channel or "").removeprefix("Channel::")
+    return CHANNELS.get(kind, kind.lower() or "chatwoot")
+
+
+def masked_field(value: str) -> str:
+    """A contact's phone or e-mail, masked whatever its shape: the detector knows the shapes it knows (a
+    +1 number may not be one of them), and this field is personal data by definition."""
+    masked = mask_all(value)
+    return masked if masked != value else mask_keep(value, 2, 2)
+
+
+def remote_chat(conversation: dict) -> RemoteChat:
+    where = f"conversation {conversation.get('id')!r}" if isinstance(conversation, dict) else "conversation"
+    conversation_id = field(conversation, "id", int, where)
+    meta = conversation.get("meta") or {}
+    sender = meta.get("sender") or {}
+    status = field(conversation, "status", str, where)
+    created = epoch(conversation.get("created_at"), where)
+    # A new message bumps last_activity_at (and `timestamp`), a status or label change updated_at: either moves.
+    moved = max(epoch(conversation.get(name), where) for name in ("last_activity_at", "timestamp", "updated_at",
+                                                                   "created_at") if conversation.get(name) is not None)
+    labels = conversation.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise Misfit(f"{where}: `labels` is not a list of names")
+    profile = {name: masked_field(str(value)) for name, value in (("phone", sender.get("phone_number")),
+                                                                   ("email", sender.get("email"))) if value}
+    if sender.get("id") is not None:
+        profile["chatwoot_contact"] = sender.get("id")
+    return RemoteChat(
+        id=str(conversation_id),
+        customer_name=str(sender.get("name") or f"Contact {sender.get('id', '?')}"),
+        customer_title="",
+        vip="vip" in labels,
+        channel=channel_name(meta.get("channel")),
+        state=STATES.get(status, "opened"),
+        priority=PRIORITIES.get(conversation.get("priority"), "normal"),
+        created_at=created,
+        updated_at=moved,
+        tags=tuple(labels),
+        profile=profile,
+    )
+
+
+def remote_message(message: dict, conversation_id: int | str | None = None) -> RemoteMessage | None:
+    """None for what the console does not show as a message (an empty activity line)."""
+    where = f"message {message.get('id')!r}" if isinstance(message, dict) else "message"
+    message_id = field(message, "id", int, where)
+    chat_id = message.get("conversation_id", conversation_id)
+    if chat_id is None:
+        raise Misfit(f"{where}: no conversation_id")
+    kind = message.get("message_type")
+    if kind not in AUTHORS:
+        raise Misfit(f"{where}: message_type {kind!r} is not one Chatwoot sends")
+    author = AUTHORS[kind]
+    text = message.get("content") or ""
+    if not isinstance(text, str):
+        raise Misfit(f"{where}: `content` is {type(text).__name__}")
+    attachments = message.get("attachments") or []
+    if attachments and isinstance(attachments, list):
+        names = [str(a.get("file_type", "file")) for a in attachments if isinstance(a, dict)]
+        text = (text + "\n" if text else "") + " ".join(f"[{name} attachment]" for name in names)
+    if message.get("private"):
+        # An internal note: agents only, never shown as if the customer had it.
+        author, text = "system", f"Internal note: {text}"
+    if not text and author == "system":
+        return None
+    attributes = message.get("content_attributes") or {}
+    key = attributes.get(KEY_ATTRIBUTE) if isinstance(attributes, dict) else None
+    return RemoteMessage(
+        id=f"cw:{message_id}",
+        chat_id=str(chat_id),
+        seq=message_id,
+        author=author,
+        text=text,
+        created_at=epoch(message.get("created_at"), where),
+        client_key=key if isinstance(key, str) else None,
+    )
+
+
+def carries_key(message: dict, key: str) -> bool:
+    attributes = message.get("content_attributes") if isinstance(message, dict) else None
+    return isinstance(attributes, dict) and attributes.get(KEY_ATTRIBUTE) == key
+
+
+def message_request(text: str, key: str, private: bool = False) -> dict:
+    return {"content": text, "message_type": "outgoing", "private": private, "echo_id": key,
+            "content_attributes": {KEY_ATTRIBUTE: key}}
