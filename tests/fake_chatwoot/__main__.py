@@ -1,4 +1,5 @@
-"""python -m tests.fake_chatwoot [--token T] [--account-id N] [--seed S] [--validate]: serve until stdin closes."""
+"""python -m tests.fake_chatwoot [--token T] [--account-id N] [--seed S] [--validator MODULE]: serve until stdin
+closes."""
 
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ def main() -> int:
     parser.add_argument("--token", default="fake-agent-token")
     parser.add_argument("--account-id", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0, help="decides where message ids skip")
-    parser.add_argument("--validate", action="store_true",
-                        help="check every exchange with tests/chatwoot_contract.py (validate_request/response)")
+    parser.add_argument("--validator", metavar="MODULE",
+                        help="a module with validate_request(exchange) and validate_response(exchange), e.g. "
+                             "tests.chatwoot_contract, to check every agent exchange")
     args = parser.parse_args()
-    validator = importlib.import_module("tests.chatwoot_contract") if args.validate else None
+    validator = importlib.import_module(args.validator) if args.validator else None
     state = ChatwootState(token=args.token, account_id=args.account_id, seed=args.seed)
     asyncio.run(_serve(create_app(state, validator)))
     return 0

@@ -7,9 +7,10 @@ import json
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from tests.fake_chatwoot import views
+from tests.fake_chatwoot.cable import cable
 from tests.fake_chatwoot.control_routes import control_routes
 from tests.fake_chatwoot.exchange import ExchangeRecorder
 from tests.fake_chatwoot.state import MESSAGE_TYPES, OUTGOING, ChatwootState, CreateFailed
@@ -140,7 +141,7 @@ async def message_create(request, state, conversation, params):
             conversation, content=params.get("content"), message_type=MESSAGE_TYPES[kind],
             private=_bool(params.get("private")), content_attributes=attributes, source_id=params.get("source_id"),
             sender_type="User" if outgoing else "Contact",
-            sender_id=state.agent["id"] if outgoing else conversation.contact_id)
+            sender_id=state.agent["id"] if outgoing else conversation.contact_id, echo_id=params.get("echo_id"))
     except CreateFailed as failure:
         return JSONResponse({"error": str(failure)}, 422)
     return JSONResponse(views.message(state, message, echo_id=params.get("echo_id")))
@@ -244,6 +245,7 @@ def create_app(state: ChatwootState, validator=None) -> Starlette:
         Route(account + "/canned_responses", canned_responses),
         Route(account + "/teams", teams),
         Route(account + "/agents", agents),
+        WebSocketRoute("/cable", cable),
         Mount("/__fake__", routes=control_routes()),
     ])
     app.state.chatwoot = state

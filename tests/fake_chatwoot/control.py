@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import threading
@@ -17,10 +19,16 @@ ACCOUNT_ID = 1
 
 class FakeChatwoot:
     """`with FakeChatwoot() as chatwoot:` or start()/stop(). `url` is http://127.0.0.1:PORT, `console_url` the
-    chatwoot+http://… address the console takes, `token` the agent's api_access_token."""
+    chatwoot+http://… address the console takes, `token` the agent's api_access_token.
 
-    def __init__(self, *, seed: int = 0, validate: bool = False, token: str = TOKEN, account_id: int = ACCOUNT_ID):
-        self.seed, self.validate, self.token, self.account_id = seed, validate, token, account_id
+    `validator` names a module whose validate_request/validate_response see every agent exchange (default: the
+    environment's FAKE_CHATWOOT_VALIDATOR, e.g. tests.chatwoot_contract); what they raise is collected in
+    contract_violations()."""
+
+    def __init__(self, *, seed: int = 0, validator: str | None = None, token: str = TOKEN,
+                 account_id: int = ACCOUNT_ID):
+        self.seed, self.token, self.account_id = seed, token, account_id
+        self.validator = validator or os.environ.get("FAKE_CHATWOOT_VALIDATOR") or None
         self.url = ""
         self.process: subprocess.Popen | None = None
         self._http: httpx.Client | None = None
@@ -34,11 +42,22 @@ class FakeChatwoot:
         """The account's API root: {api}/conversations, {api}/teams, …"""
         return f"{self.url}/api/v1/accounts/{self.account_id}"
 
+    @property
+    def cable_url(self) -> str:
+        return "ws" + self.url[len("http"):] + "/cable"
+
+    def room_identifier(self) -> str:
+        """The RoomChannel identifier a real client subscribes with (pubsub_token from /api/v1/profile)."""
+        agent = self.state()["agent"]
+        return json.dumps({"channel": "RoomChannel", "pubsub_token": agent["pubsub_token"],
+                           "account_id": self.account_id, "user_id": agent["id"]})
+
     def start(self) -> "FakeChatwoot":
         # cwd = the repository root, so `tests` is importable; the fake imports no product package.
         command = [sys.executable, "-m", "tests.fake_chatwoot", "--token", self.token,
                    "--account-id", str(self.account_id), "--seed", str(self.seed)]
-        self.process = subprocess.Popen(command + (["--validate"] if self.validate else []), cwd=REPO_ROOT,
+        self.process = subprocess.Popen(command + (["--validator", self.validator] if self.validator else []),
+                                        cwd=REPO_ROOT,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         text=True)
         line: list[str] = []
@@ -151,6 +170,10 @@ class FakeChatwoot:
         """The next `count` outgoing creates answer 422; stored=True keeps the message first (an after-commit
         callback failing), so the send did happen."""
         self._post("/failing_sends", {"count": count, "stored": stored})
+
+    def drop_cable(self) -> int:
+        """Close every open /cable websocket now; returns how many were open. Nothing is replayed later."""
+        return self._post("/cable/drop", {})["dropped"]
 
     # --- reading back -------------------------------------------------------------------------------------
 

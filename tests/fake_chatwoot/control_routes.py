@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.fake_chatwoot.cable import drop_all
 from tests.fake_chatwoot.state import ACTIVITY, INCOMING, ChatwootState, CreateFailed
 
 
@@ -107,8 +108,13 @@ async def dump(request: Request):
     })
 
 
+async def drop_sockets(request: Request):
+    return JSONResponse({"dropped": await drop_all(_state(request))})
+
+
 def control_routes() -> list[Route]:
     return [
+        Route("/cable/drop", drop_sockets, methods=["POST"]),
         Route("/contacts", add_contact, methods=["POST"]),
         Route("/conversations", add_conversation, methods=["POST"]),
         Route("/conversations/{conversation_id:int}/messages", add_message, methods=["POST"]),

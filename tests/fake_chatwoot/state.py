@@ -106,6 +106,13 @@ class ChatwootState:
         self.failing_sends: list[bool] = []  # one entry per next create: True = stored, then 422
         self.requests: list[dict] = []
         self.contract_violations: list[str] = []
+        # ActionCable: each listener gets (event name, record, extra) for every event (tests/fake_chatwoot/cable.py)
+        self.listeners: list = []
+        self.sockets: list = []
+
+    def publish(self, event: str, record, **extra) -> None:
+        for listener in list(self.listeners):
+            listener(event, record, extra)
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -131,7 +138,7 @@ class ChatwootState:
 
     def create_message(self, conversation: Conversation, *, content, message_type: int, private=False,
                        content_attributes=None, source_id=None, sender_type=None, sender_id=None,
-                       ago: float = 0.0) -> Message:
+                       ago: float = 0.0, echo_id=None) -> Message:
         if not isinstance(content_attributes, (dict, type(None))):
             raise CreateFailed("content_attributes must be an object")
         now = self.now()
@@ -146,6 +153,7 @@ class ChatwootState:
                           message_type, bool(private), now - ago, dict(content_attributes or {}), source_id,
                           sender_type, sender_id)
         self.messages.append(message)
+        self.publish("message.created", message, echo_id=echo_id)  # Message#dispatch_create_events
         # `after_create_commit`: set_conversation_activity uses update_columns (last_activity_at only), but
         # `belongs_to :conversation, touch: true` also bumps updated_at on every message save.
         conversation.last_activity_at = max(conversation.last_activity_at, message.created_at)
@@ -168,6 +176,9 @@ class ChatwootState:
         for name, value in changes.items():
             setattr(conversation, name, value)
         conversation.updated_at = self.now()
+        # Conversation#notify_status_change / dispatch_conversation_updated_event
+        self.publish("conversation.status_changed" if "status" in changes else
+                     "assignee.changed" if "assignee_id" in changes else "conversation.updated", conversation)
         if "status" in changes and by is not None:
             verb = {"resolved": "marked resolved", "open": "reopened", "pending": "marked as pending",
                     "snoozed": "snoozed"}[changes["status"]]

@@ -208,3 +208,78 @@ def test_the_fake_imports_nothing_of_the_product():
              f"print(sorted(set({PACKAGES!r}) & {{name.split('.')[0] for name in sys.modules}}))")
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+async def test_actioncable_confirms_the_room_pushes_message_created_and_replays_nothing(chatwoot):
+    import asyncio
+    import json
+
+    import websockets
+
+    conversation = chatwoot.add_conversation()
+    identifier = chatwoot.room_identifier()
+
+    async def frames_until(socket, wanted):
+        while True:
+            frame = json.loads(await asyncio.wait_for(socket.recv(), 5))
+            if frame.get("type") != "ping" and wanted(frame):
+                return frame
+
+    async with websockets.connect(chatwoot.cable_url, subprotocols=["actioncable-v1-json"]) as socket:
+        assert json.loads(await socket.recv()) == {"type": "welcome"}
+        await socket.send(json.dumps({"command": "subscribe", "identifier": identifier}))
+        assert await frames_until(socket, lambda f: True) == {"identifier": identifier,
+                                                              "type": "confirm_subscription"}
+        await asyncio.to_thread(chatwoot.customer_says, conversation, "are you there?")
+        pushed = await frames_until(socket, lambda f: "message" in f)
+        assert pushed["identifier"] == identifier and pushed["message"]["event"] == "message.created"
+        assert pushed["message"]["data"]["content"] == "are you there?"
+        assert pushed["message"]["data"]["account_id"] == chatwoot.account_id
+        assert await asyncio.to_thread(chatwoot.drop_cable) == 1
+        with pytest.raises(websockets.ConnectionClosed):
+            await frames_until(socket, lambda f: False)
+    missed = await asyncio.to_thread(chatwoot.customer_says, conversation, "while you were away")
+    async with websockets.connect(chatwoot.cable_url, subprotocols=["actioncable-v1-json"]) as socket:
+        await socket.recv()
+        await socket.send(json.dumps({"command": "subscribe", "identifier": identifier}))
+        await frames_until(socket, lambda f: f.get("type") == "confirm_subscription")
+        await asyncio.to_thread(chatwoot.customer_says, conversation, "hello again")
+        pushed = await frames_until(socket, lambda f: "message" in f)
+        assert pushed["message"]["data"]["content"] == "hello again"  # the missed one never comes
+        assert pushed["message"]["data"]["id"] > missed["id"]
+
+
+async def test_actioncable_rejects_a_wrong_pubsub_token(chatwoot):
+    import json
+
+    import websockets
+
+    identifier = json.dumps({"channel": "RoomChannel", "pubsub_token": "nope", "account_id": 1, "user_id": 1})
+    async with websockets.connect(chatwoot.cable_url) as socket:
+        await socket.recv()
+        await socket.send(json.dumps({"command": "subscribe", "identifier": identifier}))
+        assert json.loads(await socket.recv()) == {"identifier": identifier, "type": "reject_subscription"}
+
+
+# This module doubles as the validator the next test hands the fake: it sees every agent exchange.
+def validate_request(exchange):
+    if exchange.path.endswith("/labels") and exchange.method == "POST":
+        raise ValueError("labels posted")
+
+
+def validate_response(exchange):
+    if exchange.status == 404:
+        raise ValueError(f"answered {exchange.status}: {exchange.response_body!r}")
+
+
+def test_every_agent_exchange_passes_the_configured_validator():
+    with FakeChatwoot(validator="tests.unit.test_fake_chatwoot") as chatwoot:
+        conversation = chatwoot.add_conversation()
+        with agent(chatwoot) as http:
+            http.get(f"/conversations/{conversation}/messages").raise_for_status()
+            http.get("/conversations/404")
+            http.post(f"/conversations/{conversation}/labels", json={"labels": ["a"]})
+        violations = chatwoot.contract_violations()
+    assert len(violations) == 2
+    assert violations[0].startswith("response GET /api/v1/accounts/1/conversations/404: answered 404")
+    assert violations[1].startswith("request POST /api/v1/accounts/1/conversations/1/labels: labels posted")
