@@ -110,7 +110,9 @@ async def conversation_show(request, state, conversation, params):
 @endpoint("messages.index")
 async def message_list(request, state, conversation, params):
     """MessageFinder#current_messages"""
-    own = [m for m in state.messages if m.conversation_id == conversation.display_id]
+    # Filtered by id, ordered by created_at (a message stored with an older time sorts before newer ids)
+    own = sorted((m for m in state.messages if m.conversation_id == conversation.display_id),
+                 key=lambda m: (m.created_at, m.id))
     after, before = params.get("after"), params.get("before")
     if after and before:
         chosen = [m for m in own if _int(after) <= m.id < _int(before)][:1000]
@@ -136,6 +138,8 @@ async def message_create(request, state, conversation, params):
                 attributes = json.loads(attributes)
             except ValueError:
                 attributes = {}
+        if not isinstance(attributes, dict):  # neither a hash nor a JSON string: the builder uses {}
+            attributes = {}
         outgoing = MESSAGE_TYPES[kind] == OUTGOING
         message = state.create_message(
             conversation, content=params.get("content"), message_type=MESSAGE_TYPES[kind],
