@@ -55,7 +55,8 @@ def conversation(display_id=42, **changes):
             "hmac_verified": False,
         },
         "id": display_id,
-        "messages": [agent_message(conversation_id=display_id)],
+        # Message#push_event_data: every column, so updated_at is the datetime string here.
+        "messages": [agent_message(conversation_id=display_id, updated_at="2026-12-03T10:00:00.000Z")],
         "account_id": 3,
         "uuid": "7b3c0f6e-0000-4000-8000-000000000042",
         "additional_attributes": {},
