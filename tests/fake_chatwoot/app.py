@@ -125,6 +125,9 @@ async def message_list(request, state, conversation, params):
     return JSONResponse(views.message_list(state, conversation, chosen))
 
 
+KEPT_CONTENT_ATTRIBUTES = ("items", "in_reply_to", "automation_rule_id")
+
+
 @endpoint("messages.create")
 async def message_create(request, state, conversation, params):
     """Messages::MessageBuilder; the controller turns any StandardError into 422 {"error": message}."""
@@ -140,10 +143,13 @@ async def message_create(request, state, conversation, params):
                 attributes = {}
         if not isinstance(attributes, dict):  # neither a hash nor a JSON string: the builder uses {}
             attributes = {}
+        # MessageBuilder#message_params keeps only these of content_attributes (items, in_reply_to and
+        # automation_rule_id): any other key a client sends is dropped, and so is source_id.
+        attributes = {key: value for key, value in attributes.items() if key in KEPT_CONTENT_ATTRIBUTES}
         outgoing = MESSAGE_TYPES[kind] == OUTGOING
         message = state.create_message(
             conversation, content=params.get("content"), message_type=MESSAGE_TYPES[kind],
-            private=_bool(params.get("private")), content_attributes=attributes, source_id=params.get("source_id"),
+            private=_bool(params.get("private")), content_attributes=attributes, source_id=None,
             sender_type="User" if outgoing else "Contact",
             sender_id=state.agent["id"] if outgoing else conversation.contact_id, echo_id=params.get("echo_id"))
     except CreateFailed as failure:
@@ -160,7 +166,8 @@ async def toggle_status(request, state, conversation, params):
         state.set_status(conversation, status)
     except ValueError as error:
         return JSONResponse({"error": str(error)}, 422)
-    if conversation.status == "open" and state.agent["role"] == "agent" and conversation.assignee_id != state.agent["id"]:
+    if (conversation.status == "open" and state.agent["role"] == "agent"
+            and conversation.assignee_id != state.agent["id"]):
         state.assign_agent(conversation, state.agent["id"])  # assign_conversation: reopening takes it
     return JSONResponse({"meta": {}, "payload": {"success": True, "conversation_id": conversation.display_id,
                                                  "current_status": conversation.status, "snoozed_until": None}})

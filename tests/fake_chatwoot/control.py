@@ -191,9 +191,9 @@ class FakeChatwoot:
     def conversation(self, conversation_id: int) -> dict:
         return next(c for c in self.state()["conversations"] if c["display_id"] == conversation_id)
 
-    def count_with_attribute(self, key: str, value) -> int:
-        """How many stored messages carry content_attributes[key] == value: a duplicate shows as 2."""
-        return sum(1 for m in self.state()["messages"] if m["content_attributes"].get(key) == value)
+    def count_with_content(self, conversation_id: int, content: str) -> int:
+        """How many stored messages of the conversation say exactly `content`: a duplicate shows as 2."""
+        return sum(1 for m in self.messages(conversation_id) if m["content"] == content)
 
     def contract_violations(self) -> list[str]:
         return self.state()["contract_violations"]

@@ -212,7 +212,8 @@ class ChatwootState:
 
     def set_labels(self, conversation: Conversation, labels: list[str]) -> None:
         new = list(dict.fromkeys(str(label) for label in labels))
-        added, removed = [x for x in new if x not in conversation.labels], [x for x in conversation.labels if x not in new]
+        added = [x for x in new if x not in conversation.labels]
+        removed = [x for x in conversation.labels if x not in new]
         self._change(conversation, labels=new, by=self.agent["name"])
         if added:
             self.add_activity(conversation, f"{self.agent['name']} added {', '.join(added)}")
