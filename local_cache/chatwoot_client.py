@@ -18,6 +18,7 @@ retried (after the key lookup) and an item is rejected only when it keeps failin
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 
@@ -38,7 +39,6 @@ from local_cache.chatwoot_address import ChatwootAccount
 from local_cache.chatwoot_mapping import (
     CHATWOOT_PRIORITY,
     Misfit,
-    carries_key,
     message_request,
     remote_chat,
     remote_message,
@@ -53,7 +53,6 @@ MESSAGES_PAGE = 100  # Chatwoot's most messages per `after=` page
 # told apart by their own times, so nothing that changed within the same second is missed.
 CURSOR_OVERLAP = 5
 CLOCK_SKEW_ALLOWANCE = 120  # s added to `updated_within`, which counts back from the server's clock
-LOOKUP_WINDOW = 300  # s before an item was queued: how far back its earlier attempt's message is looked for
 CLOSED_HISTORY_DAYS = 7
 FLOOD_RETRIES = 8  # a create refused (422) this many times in a row is rejected: it is not the flood limit
 INVALID_TOKEN = "Invalid Access Token"
@@ -195,9 +194,16 @@ class ChatwootClient:
 
     async def deliver(self, items: list[OutboxItem]) -> list[Delivery]:
         deliveries: list[Delivery] = []
+        settled: dict[str, int] = {}  # chat -> the highest message id this call settled there
         for item in items:
+            # An item's floor was read before this call: the messages settled just now are above it, and an
+            # earlier item's message must never pass for this one's (the same text sent twice is two messages).
+            item = dataclasses.replace(item, sent_floor=max(item.sent_floor, settled.get(item.chat_id, 0)))
             try:
-                deliveries.append(await self._deliver_one(item))
+                delivery = await self._deliver_one(item)
+                deliveries.append(delivery)
+                if delivery.message is not None:
+                    settled[item.chat_id] = max(settled.get(item.chat_id, 0), delivery.message.seq)
             except (BackendUnavailable, BadPayload, UnexpectedStatus):
                 if deliveries:
                     return deliveries  # settled stays settled; this one and the rest go again, keys unchanged
@@ -214,18 +220,17 @@ class ChatwootClient:
         except RequestRejected as refused:
             return Delivery(item.idempotency_key, False, error=refused.detail)
 
-    async def _send_once(self, chat_id: str, item: OutboxItem, text: str, private: bool = False,
-                         key: str | None = None) -> RemoteMessage | None:
+    async def _send_once(self, chat_id: str, item: OutboxItem, text: str, private: bool = False
+                         ) -> RemoteMessage | None:
         """Create the message unless an earlier attempt did: any earlier attempt may have (the answer is what
-        was lost), so its key is looked for first."""
-        key = key or item.idempotency_key
+        was lost), so that message is looked for first."""
         if item.attempts:
-            found = await self._find_sent(chat_id, key, item.created_at - LOOKUP_WINDOW)
+            found = await self._find_sent(chat_id, item, text, private)
             if found is not None:
-                return self._message(found, chat_id)
+                return self._keyed(found, chat_id, item)
         path = self._account_path(f"/conversations/{chat_id}/messages")
         try:
-            created = await self._request("POST", path, json=message_request(text, key, private))
+            created = await self._request("POST", path, json=message_request(text, item.idempotency_key, private))
         except RequestRejected as refused:
             if refused.status == 422 and item.attempts < FLOOD_RETRIES:
                 # Chatwoot answers 422 to every failed create, its flood limit too: wait and try again.
@@ -233,19 +238,32 @@ class ChatwootClient:
             raise
         if not isinstance(created, dict) or not isinstance(created.get("id"), int):
             raise BadPayload(f"POST {path}: answer does not fit Chatwoot's API: no message id")
-        return self._message(created, chat_id)
+        return self._keyed(created, chat_id, item)
 
-    async def _find_sent(self, chat_id: str, key: str, since: float) -> dict | None:
-        """The conversation's message carrying `key`, looking back from the newest to `since`."""
-        params: dict = {}
+    def _keyed(self, raw: dict, chat_id: str, item: OutboxItem) -> RemoteMessage | None:
+        """The message as the cache keeps it: with the outbox key Chatwoot could not keep for us."""
+        message = self._message(raw, chat_id)
+        return dataclasses.replace(message, client_key=item.idempotency_key) if message is not None else None
+
+    async def _find_sent(self, chat_id: str, item: OutboxItem, text: str, private: bool) -> dict | None:
+        """The message an earlier attempt at `item` made, if any: the oldest that fits, looking back from the
+        newest message to the time the item was queued."""
+        since = item.created_at - CLOCK_SKEW_ALLOWANCE
+        found, params = None, {}
         while True:
             page = await self._messages(chat_id, params)
-            for message in page:
-                if carries_key(message, key):
-                    return message
-            if not page or min(m.get("created_at") or 0 for m in page) < since:
-                return None
+            for message in reversed(page):
+                if message["id"] > item.sent_floor and self._made_by_attempt(message, text, private):
+                    found = message
+            if not page or page[0]["id"] <= item.sent_floor or (page[0].get("created_at") or 0) < since:
+                return found
             params = {"before": page[0]["id"]}
+
+    def _made_by_attempt(self, message: dict, text: str, private: bool) -> bool:
+        sender = message.get("sender") or {}
+        return (message.get("message_type") in (1, "outgoing") and bool(message.get("private")) == private
+                and (self.user_id is None or sender.get("id") == self.user_id)
+                and (message.get("content") or "").strip() == text.strip())
 
     async def _apply_action(self, item: OutboxItem) -> None:
         body, chat_id = item.body, item.chat_id
@@ -266,8 +284,7 @@ class ChatwootClient:
         to, note = str(item.body.get("to", "")).strip(), str(item.body.get("note", "")).strip()
         target = await self._assignee(to)
         if note:  # before the assignment: once it is gone, the conversation may be out of this agent's reach
-            await self._send_once(item.chat_id, item, f"Transfer to {to}: {note}", private=True,
-                                  key=item.idempotency_key)
+            await self._send_once(item.chat_id, item, f"Transfer to {to}: {note}", private=True)
         await self._post(item.chat_id, "/assignments", target)
 
     async def _assignee(self, name: str) -> dict:
@@ -302,6 +319,8 @@ class ChatwootClient:
         status = response.status_code
         reason = error_text(response)
         if 200 <= status < 300:
+            if not response.content.strip():
+                return None  # toggle_priority answers `head :ok`
             try:
                 return response.json()
             except ValueError:

@@ -4,9 +4,10 @@ Conversations become chats, messages become messages (seq = Chatwoot's message i
 the console's outbox items become Chatwoot requests. Chatwoot never masks personal data: a contact's phone and
 e-mail are masked here, before anything is stored or shown (the clear form is fetched per reveal).
 
-The outbox key travels in the message's `content_attributes` (stored and listed back by Chatwoot), never in
-`source_id`: an outgoing message with a source_id counts as one that came from the channel and is never
-delivered to the customer.
+The outbox key is sent as `echo_id` (Chatwoot echoes it in the create answer and its websocket event, and
+stores it nowhere) and in content_attributes (which Chatwoot's MessageBuilder drops today: should a future
+version keep it, it is read back). Never in `source_id`: an outgoing message with a source_id counts as one
+that came from the channel and is never delivered to the customer.
 """
 
 from __future__ import annotations
@@ -124,11 +125,6 @@ def remote_message(message: dict, conversation_id: int | str | None = None) -> R
         created_at=epoch(message.get("created_at"), where),
         client_key=key if isinstance(key, str) else None,
     )
-
-
-def carries_key(message: dict, key: str) -> bool:
-    attributes = message.get("content_attributes") if isinstance(message, dict) else None
-    return isinstance(attributes, dict) and attributes.get(KEY_ATTRIBUTE) == key
 
 
 def message_request(text: str, key: str, private: bool = False) -> dict:

@@ -84,6 +84,9 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     created_at: float
+    # The highest seq of the chat's messages this console has sent and seen settled before this item: items
+    # leave in order, so a message this one made has a higher seq (a backend with no stored key looks above it).
+    sent_floor: int = 0
 
 
 @dataclass(frozen=True)

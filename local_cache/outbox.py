@@ -162,7 +162,9 @@ def due_items(conn: sqlite3.Connection, now: float, limit: int) -> list[OutboxIt
     """
     due = []
     for row in conn.execute(
-        "SELECT * FROM outbox WHERE state IN ('queued', 'sending') ORDER BY id LIMIT ?", (limit,)
+        "SELECT o.*, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.chat_id = o.chat_id"
+        " AND m.client_key IS NOT NULL) AS sent_floor"
+        " FROM outbox o WHERE o.state IN ('queued', 'sending') ORDER BY o.id LIMIT ?", (limit,)
     ):
         if row["next_attempt_at"] > now:
             break
@@ -239,4 +241,5 @@ def _item(row: sqlite3.Row | None) -> OutboxItem | None:
         attempts=row["attempts"],
         last_error=row["last_error"],
         created_at=row["created_at"],
+        sent_floor=row["sent_floor"] if "sent_floor" in row.keys() else 0,
     )

@@ -7,7 +7,6 @@ import pytest
 from local_cache.chatwoot_mapping import (
     KEY_ATTRIBUTE,
     Misfit,
-    carries_key,
     message_request,
     remote_chat,
     remote_message,
@@ -50,7 +49,6 @@ def test_messages_keep_their_global_id_as_seq_and_their_key():
     note = remote_message({**sent, "private": True, "content": "call back"})
     assert (note.author, note.text) == ("system", "Internal note: call back"), "never shown as sent to the customer"
     assert remote_message({**sent, "message_type": 2, "content": ""}) is None
-    assert carries_key(sent, "k-1") and not carries_key(sent, "k-2")
 
 
 def test_the_key_never_goes_in_source_id():
