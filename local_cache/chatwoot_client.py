@@ -73,6 +73,7 @@ class ChatwootClient:
             transport=transport,
         )
         self._seen: dict[str, float] = {}  # chat id -> the last change time the feed reported for it
+        self._earlier: dict[str, list[dict]] = {}  # see deliver()
         self.user_id: int | None = None
 
     async def aclose(self) -> None:
@@ -195,6 +196,9 @@ class ChatwootClient:
     async def deliver(self, items: list[OutboxItem]) -> list[Delivery]:
         deliveries: list[Delivery] = []
         settled: dict[str, int] = {}  # chat -> the highest message id this call settled there
+        # Each chat's messages from before this call, read once for every item that needs a lookup: after an
+        # interruption every item of the batch counts as attempted, and one read per item made a restart crawl.
+        self._earlier = {}
         for item in items:
             # An item's floor was read before this call: the messages settled just now are above it, and an
             # earlier item's message must never pass for this one's (the same text sent twice is two messages).
@@ -246,17 +250,22 @@ class ChatwootClient:
         return dataclasses.replace(message, client_key=item.idempotency_key) if message is not None else None
 
     async def _find_sent(self, chat_id: str, item: OutboxItem, text: str, private: bool) -> dict | None:
-        """The message an earlier attempt at `item` made, if any: the oldest that fits, looking back from the
-        newest message to the time the item was queued."""
-        since = item.created_at - CLOCK_SKEW_ALLOWANCE
-        found, params = None, {}
+        """The message an earlier attempt at `item` made, if any: the oldest that fits, above the item's floor."""
+        if chat_id not in self._earlier:
+            self._earlier[chat_id] = await self._messages_back_to(chat_id, item.created_at - CLOCK_SKEW_ALLOWANCE,
+                                                                 item.sent_floor)
+        return next((message for message in self._earlier[chat_id]
+                     if message["id"] > item.sent_floor and self._made_by_attempt(message, text, private)), None)
+
+    async def _messages_back_to(self, chat_id: str, since: float, floor: int) -> list[dict]:
+        """The chat's messages, oldest first, from the newest back to `since` or to id `floor`."""
+        pages: list[list[dict]] = []
+        params: dict = {}
         while True:
             page = await self._messages(chat_id, params)
-            for message in reversed(page):
-                if message["id"] > item.sent_floor and self._made_by_attempt(message, text, private):
-                    found = message
-            if not page or page[0]["id"] <= item.sent_floor or (page[0].get("created_at") or 0) < since:
-                return found
+            pages.insert(0, page)
+            if not page or page[0]["id"] <= floor or (page[0].get("created_at") or 0) < since:
+                return [message for page in pages for message in page]
             params = {"before": page[0]["id"]}
 
     def _made_by_attempt(self, message: dict, text: str, private: bool) -> bool:

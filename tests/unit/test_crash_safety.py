@@ -42,12 +42,42 @@ def run_cli(*args, check=True):
 
 
 def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path, reference_backend, fault_proxy):
+    chat_ids = [reference_backend.open_chat(f"客户{n}") for n in range(CHATS)]
+
+    def agent_texts(chat_id: str) -> list[str]:
+        return [m["text"] for m in reference_backend.messages(chat_id) if m["author"] == "agent"]
+
+    kill_9_again_and_again(tmp_path, fault_proxy, fault_proxy.url, reference_backend.token, chat_ids, agent_texts)
+    for chat_id in chat_ids:
+        keys = [m["client_key"] for m in reference_backend.messages(chat_id) if m["author"] == "agent"]
+        assert len(keys) == len(set(keys))
+
+
+def test_kill_9_loses_nothing_and_duplicates_nothing_on_chatwoot_too(tmp_path):
+    from tests.fake_chatwoot.control import FakeChatwoot
+    from tests.fault_proxy import FaultProxy
+
+    with FakeChatwoot() as chatwoot:
+        proxy = FaultProxy(chatwoot.url).start()
+        try:
+            chat_ids = [str(chatwoot.add_conversation(chatwoot.add_contact(f"客户{n}"))) for n in range(CHATS)]
+
+            def agent_texts(chat_id: str) -> list[str]:
+                return [m["content"] for m in chatwoot.messages(int(chat_id))
+                        if m["message_type"] == 1 and not m["private"]]
+
+            kill_9_again_and_again(tmp_path, proxy, f"chatwoot+{proxy.url}/1", chatwoot.token, chat_ids,
+                                   agent_texts)
+        finally:
+            proxy.stop()
+
+
+def kill_9_again_and_again(tmp_path, fault_proxy, backend_url, token, chat_ids, agent_texts) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
-    chat_ids = [reference_backend.open_chat(f"客户{n}") for n in range(CHATS)]
     # Through the proxy, which holds back the answer to every third push after forwarding it: a kill then
     # lands in the widest dangerous window, the server having applied what the client has not heard of.
-    connection = ["--backend", fault_proxy.url, "--token", reference_backend.token,
+    connection = ["--backend", backend_url, "--token", token,
                   "--data-dir", str(tmp_path), "--config", str(tmp_path / "none.toml")]
     run_cli("sync", "--once", *connection)
     fault_proxy.plan(*["pass", "pass", "stall"] * 100)
@@ -71,9 +101,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path,
         time.sleep(rng.uniform(0.3, 1.4))
         os.kill(sync.pid, signal.SIGKILL)
         sync.wait()
-    delivered_before_drain = sum(
-        1 for chat_id in chat_ids for m in reference_backend.messages(chat_id) if m["author"] == "agent"
-    )
+    delivered_before_drain = sum(len(agent_texts(chat_id)) for chat_id in chat_ids)
     print(f"seed {seed}: {delivered_before_drain} messages delivered by the killed syncs")
     assert sender.wait(120) == 0, f"sender failed (seed {seed})"
     assert all(p.wait(60) == 0 for p in cli_senders)
@@ -88,14 +116,12 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path,
         raise AssertionError(f"the outbox never drained (seed {seed}): {run_cli('outbox', *connection).stdout}")
 
     for index, chat_id in enumerate(chat_ids):
-        texts = [m["text"] for m in reference_backend.messages(chat_id) if m["author"] == "agent"]
+        texts = agent_texts(chat_id)
         expected = [f"{index}:{n:04d}" for n in range((FAST_MESSAGES + SLOW_MESSAGES) // CHATS)]
         if index == 0:
             assert sorted(t for t in texts if t.startswith("cli-")) == ["cli-12", "cli-5"], f"seed {seed}"
             texts = [t for t in texts if not t.startswith("cli-")]
         assert texts == expected, f"chat {index}: each message once, in order (seed {seed})"
-        keys = [m["client_key"] for m in reference_backend.messages(chat_id) if m["author"] == "agent"]
-        assert len(keys) == len(set(keys))
 
     conn = sqlite3.connect(store_path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
