@@ -8,6 +8,8 @@ The same guarantees as against the reference API, which Chatwoot's own API does 
 - in order, one item at a time (a failure leaves the rest queued behind it);
 - nothing lost from the feed: chats are polled by last activity (new messages) and by `updated_within` (state,
   labels, priority), and each changed chat's messages are fetched after what the feed has brought so far.
+  Chatwoot's websocket (ActionCable) only rings the bell for an early poll (local_cache/chatwoot_cable.py): it
+  replays nothing after a reconnect, so it is never the truth.
 
 Errors, as Chatwoot gives them: 401 "Invalid Access Token" is a bad token (sync pauses for a new one); any other
 401 refuses one request (that item is rejected); 429 (per IP and minute, usually without Retry-After) and 5xx
@@ -18,9 +20,11 @@ retried (after the key lookup) and an item is rejected only when it keeps failin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import time
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -36,6 +40,7 @@ from local_cache.backend_client import (
     UnexpectedStatus,
 )
 from local_cache.chatwoot_address import ChatwootAccount
+from local_cache.chatwoot_cable import CableDoorbell
 from local_cache.chatwoot_mapping import (
     CHATWOOT_PRIORITY,
     Misfit,
@@ -47,7 +52,8 @@ from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
 
 REQUEST_DEADLINE = 15.0
 CONNECT_TIMEOUT = 5.0
-POLL_INTERVAL = 2.0  # s between two looks at the conversation list while a pull waits for a change
+POLL_INTERVAL = 2.0  # s between two looks at the conversation list while a pull waits and the socket is down
+QUIET_POLL_INTERVAL = 15.0  # the same while the socket is up: its events ring for the polls that matter
 MESSAGES_PAGE = 100  # Chatwoot's most messages per `after=` page
 # A time in the cursor is the server's; this much overlap (and skew) is asked for again, and seen chats are
 # told apart by their own times, so nothing that changed within the same second is missed.
@@ -63,9 +69,13 @@ class ChatwootClient:
     batch_limit = 20
 
     def __init__(self, account: ChatwootAccount, token: str, *, deadline: float = REQUEST_DEADLINE,
-                 poll_interval: float = POLL_INTERVAL, transport=None):
+                 poll_interval: float = POLL_INTERVAL, quiet_poll_interval: float = QUIET_POLL_INTERVAL,
+                 use_cable: bool = True, transport=None):
         self.account = account
         self._deadline, self._poll_interval = deadline, poll_interval
+        self._quiet_poll_interval, self._use_cable = quiet_poll_interval, use_cable
+        self._bell: asyncio.Event | None = None
+        self.cable: CableDoorbell | None = None
         self._http = httpx.AsyncClient(
             base_url=account.base_url + "/api/v1",
             headers={"api_access_token": token},
@@ -77,6 +87,8 @@ class ChatwootClient:
         self.user_id: int | None = None
 
     async def aclose(self) -> None:
+        if self.cable is not None:
+            await self.cable.stop()
         await self._http.aclose()
 
     def replace_token(self, token: str) -> None:
@@ -93,6 +105,7 @@ class ChatwootClient:
             raise UnexpectedStatus(f"GET /profile: this token's agent is not a member of account "
                                    f"{self.account.account_id}", 403)
         self.user_id = profile["id"]
+        self._pubsub_token = profile.get("pubsub_token")
         name = profile.get("available_name") or profile.get("name") or ""
         return Identity(agent_name=str(name), server_id=self.account.server_id)
 
@@ -110,16 +123,40 @@ class ChatwootClient:
     async def changes_after(self, cursor: int, wait: float) -> ChangeBatch:
         """Chats that changed since `cursor` (server time, epoch seconds); polls for up to `wait` seconds."""
         give_up_at = time.monotonic() + wait
+        bell = self._doorbell() if wait else None
         while True:
+            if bell is not None:
+                bell.clear()  # an event from here on rings for the next poll, not this one
             changed = await self._changed_since(cursor)
-            if changed or time.monotonic() + self._poll_interval > give_up_at:
+            pause = self._quiet_poll_interval if self.cable and self.cable.connected else self._poll_interval
+            pause = min(pause, give_up_at - time.monotonic())
+            if changed or pause <= 0:
                 break
-            await asyncio.sleep(self._poll_interval)
+            if bell is None:
+                await asyncio.sleep(pause)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(bell.wait(), pause)
         for chat in changed:
             self._seen[chat.id] = chat.updated_at
         moved_to = max([cursor, *(int(chat.updated_at) for chat in changed)])
         return ChangeBatch(chats=changed, messages=[], cursor=moved_to,
                            stale_chats=tuple(chat.id for chat in changed))
+
+    def _doorbell(self) -> asyncio.Event | None:
+        """The websocket's bell, started on the first waiting pull (after identity gave the pubsub token)."""
+        if not self._use_cable or not getattr(self, "_pubsub_token", None) or self.user_id is None:
+            return None
+        if self.cable is None:
+            self._bell = asyncio.Event()
+            parts = urlsplit(self.account.base_url)
+            scheme = "wss" if parts.scheme == "https" else "ws"
+            self.cable = CableDoorbell(f"{scheme}://{parts.netloc}{parts.path}/cable",
+                                       {"channel": "RoomChannel", "pubsub_token": self._pubsub_token,
+                                        "account_id": self.account.account_id, "user_id": self.user_id},
+                                       self._bell)
+            self.cable.start()
+        return self._bell
 
     async def _changed_since(self, cursor: int) -> list[RemoteChat]:
         since = cursor - CURSOR_OVERLAP

@@ -5,7 +5,11 @@ the point: exactly once, in order, nothing lost from the feed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
+import time
 
+import httpx
 import pytest
 
 from local_cache.backend_client import AuthenticationRejected
@@ -181,4 +185,97 @@ def test_a_bad_token_stops_sync_and_a_refused_conversation_rejects_only_its_item
 
     assert (report.sent, report.rejected) == (1, 1)
     assert agent_texts(chatwoot, allowed) == ["answered"] and agent_texts(chatwoot, refused) == []
+    store.close()
+
+
+class RunningEngine:
+    """The engine on its own thread and loop, as the console runs it."""
+
+    def __init__(self, engine: SyncEngine):
+        self.engine, self.changed = engine, []
+        engine._on_change = self.changed.append
+        self._loop = asyncio.new_event_loop()
+        self._task = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        self._task = self._loop.create_task(self.engine.run())
+        with contextlib.suppress(asyncio.CancelledError):
+            self._loop.run_until_complete(self._task)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join(10)
+
+
+def wait_until(predicate, what: str, timeout: float = 15.0) -> float:
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def test_the_running_engine_follows_what_happens_in_chatwoot(chatwoot, tmp_path):
+    first = chatwoot.add_conversation(chatwoot.add_contact("陈静"))
+    path = tmp_path / "agent.sqlite3"
+    running = SyncEngine(lambda: LocalStore(path),
+                         lambda: ChatwootClient(chatwoot_account(chatwoot.console_url), chatwoot.token,
+                                                poll_interval=0.2),
+                         long_poll_wait=2.0, retry_cap=0.3)
+    store = LocalStore(path)
+    with RunningEngine(running):
+        wait_until(lambda: store.chats.exists(str(first)), "the first snapshot")
+        chatwoot.customer_says(first, "还在吗？")
+        took = wait_until(lambda: [e.text for e in store.chats.transcript(str(first))] == ["还在吗？"],
+                          "the customer's message")
+        print(f"a customer message reached the store {took:.2f} s after Chatwoot had it")
+        store.outbox.enqueue_message(str(first), "在的")
+        running.wake()
+        wait_until(lambda: [m["content"] for m in chatwoot.messages(first) if m["message_type"] == 1] == ["在的"],
+                   "the reply in Chatwoot")
+        # Another agent, in Chatwoot's web app, resolves the chat; a new conversation is assigned to us.
+        httpx.post(f"{chatwoot.api}/conversations/{first}/toggle_status", json={"status": "resolved"},
+                   headers={"api_access_token": chatwoot.token}).raise_for_status()
+        second = chatwoot.add_conversation(chatwoot.add_contact("Emily"))
+        chatwoot.customer_says(second, "Hello?")
+        wait_until(lambda: store.chats.summaries([str(first)])[0].state == "closed", "the chat closed")
+        wait_until(lambda: [e.text for e in store.chats.transcript(str(second))] == ["Hello?"], "the new chat")
+    texts = [e.text for e in store.chats.transcript(str(first)) if e.author != "system"]
+    assert texts == ["还在吗？", "在的"], "nothing twice, nothing missing"
+    store.close()
+
+
+def test_the_websocket_rings_for_early_polls_and_a_dropped_socket_loses_nothing(chatwoot, tmp_path):
+    # Polls only when the bell rings: the waiting pull and the quiet interval both last a minute, so a message
+    # that arrives within the test's seconds came through the websocket's event or its reconnect.
+    chat = chatwoot.add_conversation(chatwoot.add_contact("陈静"))
+    path = tmp_path / "agent.sqlite3"
+    running = SyncEngine(lambda: LocalStore(path),
+                         lambda: ChatwootClient(chatwoot_account(chatwoot.console_url), chatwoot.token,
+                                                poll_interval=60.0, quiet_poll_interval=60.0),
+                         long_poll_wait=60.0, retry_cap=0.3)
+    store = LocalStore(path)
+
+    def customer_texts():
+        return [e.text for e in store.chats.transcript(str(chat)) if e.author == "customer"]
+
+    with RunningEngine(running):
+        wait_until(lambda: store.chats.exists(str(chat)), "the first snapshot")
+        wait_until(lambda: running.client.cable is not None and running.client.cable.connected, "the websocket")
+        chatwoot.customer_says(chat, "一")
+        took = wait_until(lambda: customer_texts() == ["一"], "the message the event rang for")
+        print(f"with the websocket up, a message reached the store in {took:.2f} s")
+        assert chatwoot.drop_cable() == 1
+        for text in ("二", "三", "四"):  # while the socket is down: Chatwoot replays none of these events
+            chatwoot.customer_says(chat, text)
+        wait_until(lambda: customer_texts() == ["一", "二", "三", "四"], "what the dropped socket missed")
+        wait_until(lambda: running.client.cable.connected, "the websocket back")
+        chatwoot.customer_says(chat, "五")
+        wait_until(lambda: customer_texts() == ["一", "二", "三", "四", "五"], "the next event")
     store.close()
