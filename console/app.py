@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
 from rich.text import Text
 from textual import events, on
@@ -24,7 +25,7 @@ from console.key_bindings import ALL_BINDINGS, APP_BINDINGS
 from console.key_order import KeySequencer
 from console.keymap import effective_keys, keymap_problems
 from console.transcript_reads import TranscriptReads
-from local_cache.backend_client import BackendClient
+from local_cache.backend_client import BackendClient, BackendError
 from local_cache.sla import SlaPolicy
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
@@ -38,6 +39,9 @@ from widgets.message_line import alert_text
 from widgets.screens.alert_log import AlertLogScreen
 from widgets.screens.help import HelpScreen
 from widgets.screens.prompts import PromptScreen
+
+TEAM_REPLIES_REFRESH = 300.0  # s between two reads of the backend's canned responses
+log = logging.getLogger(__name__)
 
 
 def editing_keys() -> set[str]:
@@ -73,6 +77,7 @@ class AgentConsoleApp(App):
         sla: SlaPolicy | None = None,
         keys: dict[str, str] | None = None,
         language: str = "en",
+        refresh_team_replies: Callable[[], Awaitable[object]] | None = None,
     ):
         set_language(language)  # before any widget is made: labels are translated as they are built
         super().__init__()
@@ -91,6 +96,8 @@ class AgentConsoleApp(App):
         self._open_client = open_client
         self._clock = clock
         self._long_poll_wait = long_poll_wait
+        # Rewrites a library layer from the backend (Chatwoot's canned responses); the library sees the file change.
+        self._refresh_team_replies = refresh_team_replies
         self.store: LocalStore | None = None  # on mount, as the desk and the sync engine
         self.desk: ChatDesk | None = None
         self.sync: BackgroundSync | None = None
@@ -122,8 +129,20 @@ class AgentConsoleApp(App):
         for problem in self.rule_problems[:3]:
             self.notify(str(problem), severity="warning", timeout=10, markup=False)
         self.set_interval(2.0, desk.reply_actions.reload_if_changed)
+        if self._refresh_team_replies is not None:
+            self.fetch_team_replies()
+            self.set_interval(TEAM_REPLIES_REFRESH, self.fetch_team_replies)
         self._collector.start()
         self.set_interval(5.0, self._collector.tick)
+
+    def fetch_team_replies(self) -> None:
+        self.run_worker(self._fetch_team_replies(), group="team-replies", exclusive=True)
+
+    async def _fetch_team_replies(self) -> None:
+        try:
+            await self._refresh_team_replies()
+        except (BackendError, OSError) as error:  # the layer keeps its last copy; the next refresh tries again
+            log.info("team replies not refreshed: %s", error)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,13 +67,23 @@ class Settings:
         """The team's phrase rules, which extend and override the bundled ones."""
         return [self.shared_library / "rules"] if self.shared_library else []
 
+    @property
+    def chatwoot_replies(self) -> Path | None:
+        """Where a Chatwoot account's canned responses are kept as a library layer (local_cache/chatwoot_canned)."""
+        account = chatwoot_account(self.backend_url) if self.backend_url else None
+        if account is None:
+            return None
+        # A folder name on every platform (no ':' on Windows): host, port and account, with anything else as '_'.
+        return self.data_dir / "chatwoot-canned" / re.sub(r"[^A-Za-z0-9._-]", "_",
+                                                          account.server_id.removeprefix("chatwoot:"))
+
     def library_dirs(self) -> list[Path]:
-        """Starter first (unless switched off), then the team's, then the agent's own: later entries override
-        earlier ones by id and by shortcut."""
+        """Starter first (unless switched off), then Chatwoot's canned responses (on Chatwoot), the team's, then
+        the agent's own: later entries override earlier ones by id and by shortcut."""
         from quick_replies.library import STARTER_DIR
 
-        return [*([STARTER_DIR] if self.starter else []), *([self.shared_library] if self.shared_library else []),
-                self.personal_library]
+        return [*([STARTER_DIR] if self.starter else []), *([self.chatwoot_replies] if self.chatwoot_replies else []),
+                *([self.shared_library] if self.shared_library else []), self.personal_library]
 
     def __repr__(self) -> str:  # never let the token reach a log or a traceback
         return f"Settings(backend_url={self.backend_url!r}, profile={self.profile!r}, data_dir={self.data_dir!r})"

@@ -228,6 +228,15 @@ class ChatwootClient:
         return {name: contact[field] for name, field in (("phone", "phone_number"), ("email", "email"))
                 if isinstance(contact, dict) and contact.get(field)}
 
+    async def canned_responses(self) -> list[dict]:
+        """The account's canned responses: [{id, short_code, content}]."""
+        path = self._account_path("/canned_responses")
+        listed = await self._request("GET", path)
+        if not isinstance(listed, list) or not all(isinstance(entry, dict) and isinstance(entry.get("id"), int)
+                                                   for entry in listed):
+            raise BadPayload(f"GET {path}: answer does not fit Chatwoot's API: not a list of canned responses")
+        return listed
+
     # --- writing --------------------------------------------------------------------------------------------
 
     async def deliver(self, items: list[OutboxItem]) -> list[Delivery]:
