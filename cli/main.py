@@ -148,14 +148,15 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
         def open_client():
             return open_backend_client(settings.backend_url, settings.token)
 
-    refresh_team_replies = None
+    refresh_team_lists = None
     if settings.chatwoot_replies is not None:
         from local_cache.chatwoot_canned import refresh_canned_library
 
-        async def refresh_team_replies():
+        async def refresh_team_lists():
             client = open_client()
             try:
-                return await refresh_canned_library(client, settings.chatwoot_replies)
+                await refresh_canned_library(client, settings.chatwoot_replies)
+                return await client.transfer_targets()
             finally:
                 await client.aclose()
 
@@ -163,7 +164,7 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
         app = AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),
                               library_cache=settings.search_cache, rule_dirs=settings.rule_dirs(),
                               alerts=settings.alerts, sla=settings.sla, keys=settings.keys,
-                              language=settings.language, refresh_team_replies=refresh_team_replies)
+                              language=settings.language, refresh_team_lists=refresh_team_lists)
         app.run()
     finally:
         if embedded is not None:

@@ -40,7 +40,7 @@ from widgets.screens.alert_log import AlertLogScreen
 from widgets.screens.help import HelpScreen
 from widgets.screens.prompts import PromptScreen
 
-TEAM_REPLIES_REFRESH = 300.0  # s between two reads of the backend's canned responses
+TEAM_LISTS_REFRESH = 300.0  # s between two reads of the backend's canned responses, teams and agents
 log = logging.getLogger(__name__)
 
 
@@ -77,7 +77,7 @@ class AgentConsoleApp(App):
         sla: SlaPolicy | None = None,
         keys: dict[str, str] | None = None,
         language: str = "en",
-        refresh_team_replies: Callable[[], Awaitable[object]] | None = None,
+        refresh_team_lists: Callable[[], Awaitable[list[str]]] | None = None,
     ):
         set_language(language)  # before any widget is made: labels are translated as they are built
         super().__init__()
@@ -96,8 +96,9 @@ class AgentConsoleApp(App):
         self._open_client = open_client
         self._clock = clock
         self._long_poll_wait = long_poll_wait
-        # Rewrites a library layer from the backend (Chatwoot's canned responses); the library sees the file change.
-        self._refresh_team_replies = refresh_team_replies
+        # Rewrites a library layer from the backend (Chatwoot's canned responses; the library sees the file change)
+        # and returns the names a transfer can go to (its teams and agents).
+        self._refresh_team_lists = refresh_team_lists
         self.store: LocalStore | None = None  # on mount, as the desk and the sync engine
         self.desk: ChatDesk | None = None
         self.sync: BackgroundSync | None = None
@@ -129,20 +130,23 @@ class AgentConsoleApp(App):
         for problem in self.rule_problems[:3]:
             self.notify(str(problem), severity="warning", timeout=10, markup=False)
         self.set_interval(2.0, desk.reply_actions.reload_if_changed)
-        if self._refresh_team_replies is not None:
-            self.fetch_team_replies()
-            self.set_interval(TEAM_REPLIES_REFRESH, self.fetch_team_replies)
+        if self._refresh_team_lists is not None:
+            self.fetch_team_lists()
+            self.set_interval(TEAM_LISTS_REFRESH, self.fetch_team_lists)
         self._collector.start()
         self.set_interval(5.0, self._collector.tick)
 
-    def fetch_team_replies(self) -> None:
-        self.run_worker(self._fetch_team_replies(), group="team-replies", exclusive=True)
+    def fetch_team_lists(self) -> None:
+        self.run_worker(self._fetch_team_lists(), group="team-lists", exclusive=True)
 
-    async def _fetch_team_replies(self) -> None:
+    async def _fetch_team_lists(self) -> None:
         try:
-            await self._refresh_team_replies()
-        except (BackendError, OSError) as error:  # the layer keeps its last copy; the next refresh tries again
-            log.info("team replies not refreshed: %s", error)
+            targets = await self._refresh_team_lists()
+        except (BackendError, OSError) as error:  # the last copies stay; the next refresh tries again
+            log.info("team lists not refreshed: %s", error)
+            return
+        if self.desk is not None:
+            self.desk.transfer_targets = list(targets)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):

@@ -140,7 +140,8 @@ class ChatActions:
                 self._queue_action({"type": "transfer", "to": to.strip(), "note": note.strip()}, chat_id)
 
         self._ask(PromptScreen(tr("Transfer to (agent or team), optionally ': note'"),
-                               placeholder=tr("refund-team: customer wants a callback")), chosen)
+                               placeholder=tr("refund-team: customer wants a callback"),
+                               suggestions=self._desk.transfer_targets), chosen)
 
     def escalate_chat(self) -> None:
         """The chat goes to the safety team as urgent, with why; the transcript stays with it. It asks once (f12

@@ -95,6 +95,7 @@ class ChatDesk(Screen):
         self.store = services.store
         self.chats: dict[str, ChatSummary] = {}  # by id, as last read from the store
         self.sync_status: SyncStatus | None = None
+        self.transfer_targets: list[str] = []  # the backend's teams and agents, when it lists them (Chatwoot)
         self.main_pane = ChatPane(id="conversation")  # the chat the list drives
         self.side_pane = ChatPane(id="side-pane")  # the split view's second chat (ctrl+\\)
         self.panes = (self.main_pane, self.side_pane)

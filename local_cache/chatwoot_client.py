@@ -228,6 +228,16 @@ class ChatwootClient:
         return {name: contact[field] for name, field in (("phone", "phone_number"), ("email", "email"))
                 if isinstance(contact, dict) and contact.get(field)}
 
+    async def transfer_targets(self) -> list[str]:
+        """The account's teams, then its agents, by the names a transfer takes."""
+        names = []
+        for path, field in (("/teams", "name"), ("/agents", "available_name")):
+            listed = await self._request("GET", self._account_path(path))
+            listed = listed.get("payload", listed) if isinstance(listed, dict) else listed
+            names += [str(entry.get(field) or entry.get("name") or "") for entry in listed
+                      if isinstance(entry, dict) and (entry.get(field) or entry.get("name"))]
+        return names
+
     async def canned_responses(self) -> list[dict]:
         """The account's canned responses: [{id, short_code, content}]."""
         path = self._account_path("/canned_responses")

@@ -97,6 +97,7 @@ ZH: dict[str, str] = {
     "Close this chat. Resolution tag ({choices}):": "结束此会话。结案标签（{choices}）：",
     "Priority of this chat:": "此会话的优先级：",
     "Transfer to (agent or team), optionally ': note'": "转接给（客服或团队），可加 “: 备注”",
+    "Known: {names}": "可选：{names}",
     "Add tags, comma-separated": "添加标签，用逗号分隔",
     "Discard “{what}” for good?": "永久丢弃“{what}”？",
     "The backend refused the token. Paste a new one:": "后台拒绝了令牌。请粘贴新令牌：",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label
 
 from widgets.i18n import tr, translate_bindings
@@ -20,6 +23,7 @@ DIALOG_CSS = """
 {name} Label {{ width: 100%; margin-bottom: 1; }}
 {name} Label:last-child {{ margin-bottom: 0; }}
 """
+MAX_LISTED = 12  # known answers listed under a question; more are still completed as the agent types
 # A Label is as wide as its text by default, and the dialog crops it: a long question (a resolution list, a
 # linter finding, a Chinese sentence) must wrap to the dialog's width instead, or the agent answers half of it.
 
@@ -31,20 +35,27 @@ class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, question: str, *, placeholder: str = "", password: bool = False, default: str | None = None,
-                 value: str = ""):
-        """`value`: text already in the field, for the agent to edit or accept with Enter."""
+                 value: str = "", suggestions: Sequence[str] = ()):
+        """`value`: text already in the field, for the agent to edit or accept with Enter. `suggestions`: known
+        answers, listed under the question and completed as the agent types (→ takes the completion)."""
         super().__init__()
         translate_bindings(self)
         self._question, self._placeholder, self._password = question, placeholder, password
         self._default = default  # what an empty Enter means
         self._value = value
+        self._suggestions = list(dict.fromkeys(suggestions))
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(inert(self._question), markup=False)
+            if self._suggestions:
+                yield Label(inert(tr("Known: {names}", names=", ".join(self._suggestions[:MAX_LISTED]))
+                                  + ("…" if len(self._suggestions) > MAX_LISTED else "")), markup=False)
             # Typing adds to the prefilled text rather than replacing it (ctrl+u clears it for a new one).
             yield Input(self._value, placeholder=inert(self._placeholder), password=self._password,
-                        select_on_focus=False, highlighter=InertHighlighter())
+                        select_on_focus=False, highlighter=InertHighlighter(),
+                        suggester=SuggestFromList(self._suggestions, case_sensitive=False) if self._suggestions
+                        else None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
