@@ -33,7 +33,14 @@ def palette_match(query: str, name: str) -> tuple[float, tuple[int, ...]] | None
 
 class PaletteCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
-        desk = self.app.desk  # what the palette acts on: the desk it was opened over
+        desk = self.app.desk
+        if self.screen is not desk:
+            # Opened over a dialog: that dialog belongs to a chat, and the desk's keys rest while it is open (a
+            # chat closed under its own tag prompt, a reply inserted into a pane the palette had just closed).
+            # Only what is the App's is offered.
+            return [(tr(binding.description), partial(self.app.run_action, binding.action),
+                     tr("key: {key}", key=binding.key))
+                    for binding in ALL_BINDINGS if binding.action.startswith("app.") and binding.description]
         commands = []
         for position, chat_id in enumerate(desk.chat_list.chat_ids, 1):
             chat = desk.chats.get(chat_id)
@@ -73,7 +80,7 @@ class PaletteCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         console = self._commands()
-        chats = len(self.app.desk.chat_list.chat_ids)  # the first entries
+        chats = len(self.app.desk.chat_list.chat_ids) if self.screen is self.app.desk else 0  # the first entries
         tiers = ((CHATS_FIRST, console[:chats]), (CONSOLE_FIRST, console[chats:]), (0.0, self._textual_commands()))
         for rank, commands in tiers:
             for name, callback, help_text in commands:

@@ -3,8 +3,8 @@ agent's keymap ([keys] in the config) all read it, so a key is declared once and
 
 The desk screen (console/chat_desk.py) declares DESK_BINDINGS, so its keys rest while a dialog is open (a dialog
 belongs to the chat it was opened for: f7 under the send question of the right-hand pane must not close the
-left-hand chat). Actions named `app.…` are the App's (help, signing in), whichever screen is in front. Quit is
-the App's own binding, so it works over dialogs too.
+left-hand chat). Actions named `app.…` are the App's (help, signing in, quit). Quit is also bound on the App
+itself, so it works over dialogs too.
 
 Order matters: the footer shows the `show=True` ones in this order and cuts what does not fit at the right
 (f1 first, since it lists every other key). Each binding's `id` is what the agent remaps it by. The composer's
@@ -45,7 +45,10 @@ KEY_LINE_BINDINGS = [
     Binding("ctrl+n", "show_metrics", "Metrics", id="show_metrics", show=False),
 ]
 
+QUIT = Binding("ctrl+q", "app.quit", "Quit", id="quit", priority=True)
+
 DESK_BINDINGS = [
+    QUIT,  # shown first in the footer, where every agent looks for it; the App's own copy works over dialogs
     Binding("f1", "app.help", "Help", id="help"),
     Binding("alt+down,ctrl+pagedown", "next_chat", "Next chat", key_display="alt+↓", id="next_chat", priority=True,
             show=False),
@@ -62,8 +65,8 @@ DESK_BINDINGS = [
     # The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.
     Binding("ctrl+f", "app.sign_in", "Sign in again", id="sign_in", show=False),
 ]
-APP_BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit", priority=True)]
-ALL_BINDINGS = [*DESK_BINDINGS, *APP_BINDINGS]  # in the footer's order (the app's come after the screen's)
+APP_BINDINGS = [QUIT]  # the same binding (one id, one remap), on the App, so it works over every screen
+ALL_BINDINGS = DESK_BINDINGS  # every key, once, in the footer's order
 
 # On the palette only, with no key: one priority each (the key, f10, asks which), and the alert log.
 PALETTE_ACTIONS = [  # (name, action, what it does)

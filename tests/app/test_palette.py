@@ -105,3 +105,35 @@ async def test_every_chat_action_is_on_the_palette_and_runs_on_the_chat(tmp_path
         await type_text(pilot, "vip")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "vip" in app.desk.chats[chat_id].tags, "the tag on the chat", timeout=10)
+
+
+async def test_over_a_dialog_the_palette_offers_only_what_is_the_apps(tmp_path, reference_backend):
+    # A dialog belongs to a chat: the palette over the tag prompt once closed that chat, and over the reply panel
+    # un-split the view so that the chosen reply went into a hidden composer.
+    chat_id = reference_backend.open_chat("陈静", "web")
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: chat_id in app.desk.chats and app.desk.current_chat_id, "the chat")
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: app.screen.is_modal, "the tag prompt")
+        tag_prompt = app.screen
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: "Screenshot" in palette_entries(app), "the whole list")
+        entries = palette_entries(app)
+        assert {"Help", "Quit", "Sign in again"} <= set(entries)
+        for desk_action in ("Close", "Tag", "Split", "Send", "Priority: urgent", "Next chat"):
+            assert desk_action not in entries, (desk_action, entries)
+        assert not any("陈静" in entry for entry in entries)
+        await pilot.press("escape")
+        assert app.screen is tag_prompt and app.store.outbox.items() == []
+
+
+async def test_quit_from_the_palette_quits(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.desk is not None and app.desk.is_attached, "the desk")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "quit")
+        await wait_until(pilot, lambda: palette_entries(app)[:1] == ["Quit"], "Quit first")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.return_code is not None, "the console quitting")
