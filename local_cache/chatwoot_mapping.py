@@ -74,8 +74,6 @@ def remote_chat(conversation: dict) -> RemoteChat:
         raise Misfit(f"{where}: `labels` is not a list of names")
     profile = {name: masked_field(str(value)) for name, value in (("phone", sender.get("phone_number")),
                                                                    ("email", sender.get("email"))) if value}
-    if sender.get("id") is not None:
-        profile["chatwoot_contact"] = sender.get("id")
     return RemoteChat(
         id=str(conversation_id),
         customer_name=str(sender.get("name") or f"Contact {sender.get('id', '?')}"),
