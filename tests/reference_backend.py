@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import httpx
 
 from backend.server import READY_PREFIX
 from tests.package_under_test import OUTSIDE_TREE, package_env
+from tests.ready_process import start_until_ready
 
 AGENT_TOKEN = "test-agent-token"
 CHANNEL_TOKEN = "test-channel-token"
@@ -26,21 +26,13 @@ class ReferenceBackend:
         self._customer_http: httpx.Client | None = None
 
     def start(self) -> "ReferenceBackend":
-        self.process = subprocess.Popen(
+        self.process, self.url = start_until_ready(
             [
                 sys.executable, "-m", "backend", "--host", "127.0.0.1", "--port", "0", "--db", str(self.db_path),
                 "--token", AGENT_TOKEN, "--channel-token", CHANNEL_TOKEN, *self.extra_args,
             ],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=OUTSIDE_TREE, env=package_env(),
+            READY_PREFIX, "backend", cwd=OUTSIDE_TREE, env=package_env(),
         )
-        line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(20)
-        if not line or not line[0].startswith(READY_PREFIX):
-            self.stop()
-            raise RuntimeError(f"backend did not start: {line} {self.process.stderr.read()}")
-        self.url = line[0][len(READY_PREFIX):].strip()
         return self
 
     def stop(self) -> None:

@@ -6,12 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 
 import httpx
 
 from tests.fake_chatwoot.__main__ import READY_PREFIX
 from tests.package_under_test import REPO_ROOT
+from tests.ready_process import start_until_ready
 
 TOKEN = "fake-agent-token"
 ACCOUNT_ID = 1
@@ -56,18 +56,9 @@ class FakeChatwoot:
         # cwd = the repository root, so `tests` is importable; the fake imports no product package.
         command = [sys.executable, "-m", "tests.fake_chatwoot", "--token", self.token,
                    "--account-id", str(self.account_id), "--seed", str(self.seed)]
-        self.process = subprocess.Popen(command + (["--validator", self.validator] if self.validator else []),
-                                        cwd=REPO_ROOT,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
-        line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(20)
-        if not line or not line[0].startswith(READY_PREFIX):
-            self.stop()
-            raise RuntimeError(f"fake chatwoot did not start: {line} {self.process.stderr.read()}")
-        self.url = line[0][len(READY_PREFIX):].strip()
+        self.process, self.url = start_until_ready(
+            command + (["--validator", self.validator] if self.validator else []), READY_PREFIX, "fake chatwoot",
+            cwd=REPO_ROOT, stdin=subprocess.PIPE)
         self._http = httpx.Client(base_url=f"{self.url}/__fake__", timeout=10)
         return self
 

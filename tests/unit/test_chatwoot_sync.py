@@ -5,8 +5,6 @@ the point: exactly once, in order, nothing lost from the feed."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
 import time
 
 import httpx
@@ -17,6 +15,7 @@ from local_cache.chatwoot_address import chatwoot_account
 from local_cache.chatwoot_client import ChatwootClient
 from local_cache.store import LocalStore
 from local_cache.sync_engine import SyncEngine
+from tests.engine_thread import RunningEngine
 from tests.fake_chatwoot.control import FakeChatwoot
 from tests.fault_proxy import FaultProxy
 
@@ -186,30 +185,6 @@ def test_a_bad_token_stops_sync_and_a_refused_conversation_rejects_only_its_item
     assert (report.sent, report.rejected) == (1, 1)
     assert agent_texts(chatwoot, allowed) == ["answered"] and agent_texts(chatwoot, refused) == []
     store.close()
-
-
-class RunningEngine:
-    """The engine on its own thread and loop, as the console runs it."""
-
-    def __init__(self, engine: SyncEngine):
-        self.engine, self.changed = engine, []
-        engine._on_change = self.changed.append
-        self._loop = asyncio.new_event_loop()
-        self._task = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        self._task = self._loop.create_task(self.engine.run())
-        with contextlib.suppress(asyncio.CancelledError):
-            self._loop.run_until_complete(self._task)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._loop.call_soon_threadsafe(self._task.cancel)
-        self._thread.join(10)
 
 
 def wait_until(predicate, what: str, timeout: float = 15.0) -> float:

@@ -7,10 +7,8 @@ answers), killed with SIGKILL, restarted on the same port and database.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import threading
 import time
 
 import pytest
@@ -18,50 +16,15 @@ import pytest
 from local_cache.reference_client import ReferenceApiClient
 from local_cache.store import LocalStore
 from local_cache.sync_engine import RECONNECT_PROBE_CAP, SyncEngine, reconnect_delay
+from tests.engine_thread import RunningEngine
 from tests.reference_backend import ReferenceBackend
 
 
-class EngineThread:
-    """A SyncEngine running on its own thread and loop, as the console runs it; statuses kept with their times."""
-
-    def __init__(self, store_path, url, token, *, deadline: float, long_poll_wait: float):
-        self.statuses: list[tuple[float, bool | None]] = []
-        self.engine = SyncEngine(
-            lambda: LocalStore(store_path),
-            lambda: ReferenceApiClient(url, token, deadline=deadline),
-            on_status=lambda status: self.statuses.append((time.monotonic(), status.online)),
-            long_poll_wait=long_poll_wait,
-        )
-        self._loop = asyncio.new_event_loop()
-        self._task = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        self._task = self._loop.create_task(self.engine.run())
-        try:
-            self._loop.run_until_complete(self._task)
-        except asyncio.CancelledError:
-            pass
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._loop.call_soon_threadsafe(self._task.cancel)
-        self._thread.join(10)
-
-    @property
-    def online(self) -> bool | None:
-        return self.statuses[-1][1] if self.statuses else None
-
-    def wait_for(self, online: bool, timeout: float) -> float:
-        start = time.monotonic()
-        while self.online is not online:
-            if time.monotonic() - start > timeout:
-                raise AssertionError(f"not {'online' if online else 'offline'} after {timeout} s: {self.statuses}")
-            time.sleep(0.02)
-        return time.monotonic() - start
+def EngineThread(store_path, url, token, *, deadline: float, long_poll_wait: float) -> RunningEngine:  # noqa: N802
+    """The engine against the reference backend, on its own thread as the console runs it."""
+    return RunningEngine(SyncEngine(lambda: LocalStore(store_path),
+                                    lambda: ReferenceApiClient(url, token, deadline=deadline),
+                                    long_poll_wait=long_poll_wait))
 
 
 @pytest.fixture
