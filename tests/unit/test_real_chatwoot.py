@@ -38,8 +38,8 @@ def test_a_real_chatwoot_account_behaves_as_the_fake_does():
             text = f"agent-console contract check {uuid.uuid4()} (private note)"
             item = OutboxItem(1, str(uuid.uuid4()), CONVERSATION, "action",
                               {"type": "transfer", "to": "", "note": ""}, "queued", 0, None, time.time())
-            first = await client._send_once(CONVERSATION, item, text, private=True)
-            again = await client._send_once(CONVERSATION, OutboxItem(**{**item.__dict__, "attempts": 1}), text,
+            first = await client._delivery.send_once(CONVERSATION, item, text, private=True)
+            again = await client._delivery.send_once(CONVERSATION, OutboxItem(**{**item.__dict__, "attempts": 1}), text,
                                             private=True)
             assert first is not None and again is not None and again.id == first.id, "found, not sent twice"
             after = await client.messages_after(CONVERSATION, first.seq - 1)
