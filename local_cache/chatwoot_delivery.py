@@ -26,8 +26,8 @@ from local_cache.backend_client import (
     UnexpectedStatus,
 )
 from local_cache.chatwoot_http import ChatwootHttp
-from local_cache.chatwoot_mapping import CHATWOOT_PRIORITY, message_request
-from local_cache.models import OutboxItem, RemoteMessage
+from local_cache.chatwoot_mapping import CHATWOOT_PRIORITY, Misfit, message_request, remote_chat
+from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
 
 FLOODED = "Too many messages"  # the 422 of Chatwoot's per-conversation flood limit (200 a minute by default)
 FLOOD_WAIT = 10.0  # s before a flooded conversation is tried again: its window is a minute
@@ -68,9 +68,19 @@ class ChatwootDelivery:
                 message = await self.send_once(item.chat_id, item, str(item.body.get("text", "")))
                 return Delivery(item.idempotency_key, True, message=message)
             await self._apply_action(item)
-            return Delivery(item.idempotency_key, True)
         except RequestRejected as refused:
             return Delivery(item.idempotency_key, False, error=refused.detail)
+        # The conversation as Chatwoot has it now: the action's effect, and what Chatwoot did along with it.
+        return Delivery(item.idempotency_key, True, chat=await self._reread(item.chat_id))
+
+    async def _reread(self, chat_id: str) -> RemoteChat | None:
+        """None when the conversation is out of this agent's reach now (a transfer took it away): the feed says
+        so at its next poll."""
+        try:
+            conversation = await self._http.request("GET", self._http.account_path(f"/conversations/{chat_id}"))
+            return remote_chat(conversation)
+        except (RequestRejected, Misfit):
+            return None
 
     async def send_once(self, chat_id: str, item: OutboxItem, text: str, private: bool = False
                          ) -> RemoteMessage | None:

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from local_cache.backend_client import AuthenticationRejected
+from local_cache.backend_client import AuthenticationRejected, BackendUnavailable
 from local_cache.chatwoot_address import chatwoot_account
 from local_cache.chatwoot_client import ChatwootClient
 from local_cache.store import LocalStore
@@ -71,7 +71,7 @@ def test_chats_messages_and_sends_go_both_ways(chatwoot, tmp_path):
     store.close()
 
 
-@pytest.mark.parametrize("fault", ["reset", "stall", "503", "500", "422", "429:0"])
+@pytest.mark.parametrize("fault", ["reset", "stall", "503", "500", "422", "429:0", "refuse"])
 def test_an_ambiguous_send_is_never_a_duplicate(chatwoot, proxy, tmp_path, fault):
     conversation = chatwoot.add_conversation(chatwoot.add_contact("王建国"))
     path = tmp_path / "agent.sqlite3"
@@ -79,7 +79,14 @@ def test_an_ambiguous_send_is_never_a_duplicate(chatwoot, proxy, tmp_path, fault
     store = LocalStore(path)
     for text in ("您好", "好的", "好的"):  # the same text twice on purpose: two messages, both sent once
         store.outbox.enqueue_message(str(conversation), text)
-    proxy.plan(fault, matches=lambda method, target: method == "POST" and "/messages" in target)
+    if fault == "refuse":  # Chatwoot out of reach: nothing goes, nothing is lost
+        proxy.refuse()
+        with pytest.raises(BackendUnavailable):
+            asyncio.run(engine(proxy.url, chatwoot.token, path, deadline=1.0).sync_once())
+        assert store.outbox.depth() == 3
+        proxy.restore()
+    else:
+        proxy.plan(fault, matches=lambda method, target: method == "POST" and "/messages" in target)
 
     report = asyncio.run(engine(proxy.url, chatwoot.token, path, deadline=1.0).sync_once())
 
