@@ -265,7 +265,13 @@ class ChatDesk(Screen):
         self.refresh_chats()
         self.show_open_chats()
         self.refresh_bindings()
+        self.show_outbox_depth()
         self.services.wake_sync()
+
+    def show_outbox_depth(self) -> None:
+        """The new depth at once: the engine reports it only when it next gets through (a hung backend: never)."""
+        if self.sync_status is not None:
+            self.show_sync_status(dataclasses.replace(self.sync_status, outbox_depth=self.store.outbox.depth()))
 
     # --- what the sync engine reports -------------------------------------------------------------------------
 

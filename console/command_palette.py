@@ -39,7 +39,7 @@ class PaletteCommands(Provider):
             # chat closed under its own tag prompt, a reply inserted into a pane the palette had just closed).
             # Only what is the App's is offered.
             return [(tr(binding.description), partial(self.app.run_action, binding.action),
-                     tr("key: {key}", key=binding.key))
+                     tr("key: {key}", key=self.app.key_display(binding)))
                     for binding in ALL_BINDINGS if binding.action.startswith("app.") and binding.description]
         commands = []
         for position, chat_id in enumerate(desk.chat_list.chat_ids, 1):
@@ -55,13 +55,13 @@ class PaletteCommands(Provider):
                 if desk.check_action(binding.action, ()):
                     commands.append(
                         (tr(binding.description), partial(desk.run_action, binding.action),
-                         tr("key: {key}", key=binding.key))
+                         tr("key: {key}", key=self.app.key_display(binding)))
                     )
         composer = desk.active_pane.composer
         for binding in composer.BINDINGS:  # send, new line, use suggestion, mask: on the composer with the focus
             if binding.description:
                 commands.append((tr(binding.description), partial(composer.run_action, binding.action),
-                                 tr("key: {key}", key=binding.key)))
+                                 tr("key: {key}", key=self.app.key_display(binding))))
         for description, action, help_text in PALETTE_ACTIONS:
             commands.append((tr(description), partial(desk.run_action, action), tr(help_text)))
         return commands

@@ -12,7 +12,6 @@ next key typed can never land in a composer that is about to be cleared.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -121,6 +120,5 @@ class Sender:
         desk.drafts.forget_sent_text(chat_id, text, pane)
         desk.refresh_chats()
         desk.show_open_chats()
-        if desk.sync_status is not None:  # show the new depth now, not after the engine's next report
-            desk.show_sync_status(dataclasses.replace(desk.sync_status, outbox_depth=desk.store.outbox.depth()))
+        desk.show_outbox_depth()
         desk.services.wake_sync()

@@ -138,3 +138,10 @@ async def test_starts_offline_with_cached_chats_and_queues_replies(tmp_path, ref
         await wait_until(pilot, lambda: app.desk.sync_status.outbox_depth == 1, "the outbox depth to show")
         status = str(app.desk.query_one("#status-bar").render())
         assert "offline since" in status and "outbox 1" in status
+        # A chat action counts at once too, not at the engine's next report (a hung backend never makes one).
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: app.screen.is_modal, "the tag prompt")
+        await type_text(pilot, "vip")
+        await pilot.press("enter")
+        assert app.desk.sync_status.outbox_depth == 2
+        assert "outbox 2" in str(app.desk.query_one("#status-bar").render())

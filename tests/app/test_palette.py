@@ -137,3 +137,21 @@ async def test_quit_from_the_palette_quits(tmp_path, reference_backend):
         await wait_until(pilot, lambda: palette_entries(app)[:1] == ["Quit"], "Quit first")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.return_code is not None, "the console quitting")
+
+
+async def test_the_palette_shows_each_key_as_the_footer_does_remaps_included(tmp_path, reference_backend):
+    from console.app import AgentConsoleApp
+    from local_cache.reference_client import ReferenceApiClient
+
+    app = AgentConsoleApp(tmp_path / "agent.sqlite3",
+                          lambda: ReferenceApiClient(reference_backend.url, reference_backend.token),
+                          keys={"tag_chat": "alt+t"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.desk is not None and app.desk.is_attached, "the desk")
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: "Screenshot" in palette_entries(app), "the whole list")
+        command_list = app.screen.query_one(CommandList)
+        helps = {command_list.get_option_at_index(i).hit.text: str(command_list.get_option_at_index(i).hit.help)
+                 for i in range(command_list.option_count)}
+        assert helps["Tag"] == "key: alt+t", "the agent's remap, not the default f6"
+        assert helps["Next chat"] == "key: alt+↓", "as the footer writes it, not alt+down,ctrl+pagedown"
