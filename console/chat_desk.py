@@ -110,7 +110,7 @@ class ChatDesk(Screen):
         self.sender = Sender(self, services.linter)
         self._order_when_opened: list[str] = []  # the chat list's order when the open chat was opened
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
-        self._showing_rejected_keys = False
+        self._showing_rejected_keys: tuple[str | None, bool] = (None, False)
 
     def compose(self) -> ComposeResult:
         # The chat list and the bars below sit in containers of their own size: Textual renders every widget
@@ -217,19 +217,26 @@ class ChatDesk(Screen):
         if chat.unread:
             self.store.chats.mark_read(chat_id)
             self.refresh_chats({chat_id})
-        rejected = self.show_pane(main)
+        self.show_pane(main)
         self.customer.show(self.chats.get(chat_id))
         if swapped_out is not None:
             self.show_side_chat(swapped_out)
-        if bool(rejected) != self._showing_rejected_keys:
-            # Only then do the footer's keys change; refreshing them re-mounts the whole footer (~2 ms).
-            self._showing_rejected_keys = bool(rejected)
-            self.refresh_bindings()
+        self._offer_rejected_keys()
 
     def show_side_chat(self, chat_id: str) -> None:
         if chat_id in self.chats:
             self.drafts.open_in_pane(self.side_pane, chat_id)
             self.show_pane(self.side_pane)
+            self._offer_rejected_keys()
+
+    def _offer_rejected_keys(self) -> None:
+        """f5/f4/f8 in the footer while the chat of the pane with the focus has a refused item (the right-hand
+        one's too). Only when that changes: refreshing the keys re-mounts the whole footer (~2 ms)."""
+        # By the chat too: a focus move between the panes refreshes the footer without us.
+        showing = (self.active_chat_id, self.chat_actions.oldest_rejected() is not None)
+        if showing != self._showing_rejected_keys:
+            self._showing_rejected_keys = showing
+            self.refresh_bindings()
 
     def show_open_chats(self, chat_ids: set[str] | None = None) -> None:
         """Repaint both panes' chats (or those of them among `chat_ids`) as the store has them now."""

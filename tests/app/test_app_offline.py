@@ -122,3 +122,21 @@ async def test_a_refused_token_pauses_sync_until_the_agent_signs_in_again(tmp_pa
         await pilot.press("enter")
         await wait_until(pilot, lambda: agent_texts(reference_backend, chat_id), "the reply")
     assert agent_texts(reference_backend, chat_id) == ["Yes, we ship to Canada."]
+
+
+async def test_a_refusal_in_the_right_hand_pane_brings_its_keys_to_the_footer(tmp_path, reference_backend,
+                                                                              fault_proxy):
+    first, second = reference_backend.open_chat("陈静", "web"), reference_backend.open_chat("赵先生", "weibo")
+    app = app_via(fault_proxy, tmp_path)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await wait_until(pilot, lambda: {first, second} <= set(app.desk.chats) and app.desk.sync_status.online,
+                         "both chats")
+        await pilot.press("ctrl+backslash")
+        await wait_until(pilot, lambda: app.desk.side_chat_id is not None, "the split view")
+        assert app.focused is app.desk.side_pane.composer
+        fault_proxy.plan("422")
+        await type_text(pilot, "这条会被拒绝")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.desk.side_pane.rejected_bar.display, "the right-hand rejected bar")
+        await wait_until(pilot, lambda: "Resend" in app.export_screenshot(),
+                         "f5 Resend in the footer, with no focus move")
