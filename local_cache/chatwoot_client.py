@@ -16,7 +16,15 @@ import contextlib
 import time
 from urllib.parse import urlsplit
 
-from local_cache.backend_client import BadPayload, ChangeBatch, Delivery, Identity, Snapshot, UnexpectedStatus
+from local_cache.backend_client import (
+    BadPayload,
+    ChangeBatch,
+    Delivery,
+    Identity,
+    RequestRejected,
+    Snapshot,
+    UnexpectedStatus,
+)
 from local_cache.chatwoot_address import ChatwootAccount
 from local_cache.chatwoot_cable import CableDoorbell
 from local_cache.chatwoot_delivery import CLOCK_SKEW_ALLOWANCE, ChatwootDelivery
@@ -155,9 +163,14 @@ class ChatwootClient:
             raise BadPayload(f"GET {path}: answer does not fit Chatwoot's API: {misfit}") from None
 
     async def messages_after(self, chat_id: str, after_seq: int) -> list[RemoteMessage]:
+        """What follows `after_seq`; what this agent may no longer read (a permission 401, a 404) is skipped, so
+        that one conversation out of reach does not stop the feed of all the others."""
         messages: list[RemoteMessage] = []
         while True:
-            page = await self._http.messages(chat_id, {"after": after_seq})
+            try:
+                page = await self._http.messages(chat_id, {"after": after_seq})
+            except RequestRejected:
+                return messages
             for raw in page:
                 if raw["id"] <= after_seq:
                     raise BadPayload(f"GET messages of {chat_id}: a message not after {after_seq}")

@@ -193,6 +193,13 @@ def test_a_bad_token_stops_sync_and_a_refused_conversation_rejects_only_its_item
 
     assert (report.sent, report.rejected) == (1, 1)
     assert agent_texts(chatwoot, allowed) == ["answered"] and agent_texts(chatwoot, refused) == []
+
+    # A conversation this agent may no longer read does not stop the feed of the others.
+    chatwoot.refuse(refused, "messages.index")
+    chatwoot.customer_says(refused, "unreadable now")
+    chatwoot.customer_says(allowed, "still here")
+    asyncio.run(engine(chatwoot.url, chatwoot.token, path).sync_once())
+    assert "still here" in [e.text for e in store.chats.transcript(str(allowed))]
     store.close()
 
 
