@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 
 import httpx
@@ -163,3 +164,24 @@ def has_placeholder_in_first_turn(chat) -> bool:
 def quoted(store, chat) -> bool:
     newest = store.orders.of_chat(chat["id"])[0]["order_no"]
     return any(newest in m["text"] for m in store.messages_after(chat["id"], 0, 100))
+
+
+ODD_VALUES = (None, True, 0, -1, 1.5, 2**70, "", "x" * 300, "١٢٣", [], [None], {}, {"name": []}, "\u202e\x1b[2J")
+
+
+def test_any_field_of_any_type_is_a_4xx_never_a_500(reference_backend):
+    chat_id = reference_backend.open_chat("陈静")
+    rng = random.Random(17)
+    valid = {"order_no": "DD20261120553", "items": [{"name": "杯子", "quantity": 1, "price": "89.00"}],
+             "amount": "89.00", "status": "paid", "carrier": "", "tracking_no": "", "shipping": dict(SHIPPING)}
+    with httpx.Client(base_url=f"{reference_backend.url}/api/v1/channel", timeout=10,
+                      headers={"Authorization": f"Bearer {CHANNEL_TOKEN}"}) as channel:
+        for attempt in range(300):
+            body = json.loads(json.dumps(valid))
+            body["order_no"] = f"DD{20261120553 + attempt}"
+            targets = [body, body["shipping"], body["items"][0]]  # taken first: a change may replace the others
+            for _ in range(rng.randint(1, 3)):
+                target = rng.choice(targets)
+                target[rng.choice(sorted(target))] = rng.choice(ODD_VALUES)
+            response = channel.post(f"/chats/{chat_id}/orders", json=body)
+            assert response.status_code in (201, 422), (body, response.text)
