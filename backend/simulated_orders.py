@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import random
 import time
+from typing import TYPE_CHECKING, Callable
 
 from stdnum import luhn
 
 from backend.orders import checked_order
+
+if TYPE_CHECKING:
+    from backend.store import BackendStore
 
 # (name, price) pairs a small shop might sell
 PRODUCTS = (("羽绒服 M", "599.00"), ("保温杯 500ml", "89.00"), ("Wireless earbuds", "299.00"), ("儿童书包", "159.00"),
@@ -20,14 +24,17 @@ STREETS = ("建国路88号3单元502", "世纪大道100号15楼", "科技园南�
 DAY = 86400.0
 
 
-def made_up_orders(rng: random.Random, customer: str, phone: str, language: str, now: float) -> list[dict]:
-    """1-4 checked orders, newest first (the newest is the one the customer's script quotes: `{order_no}`).
-    Chinese customers' newest order is a DD number, English customers' are long digit runs (Taobao-style, 19)."""
-    orders = []
+def made_up_orders(rng: random.Random, customer: str, phone: str, language: str, now: float,
+                   taken: Callable[[str], bool] = lambda order_no: False) -> list[dict]:
+    """1-4 checked orders, newest first (the newest is the one the customer's script quotes: `{order_no}`), with
+    numbers not `taken`. Chinese customers' newest order is a DD number, English customers' are 19 digits."""
+    orders: list[dict] = []
     created_at = now - rng.uniform(0.5, 3) * DAY
     for index in range(rng.randint(1, 4)):
         long_number = language == "en" or (index > 0 and rng.random() < 0.4)
-        order_no = long_order_number(rng) if long_number else dd_order_number(rng, created_at)
+        order_no = ""
+        while not order_no or taken(order_no) or any(order["order_no"] == order_no for order in orders):
+            order_no = long_order_number(rng) if long_number else dd_order_number(rng, created_at)
         orders.append(made_up_order(rng, order_no, customer, phone, created_at, quoted=index == 0))
         created_at -= rng.uniform(2, 30) * DAY
     return orders
@@ -68,3 +75,17 @@ def order_summaries(orders: list[dict]) -> list[dict]:
     """The profile's `orders` (what the customer panel lists): the same orders, one line each."""
     return [{"id": order["order_no"], "item": order["items"][0]["name"], "status": order["status"],
              "amount": "¥" + order["amount"]} for order in orders]
+
+
+def newest_order_number(store: BackendStore, rng: random.Random, chat_id: str) -> str:
+    """What `{order_no}` in a customer's line says. A chat opened before the simulator made orders gets its
+    orders now, so its customer too quotes a number the agent can look up."""
+    orders = store.orders.of_chat(chat_id)
+    if not orders:
+        chat, profile = store.chat(chat_id), store.customer_profile(chat_id) or {}
+        orders = made_up_orders(rng, chat["customer"]["name"], str(profile.get("phone", "")), chat["language"],
+                                store.clock(), taken=lambda order_no: store.orders.get(order_no) is not None)
+        with store.transaction():
+            for order in orders:
+                store.orders.add(chat_id, order, at=order["created_at"])
+    return orders[0]["order_no"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from stdnum.cn import ric
 
 from backend.change_feed import ChangeNotifier
-from backend.simulated_orders import made_up_orders, order_summaries
+from backend.simulated_orders import made_up_orders, newest_order_number, order_summaries
 from backend.store import BackendStore
 
 DEFAULT_SCENARIOS = Path(__file__).with_name("scenarios.toml")
@@ -178,8 +178,8 @@ class CustomerSimulator:
 
     def _open_chat(self, slot: int, scenario: Scenario) -> Progress:
         profile = made_up_profile(self.random)
-        orders = made_up_orders(self.random, scenario.customer, profile["phone"], scenario.language,
-                                self.store.clock())
+        orders = made_up_orders(self.random, scenario.customer, profile["phone"], scenario.language, self.store.clock(),
+                                taken=lambda order_no: self.store.orders.get(order_no) is not None)
         with self.store.transaction():  # the chat, its orders and the slot's claim: a crash leaves all or none
             chat = self.store.open_chat(
                 scenario.customer,
@@ -272,11 +272,10 @@ class CustomerSimulator:
         return True
 
     def _filled(self, chat_id: str, line: str) -> str:
-        """The line with the customer's own newest order number in it (a chat from before orders has none)."""
+        """The line with the customer's own newest order number in it."""
         if ORDER_PLACEHOLDER not in line:
             return line
-        orders = self.store.orders.of_chat(chat_id)
-        return line.replace(ORDER_PLACEHOLDER, orders[0]["order_no"] if orders else "")
+        return line.replace(ORDER_PLACEHOLDER, newest_order_number(self.store, self.random, chat_id))
 
     def _leave(self, slot: int, scenario: Scenario) -> Progress:
         following = self._next_customer()

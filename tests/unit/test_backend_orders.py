@@ -11,7 +11,7 @@ import pytest
 
 from backend.change_feed import ChangeNotifier
 from backend.orders import ORDER_NUMBER, checked_order
-from backend.simulated_orders import made_up_orders
+from backend.simulated_orders import made_up_orders, newest_order_number
 from backend.simulator import CustomerSimulator, load_scenarios
 from backend.store import BackendStore
 from tests.reference_backend import AGENT_TOKEN, CHANNEL_TOKEN
@@ -185,3 +185,20 @@ def test_any_field_of_any_type_is_a_4xx_never_a_500(reference_backend):
                 target[rng.choice(sorted(target))] = rng.choice(ODD_VALUES)
             response = channel.post(f"/chats/{chat_id}/orders", json=body)
             assert response.status_code in (201, 422), (body, response.text)
+
+
+def test_made_up_numbers_are_never_ones_already_taken():
+    first = made_up_orders(random.Random(5), "陈静", "13812345678", "zh", 1795796895.0)
+    taken = {order["order_no"] for order in first}
+    again = made_up_orders(random.Random(5), "陈静", "13812345678", "zh", 1795796895.0, taken=taken.__contains__)
+    assert taken.isdisjoint(order["order_no"] for order in again)
+
+
+def test_a_chat_from_before_orders_gets_them_when_its_customer_quotes_one(tmp_path):
+    store = BackendStore(tmp_path / "backend.db")
+    chat_id = store.open_chat("王建国", "wechat", profile={"phone": "13812345678"})["id"]
+    number = newest_order_number(store, random.Random(1), chat_id)
+    assert store.orders.get(number)["chat_id"] == chat_id
+    assert store.orders.get(number)["shipping"]["phone"] == "13812345678"
+    assert newest_order_number(store, random.Random(2), chat_id) == number, "made once"
+    store.close()

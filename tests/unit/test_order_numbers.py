@@ -82,7 +82,6 @@ def test_the_simulators_quoted_lines_are_recognised():
         assert numbers(number) == [number], "the simulator's long numbers fail Luhn: recognised alone too"
 
 
-around = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30).map(lambda s: s + " ")
 cjk = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=10)
 digits = lambda n: st.text("0123456789", min_size=n, max_size=n)  # noqa: E731
 
