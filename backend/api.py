@@ -15,6 +15,7 @@ from starlette.routing import Route
 from backend.agent_writes import perform, valid_text
 from backend.api_errors import ApiError
 from backend.change_feed import ChangeNotifier
+from backend.orders import checked_order, masked_order
 from backend.request_limits import (
     MAX_SQLITE_INTEGER,
     capped_text,
@@ -87,7 +88,21 @@ def create_app(
         require_token(request, agent_token)
         chat_id = request.path_params["chat_id"]
         existing_chat(chat_id)
-        return JSONResponse({"customer": store.customer_profile(chat_id)})
+        return JSONResponse({"customer": store.customer_profile(chat_id), "orders": store.orders.of_chat(chat_id)})
+
+    async def chat_orders(request: Request) -> JSONResponse:
+        require_token(request, agent_token)
+        chat_id = request.path_params["chat_id"]
+        existing_chat(chat_id)
+        return JSONResponse({"orders": [masked_order(order) for order in store.orders.of_chat(chat_id)]})
+
+    async def one_order(request: Request) -> JSONResponse:
+        require_token(request, agent_token)
+        order_no = request.path_params["order_no"]
+        order = store.orders.get(order_no)
+        if order is None:
+            raise ApiError(404, "no_such_order", f"no order {order_no[:40]}")
+        return JSONResponse({"order": masked_order(order)})
 
     async def events(request: Request):
         require_token(request, agent_token)
@@ -186,6 +201,17 @@ def create_app(
         notifier.notify("message.created", chat_id, "customer")
         return JSONResponse({"message": message}, 201)
 
+    async def channel_add_order(request: Request) -> JSONResponse:
+        require_token(request, channel_token)
+        chat_id = request.path_params["chat_id"]
+        body = await read_json_object(request)
+        existing_chat(chat_id)
+        try:
+            order = store.orders.add(chat_id, checked_order(body))
+        except KeyError:
+            raise ApiError(422, "order_exists", "an order with this number exists already") from None
+        return JSONResponse({"order": masked_order(order)}, 201)
+
     def guarded(endpoint):
         async def run(request: Request) -> JSONResponse:
             try:
@@ -202,11 +228,14 @@ def create_app(
         Route("/api/v1/chats/{chat_id}/messages", guarded(list_messages), methods=["GET"]),
         Route("/api/v1/chats/{chat_id}/messages", guarded(post_agent_message), methods=["POST"]),
         Route("/api/v1/chats/{chat_id}/customer", guarded(customer_profile), methods=["GET"]),
+        Route("/api/v1/chats/{chat_id}/orders", guarded(chat_orders), methods=["GET"]),
+        Route("/api/v1/orders/{order_no}", guarded(one_order), methods=["GET"]),
         Route("/api/v1/chats/{chat_id}/actions", guarded(post_action), methods=["POST"]),
         Route("/api/v1/batch", guarded(post_batch), methods=["POST"]),
         Route("/api/v1/events", guarded(events)),
         Route("/api/v1/channel/chats", guarded(channel_open_chat), methods=["POST"]),
         Route("/api/v1/channel/chats/{chat_id}/messages", guarded(channel_customer_message), methods=["POST"]),
+        Route("/api/v1/channel/chats/{chat_id}/orders", guarded(channel_add_order), methods=["POST"]),
     ]
     app = Starlette(routes=routes)
     app.state.store = store

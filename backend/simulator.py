@@ -11,6 +11,7 @@ from pathlib import Path
 from stdnum.cn import ric
 
 from backend.change_feed import ChangeNotifier
+from backend.simulated_orders import made_up_orders, newest_order_number, order_summaries
 from backend.store import BackendStore
 
 DEFAULT_SCENARIOS = Path(__file__).with_name("scenarios.toml")
@@ -73,22 +74,15 @@ def load_scenarios(path: Path = DEFAULT_SCENARIOS) -> list[Scenario]:
     return scenarios
 
 
-ORDER_ITEMS = ("羽绒服 M", "保温杯 500ml", "Wireless earbuds", "儿童书包", "Running shoes 42", "蓝牙音箱")
-ORDER_STATES = ("paid", "shipped", "delivered", "refund requested")
+ORDER_PLACEHOLDER = "{order_no}"  # in a scenario line: the customer's newest order number
 
 
 def made_up_profile(rng: random.Random) -> dict:
-    """A plausible customer for the demo: a mobile, an ID-card number with a valid GB 11643 check character
-    (so the console's masking sees real-looking data), and a few recent orders."""
+    """A plausible customer for the demo: a mobile and an ID-card number with a valid GB 11643 check character
+    (so the console's masking sees real-looking data). Their orders come from made_up_orders()."""
     body = f"110105{rng.randint(1960, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
     check = ric.calc_check_digit(body + "0")  # it reads the first 17 characters
-    orders = [
-        {"id": f"DD{rng.randint(10**11, 10**12 - 1)}", "item": rng.choice(ORDER_ITEMS),
-         "status": rng.choice(ORDER_STATES), "amount": f"¥{rng.randint(19, 1999)}"}
-        for _ in range(rng.randint(1, 3))
-    ]
-    return {"phone": f"1{rng.choice('3456789')}{rng.randint(0, 10**9 - 1):09d}", "id_number": body + check,
-            "orders": orders}
+    return {"phone": f"1{rng.choice('3456789')}{rng.randint(0, 10**9 - 1):09d}", "id_number": body + check}
 
 
 @dataclass
@@ -162,9 +156,9 @@ class CustomerSimulator:
         claimed.add(chat_id)
         said = [m for m in self.store.messages_after(chat_id, 0, 100_000) if m["author"] == "customer"]
         lines = {m["text"] for m in said}
-        if scenario.closing and scenario.closing in lines:
+        if scenario.closing and self._filled(chat_id, scenario.closing) in lines:
             return self._next_customer()
-        turns = scenario.turns
+        turns = tuple(tuple(self._filled(chat_id, line) for line in turn) for turn in scenario.turns)
         turn = next((i for i, turn in enumerate(turns) if not set(turn) <= lines), len(turns))
         lines_said = 0 if turn == len(turns) else next(i for i, line in enumerate(turns[turn]) if line not in lines)
         if lines_said == 0 and turn > 0:  # the turn before was said in full: the customer waits for its answer
@@ -183,7 +177,10 @@ class CustomerSimulator:
             progress = await self._play(slot, scenario, progress)
 
     def _open_chat(self, slot: int, scenario: Scenario) -> Progress:
-        with self.store.transaction():  # the chat and the slot's claim on it: a crash leaves both or neither
+        profile = made_up_profile(self.random)
+        orders = made_up_orders(self.random, scenario.customer, profile["phone"], scenario.language, self.store.clock(),
+                                taken=lambda order_no: self.store.orders.get(order_no) is not None)
+        with self.store.transaction():  # the chat, its orders and the slot's claim: a crash leaves all or none
             chat = self.store.open_chat(
                 scenario.customer,
                 scenario.channel,
@@ -191,8 +188,10 @@ class CustomerSimulator:
                 vip=scenario.vip,
                 language=scenario.language,
                 priority=scenario.priority,
-                profile=made_up_profile(self.random),
+                profile=profile | {"orders": order_summaries(orders)},
             )
+            for order in orders:
+                self.store.orders.add(chat["id"], order, at=order["created_at"])
             progress = Progress(chat_id=chat["id"])
             self._save(slot, scenario, progress)
         self.notifier.notify("chat.created", chat["id"], "customer")
@@ -267,10 +266,16 @@ class CustomerSimulator:
         if self._closed(chat_id):
             return False
         with self.store.transaction():
-            self.store.add_message(chat_id, "customer", text)
+            self.store.add_message(chat_id, "customer", self._filled(chat_id, text))
             self._save(slot, scenario, then)
         self.notifier.notify("message.created", chat_id, "customer")
         return True
+
+    def _filled(self, chat_id: str, line: str) -> str:
+        """The line with the customer's own newest order number in it."""
+        if ORDER_PLACEHOLDER not in line:
+            return line
+        return line.replace(ORDER_PLACEHOLDER, newest_order_number(self.store, self.random, chat_id))
 
     def _leave(self, slot: int, scenario: Scenario) -> Progress:
         following = self._next_customer()

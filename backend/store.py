@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend.orders import OrderBook
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chats (
@@ -62,6 +64,20 @@ CREATE TABLE IF NOT EXISTS simulated_customers (
     scenario TEXT NOT NULL,
     progress TEXT NOT NULL
 );
+-- Customers' orders (backend/orders.py): `items` and `shipping` are JSON; shipping is masked on the way out.
+CREATE TABLE IF NOT EXISTS orders (
+    order_no TEXT PRIMARY KEY,
+    chat_id TEXT NOT NULL REFERENCES chats(id),
+    status TEXT NOT NULL,
+    items TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    carrier TEXT NOT NULL DEFAULT '',
+    tracking_no TEXT NOT NULL DEFAULT '',
+    shipping TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_by_chat ON orders (chat_id, created_at);
 """
 
 PRIORITIES = ("urgent", "important", "normal")
@@ -128,6 +144,7 @@ class BackendStore:
             self.conn.execute("INSERT INTO meta VALUES ('server_id', ?)", (self.server_id,))
         else:
             self.server_id = row["value"]
+        self.orders = OrderBook(self)
 
     def close(self) -> None:
         self.conn.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
+from local_cache.models import Order, OutboxItem, RemoteChat, RemoteMessage
 
 
 class BackendError(Exception):
@@ -119,6 +119,13 @@ class BackendClient(Protocol):
 
     async def customer_profile(self, chat_id: str) -> dict:
         """The customer's profile with personal numbers in clear (the agent asked to reveal them)."""
+
+    async def customer_orders(self, chat_id: str, *, revealed: bool = False) -> list[Order]:
+        """The chat's customer's orders, newest first; the recipient masked unless `revealed` (the agent asked
+        to reveal: log it as such). [] where the backend has no orders."""
+
+    async def order(self, order_no: str) -> Order | None:
+        """One order by its number (recipient masked), or None if the backend knows no such order."""
 
     @property
     def batch_limit(self) -> int:

@@ -30,7 +30,7 @@ from local_cache.chatwoot_cable import CableDoorbell
 from local_cache.chatwoot_delivery import CLOCK_SKEW_ALLOWANCE, ChatwootDelivery
 from local_cache.chatwoot_http import REQUEST_DEADLINE, ChatwootHttp
 from local_cache.chatwoot_mapping import Misfit, remote_chat
-from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
+from local_cache.models import Order, OutboxItem, RemoteChat, RemoteMessage
 
 POLL_INTERVAL = 2.0  # s between two looks at the conversation list while a pull waits and the socket is down
 QUIET_POLL_INTERVAL = 15.0  # the same while the socket is up: its events ring for the polls that matter
@@ -189,6 +189,12 @@ class ChatwootClient:
         contact = body.get("payload", body) if isinstance(body, dict) else {}
         return {name: contact[field] for name, field in (("phone", "phone_number"), ("email", "email"))
                 if isinstance(contact, dict) and contact.get(field)}
+
+    async def customer_orders(self, chat_id: str, *, revealed: bool = False) -> list[Order]:
+        return []  # Chatwoot keeps no orders
+
+    async def order(self, order_no: str) -> Order | None:
+        return None
 
     async def transfer_targets(self) -> list[str]:
         """The account's teams, then its agents, by the names a transfer takes."""

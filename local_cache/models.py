@@ -33,6 +33,35 @@ class RemoteMessage:
 
 
 @dataclass(frozen=True)
+class OrderItem:
+    name: str
+    quantity: int
+    price: str  # a decimal string in the order's currency ("599.00"): never a float
+
+
+@dataclass(frozen=True)
+class Order:
+    """A customer's order as the backend knows it (docs/api.md, "Order"). The recipient's name, phone and street
+    are masked (王**, 138****5678, ****) unless `revealed`: read through the reveal endpoint, which the console
+    logs like any other reveal."""
+
+    order_no: str
+    chat_id: str  # the chat whose customer placed it
+    status: str  # paid | shipped | delivered | refund_requested | ... (shown as given)
+    items: tuple[OrderItem, ...]
+    amount: str
+    currency: str
+    created_at: float
+    carrier: str = ""
+    tracking_no: str = ""
+    recipient_name: str = ""
+    recipient_phone: str = ""
+    region: str = ""  # province, city, district: never masked
+    address: str = ""
+    revealed: bool = False
+
+
+@dataclass(frozen=True)
 class ChatSummary:
     """One row of the chat list."""
 

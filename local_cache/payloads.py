@@ -14,6 +14,8 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
+from local_cache.order_payloads import Order
+
 Seq = Annotated[int, msgspec.Meta(ge=1)]
 Cursor = Annotated[int, msgspec.Meta(ge=0)]
 Payload = TypeVar("Payload")
@@ -117,6 +119,7 @@ class BatchAnswer(msgspec.Struct):
 
 class CustomerAnswer(msgspec.Struct):
     customer: dict[str, Any] | None = None
+    orders: list[Order] = []  # in clear: this is the reveal endpoint
 
 
 class Misfit(ValueError):

@@ -6,10 +6,11 @@ import asyncio
 import json
 import time
 from email.utils import parsedate_to_datetime
+from urllib.parse import quote
 
 import httpx
 
-from local_cache import payloads
+from local_cache import order_payloads, payloads
 from local_cache.backend_client import (
     AuthenticationRejected,
     BackendError,
@@ -23,7 +24,8 @@ from local_cache.backend_client import (
     Snapshot,
     UnexpectedStatus,
 )
-from local_cache.models import OutboxItem, RemoteChat, RemoteMessage
+from local_cache.models import Order, OutboxItem, RemoteChat, RemoteMessage
+from local_cache.order_payloads import remote_order
 from local_cache.payloads import Payload
 
 TRANSIENT_STATUSES = {408, 409, 425, 429}
@@ -88,6 +90,29 @@ class ReferenceApiClient:
         body = await self._request("GET", f"/chats/{chat_id}/customer", payloads.CustomerAnswer,
                                    item_statuses=frozenset({404}))
         return body.customer or {}
+
+    async def customer_orders(self, chat_id: str, *, revealed: bool = False) -> list[Order]:
+        """Masked from GET /chats/{id}/orders; in clear from the reveal endpoint, which carries them too."""
+        path = f"/chats/{quote(chat_id, safe='')}/" + ("customer" if revealed else "orders")
+        schema = payloads.CustomerAnswer if revealed else order_payloads.OrdersAnswer
+        body = await self._request("GET", path, schema, item_statuses=frozenset({404}))
+        if any(order.chat_id != chat_id for order in body.orders):
+            raise BadPayload(f"GET {path}: answer does not fit the API: an order of another chat")
+        return [remote_order(order, revealed) for order in body.orders]
+
+    async def order(self, order_no: str) -> Order | None:
+        if not order_no:
+            return None
+        path = f"/orders/{quote(order_no, safe='')}"
+        try:
+            body = await self._request("GET", path, order_payloads.OrderAnswer, item_statuses=frozenset({404}))
+        except RequestRejected as error:
+            if error.status == 404:
+                return None
+            raise
+        if body.order.order_no != order_no:
+            raise BadPayload(f"GET {path}: answer does not fit the API: another order than the one asked for")
+        return remote_order(body.order, revealed=False)
 
     async def changes_after(self, cursor: int, wait: float) -> ChangeBatch:
         params = {"after": cursor, "wait": wait, **({"heartbeat": HEARTBEAT} if wait else {})}
@@ -283,3 +308,4 @@ def remote_message(message: payloads.Message) -> RemoteMessage:
         created_at=message.created_at,
         client_key=message.client_key,
     )
+

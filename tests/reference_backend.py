@@ -58,6 +58,12 @@ class ReferenceBackend:
     def customer_says(self, chat_id: str, text: str) -> dict:
         return self._channel(f"/chats/{chat_id}/messages", {"text": text})["message"]
 
+    def add_order(self, chat_id: str, order_no: str, **order) -> dict:
+        """An order for the chat's customer (one item of ¥599 unless `order` says otherwise), as the API answers."""
+        body = {"order_no": order_no, "items": [{"name": "羽绒服 M", "quantity": 1, "price": "599.00"}],
+                "amount": "599.00", **order}
+        return self._channel(f"/chats/{chat_id}/orders", body)["order"]
+
     # --- what the server holds (read through the agent API) ------------------------------------------------
 
     def messages(self, chat_id: str) -> list[dict]:
