@@ -43,7 +43,8 @@ def test_revealed_orders_carry_the_recipient_in_clear(reference_backend):
     chat_id = reference_backend.open_chat("王建国")
     reference_backend.add_order(chat_id, "DD20261120553", shipping=SHIPPING)
     [order] = ask(reference_backend.url, reference_backend.token, lambda c: c.customer_orders(chat_id, revealed=True))
-    assert (order.recipient_name, order.recipient_phone, order.address) == ("王建国", "13812345678", "建国路88号3单元502")
+    assert (order.recipient_name, order.recipient_phone, order.address) == (
+        "王建国", "13812345678", "建国路88号3单元502")
     assert order.revealed
 
 

@@ -92,8 +92,8 @@ def test_a_dd_number_inside_chinese_is_found_exactly(before, after, body):
     assert find_order_numbers(text) == [(len(before), len(before) + 2 + len(body), "DD" + body)]
 
 
-@given(length=st.integers(15, 18), seed=st.integers(0, 2**32), word=st.sampled_from(["订单", "订单号：", "order ", "#"]),
-       before=cjk)
+@given(length=st.integers(15, 18), seed=st.integers(0, 2**32),
+       word=st.sampled_from(["订单", "订单号：", "order ", "#"]), before=cjk)
 def test_luhn_valid_runs_are_cards_alone_and_orders_after_an_order_word(length, seed, word, before):
     body = str(random.Random(seed).randrange(10**(length - 1), 10**length))
     card = body + luhn.calc_check_digit(body)
