@@ -28,6 +28,7 @@ from console.customer_details import CustomerDetails
 from console.draft_keeper import DraftKeeper
 from console.incoming_checks import IncomingChecked, IncomingChecks
 from console.key_bindings import DESK_BINDINGS, KEY_LINE_BINDINGS, REJECTED_ITEM_ACTIONS
+from console.order_actions import OrderActions
 from console.reply_actions import LibraryBuilt, ReplyActions
 from console.sending import Sender, lint_draft
 from console.transcript_reads import TranscriptReads
@@ -107,6 +108,7 @@ class ChatDesk(Screen):
         self.incoming = IncomingChecks(self, services.linter)
         self.chat_actions = ChatActions(self)
         self.reply_actions = ReplyActions(self, services.replies)
+        self.order_actions = OrderActions(self, services.open_client)
         self.sender = Sender(self, services.linter)
         self._order_when_opened: list[str] = []  # the chat list's order when the open chat was opened
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
@@ -479,6 +481,9 @@ class ChatDesk(Screen):
 
     def action_quick_replies(self, query: str = "") -> None:
         self.reply_actions.open_panel(query)
+
+    def action_choose_order(self) -> None:
+        self.order_actions.choose()
 
     def action_save_as_reply(self) -> None:
         self.reply_actions.save_composer_text()

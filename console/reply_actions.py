@@ -66,6 +66,7 @@ class ReplyActions:
                 "customer.title": chat.customer_title,
                 "chat.channel": chat.channel,
             })
+        values.update(desk.order_actions.placeholder_values(target))  # the order picked for it (alt+o)
         return values
 
     def open_panel(self, query: str = "") -> None:

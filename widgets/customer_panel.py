@@ -91,8 +91,9 @@ def _name(chat: CustomerRow) -> Text:
 def _order_line(order: dict) -> Text:
     line = _value(order.get("id", ""), "bold")
     status = _readable(order.get("status", ""))
-    line.append_text(inert_text(f"  {tr(status)}", "cyan") if status is not None else Text("  ").append_text(
-        unreadable()))
+    # As the API spells it (refund_requested), in words the interface translates.
+    shown = inert_text(f"  {tr(status.replace('_', ' '))}", "cyan") if status is not None else None
+    line.append_text(shown if shown is not None else Text("  ").append_text(unreadable()))
     details = [_value(order[field], "dim") for field in ("item", "amount") if order.get(field) not in (None, "")]
     if details:
         line.append("\n")

@@ -98,6 +98,11 @@ ZH: dict[str, str] = {
     "Priority of this chat:": "此会话的优先级：",
     "Transfer to (agent or team), optionally ': note'": "转接给（客服或团队），可加 “: 备注”",
     "Known: {names}": "可选：{names}",
+    "Orders of {name}:": "{name} 的订单：",
+    "Orders need the backend ({error}).": "查看订单需要连接后端（{error}）。",
+    "No orders on record for {name}.": "{name} 没有订单记录。",
+    "Order {number} fills {{order.id}} and the rest for {name}.":
+        "订单 {number} 将填入 {name} 的 {{order.id}} 等占位符。",
     "Add tags, comma-separated": "添加标签，用逗号分隔",
     "Discard “{what}” for good?": "永久丢弃“{what}”？",
     "The backend refused the token. Paste a new one:": "后台拒绝了令牌。请粘贴新令牌：",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.simulator import ORDER_STATES
+from backend.simulated_orders import STATUSES as ORDER_STATES
 from console.app import AgentConsoleApp
 from console.key_bindings import PALETTE_ACTIONS
 from local_cache.reference_client import ReferenceApiClient
@@ -41,7 +41,8 @@ def literal_texts() -> set[str]:
 def vocabulary() -> set[str]:
     """Texts that reach tr() as values: states, priorities, delivery marks, labels, palette entries."""
     states = {state.replace("_", " ") for state in (*ACTIVE_STATES, "transferred", "closed")}
-    return (states | set(PRIORITIES) | {"reply", "error", "warning", "suggestion"} | set(ORDER_STATES)
+    orders = {status.replace("_", " ") for status in ORDER_STATES}
+    return (states | set(PRIORITIES) | {"reply", "error", "warning", "suggestion"} | orders
             | {label for label, _ in DELIVERY_MARKS.values()} | {label for _, label in NUMBER_LABELS}
             | {description for description, *_ in PALETTE_ACTIONS}
             | {help_text for *_, help_text in PALETTE_ACTIONS} | {"palette"})  # Textual's own footer key

@@ -88,16 +88,16 @@ class ChoiceScreen(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, question: str, choices: list[tuple[str, str, str]]):
-        """`choices`: (key, value, label) each."""
+    def __init__(self, question: str, choices: list[tuple[str, str, str]], *, stacked: bool = False):
+        """`choices`: (key, value, label) each; `stacked`: one to a line (long labels, like orders)."""
         super().__init__()
         translate_bindings(self)
-        self._question, self._choices = question, choices
+        self._question, self._choices, self._stacked = question, choices, stacked
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(inert(self._question), markup=False)
-            choices = "   ".join(f"{key} = {label}" for key, _, label in self._choices)
+            choices = ("\n" if self._stacked else "   ").join(f"{key} = {label}" for key, _, label in self._choices)
             yield Label(inert(choices) + tr("   Esc = cancel"), markup=False)
 
     def on_key(self, event) -> None:

@@ -1,0 +1,76 @@
+"""The customer's orders in the chat: alt+o lists them (from the backend), and the one the agent picks fills the
+quick replies' {order.id}, {order.tracking}, {order.carrier}, {order.status} and {order.amount} for that chat.
+
+Orders come masked (the recipient's name, phone and street), as the customer panel's numbers do; nothing here
+asks for them in clear.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from local_cache.backend_client import BackendClient, BackendError
+from local_cache.models import Order
+from widgets.i18n import tr
+from widgets.screens.prompts import ChoiceScreen
+
+if TYPE_CHECKING:
+    from console.chat_desk import ChatDesk
+
+MAX_LISTED = 9  # one digit picks one
+
+
+def order_label(order: Order) -> str:
+    shipped = f" · {order.carrier} {order.tracking_no}".rstrip() if order.carrier or order.tracking_no else ""
+    return f"{order.order_no} · {order.status} · {order.amount} {order.currency}{shipped}"
+
+
+def order_values(order: Order) -> dict[str, str]:
+    return {"order.id": order.order_no, "order.tracking": order.tracking_no, "order.carrier": order.carrier,
+            "order.status": order.status, "order.amount": f"{order.amount} {order.currency}".strip()}
+
+
+class OrderActions:
+    def __init__(self, desk: ChatDesk, open_client: Callable[[], BackendClient]) -> None:
+        self._desk = desk
+        self._open_client = open_client
+        self.chosen: dict[str, Order] = {}  # chat id -> the order the agent picked for it
+
+    def placeholder_values(self, chat_id: str | None) -> dict[str, str]:
+        order = self.chosen.get(chat_id) if chat_id else None
+        return order_values(order) if order is not None else {}
+
+    def choose(self) -> None:
+        chat_id = self._desk.active_chat_id
+        if chat_id is None:
+            self._desk.notify(tr("Pick a chat first."), severity="warning")
+            return
+        self._desk.run_worker(self._list_orders(chat_id), group="orders", exclusive=True)
+
+    async def _list_orders(self, chat_id: str) -> None:
+        client = self._open_client()
+        try:
+            orders = await client.customer_orders(chat_id)
+        except BackendError as error:
+            self._desk.notify(tr("Orders need the backend ({error}).", error=error), severity="warning",
+                              markup=False)
+            return
+        finally:
+            await client.aclose()
+        chat = self._desk.chats.get(chat_id)
+        name = chat.customer_name if chat else chat_id
+        if not orders:
+            self._desk.notify(tr("No orders on record for {name}.", name=name), markup=False)
+            return
+        listed = orders[:MAX_LISTED]
+        by_key = {str(number): order for number, order in enumerate(listed, 1)}
+
+        def chosen(key: str | None) -> None:
+            if key in by_key:
+                self.chosen[chat_id] = by_key[key]
+                self._desk.notify(tr("Order {number} fills {{order.id}} and the rest for {name}.",
+                                     number=by_key[key].order_no, name=name), markup=False)
+
+        self._desk.app.push_screen(ChoiceScreen(tr("Orders of {name}:", name=name),
+                                                [(key, key, order_label(order)) for key, order in by_key.items()],
+                                                stacked=True), chosen)
