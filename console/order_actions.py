@@ -1,6 +1,9 @@
 """The customer's orders in the chat: alt+o lists them (from the backend), and the one the agent picks fills the
 quick replies' {order.id}, {order.tracking}, {order.carrier}, {order.status} and {order.amount} for that chat.
 
+Order numbers the customer wrote in the chat (DD…, long digit runs after 订单/order) come first, newest mention
+first and marked as quoted, looked up by number when they are not among the customer's own orders.
+
 Orders come masked (the recipient's name, phone and street), as the customer panel's numbers do; nothing here
 asks for them in clear.
 """
@@ -11,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 from local_cache.backend_client import BackendClient, BackendError
 from local_cache.models import Order
+from quick_replies.order_numbers import find_order_numbers
 from widgets.i18n import tr
 from widgets.screens.prompts import ChoiceScreen
 
@@ -47,10 +51,22 @@ class OrderActions:
             return
         self._desk.run_worker(self._list_orders(chat_id), group="orders", exclusive=True)
 
+    def quoted_numbers(self, chat_id: str) -> list[str]:
+        """Order numbers in the customer's messages, the latest mention first."""
+        entries = self._desk.services.transcripts.entries(chat_id)
+        numbers = [mention.number for entry in reversed(entries) if entry.author == "customer"
+                   for mention in reversed(find_order_numbers(entry.text))]
+        return list(dict.fromkeys(numbers))
+
     async def _list_orders(self, chat_id: str) -> None:
+        quoted = self.quoted_numbers(chat_id)
         client = self._open_client()
         try:
             orders = await client.customer_orders(chat_id)
+            own = {order.order_no for order in orders}
+            for number in quoted[:MAX_LISTED]:
+                if number not in own and (found := await client.order(number)) is not None:
+                    orders.append(found)
         except BackendError as error:
             self._desk.notify(tr("Orders need the backend ({error}).", error=error), severity="warning",
                               markup=False)
@@ -62,7 +78,8 @@ class OrderActions:
         if not orders:
             self._desk.notify(tr("No orders on record for {name}.", name=name), markup=False)
             return
-        listed = orders[:MAX_LISTED]
+        rank = {number: place for place, number in enumerate(quoted)}
+        listed = sorted(orders, key=lambda order: rank.get(order.order_no, len(rank)))[:MAX_LISTED]
         by_key = {str(number): order for number, order in enumerate(listed, 1)}
 
         def chosen(key: str | None) -> None:
@@ -72,5 +89,6 @@ class OrderActions:
                                      number=by_key[key].order_no, name=name), markup=False)
 
         self._desk.app.push_screen(ChoiceScreen(tr("Orders of {name}:", name=name),
-                                                [(key, key, order_label(order)) for key, order in by_key.items()],
+                                                [(key, key, order_label(order) + (tr("  (quoted)") if
+                                                  order.order_no in rank else "")) for key, order in by_key.items()],
                                                 stacked=True), chosen)

@@ -99,6 +99,7 @@ ZH: dict[str, str] = {
     "Transfer to (agent or team), optionally ': note'": "转接给（客服或团队），可加 “: 备注”",
     "Known: {names}": "可选：{names}",
     "Orders of {name}:": "{name} 的订单：",
+    "  (quoted)": "  （客户提到）",
     "Orders need the backend ({error}).": "查看订单需要连接后端（{error}）。",
     "No orders on record for {name}.": "{name} 没有订单记录。",
     "Order {number} fills {{order.id}} and the rest for {name}.":
