@@ -164,7 +164,9 @@ def run_console(settings: Settings, *, simulate: int, pace: float) -> int:
         app = AgentConsoleApp(store_path, open_client, library_dirs=settings.library_dirs(),
                               library_cache=settings.search_cache, rule_dirs=settings.rule_dirs(),
                               alerts=settings.alerts, sla=settings.sla, keys=settings.keys,
-                              language=settings.language, refresh_team_lists=refresh_team_lists)
+                              language=settings.language, refresh_team_lists=refresh_team_lists,
+                              satisfaction_invite=settings.satisfaction_invite,
+                              idle_close_minutes=settings.idle_close_minutes)
         app.run()
     finally:
         if embedded is not None:

@@ -78,6 +78,8 @@ class AgentConsoleApp(App):
         keys: dict[str, str] | None = None,
         language: str = "en",
         refresh_team_lists: Callable[[], Awaitable[list[str]]] | None = None,
+        satisfaction_invite: str = "",
+        idle_close_minutes: float = 0.0,
     ):
         set_language(language)  # before any widget is made: labels are translated as they are built
         super().__init__()
@@ -96,6 +98,7 @@ class AgentConsoleApp(App):
         self._open_client = open_client
         self._clock = clock
         self._long_poll_wait = long_poll_wait
+        self._close_settings = (satisfaction_invite, idle_close_minutes)  # the desk offers and sends them
         # Rewrites a library layer from the backend (Chatwoot's canned responses; the library sees the file change)
         # and returns the names a transfer can go to (its teams and agents).
         self._refresh_team_lists = refresh_team_lists
@@ -113,7 +116,8 @@ class AgentConsoleApp(App):
         self.store = LocalStore(self._store_path, self._clock)
         self.desk = ChatDesk(DeskServices(
             self.store, TranscriptReads(self.store), self.linter, self.replies, self._open_client,
-            wake_sync=lambda: self.sync.wake(), clock=self._clock, sla=self.sla, alerts=self.alerts))
+            wake_sync=lambda: self.sync.wake(), clock=self._clock, sla=self.sla, alerts=self.alerts,
+            satisfaction_invite=self._close_settings[0], idle_close_minutes=self._close_settings[1]))
         desk = self.desk
         engine = SyncEngine(
             lambda: LocalStore(self._store_path),

@@ -105,6 +105,9 @@ class ChatActions:
             if resolution:
                 listed = self._desk.chat_list.chat_ids
                 position = listed.index(chat_id) if chat_id in listed else 0
+                invite = self._desk.services.satisfaction_invite
+                if invite:  # before the close: a closed chat takes no more messages
+                    self._desk.store.outbox.enqueue_message(chat_id, invite)
                 self._queue_action(self._with_tags(chat_id, resolution), chat_id)
                 self._queue_action({"type": "close"}, chat_id)
                 still_listed = self._desk.chat_list.chat_ids

@@ -34,7 +34,7 @@ from console.sending import Sender, lint_draft
 from console.transcript_reads import TranscriptReads
 from local_cache.backend_client import BackendClient
 from local_cache.models import ChatSummary, SyncStatus
-from local_cache.sla import SlaPolicy, nearest_deadline, urgency_order
+from local_cache.sla import ACTIVE_STATES, SlaPolicy, nearest_deadline, urgency_order
 from local_cache.store import LocalStore
 from quick_replies.linter import Linter
 from quick_replies.pii import mask_all
@@ -49,6 +49,7 @@ from widgets.message_line import MessageLine
 from widgets.screens.metrics import MetricsScreen
 from widgets.status_bar import StatusBar
 
+IDLE_CHECK_SECONDS = 60.0
 CATCH_UP_DELAY = 1 / 60  # s after a new message is painted: the list and header follow, unnoticed
 WIDE_ENOUGH_FOR_PANEL = 140  # columns: below, the customer panel starts hidden (ctrl+b) to leave the transcript room
 CUT_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}$")
@@ -76,6 +77,8 @@ class DeskServices:
     clock: Callable[[], float]
     sla: SlaPolicy
     alerts: str  # a new chat or a message in a background chat: bell | notify | both | off
+    satisfaction_invite: str = ""  # sent as a chat is closed; empty: none
+    idle_close_minutes: float = 0.0  # a chat this quiet after the agent's reply is offered for closing; 0: never
 
 
 def masked_preview(chat: ChatSummary) -> ChatSummary:
@@ -113,6 +116,7 @@ class ChatDesk(Screen):
         self._order_when_opened: list[str] = []  # the chat list's order when the open chat was opened
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
         self._showing_rejected_keys: tuple[str | None, bool] = (None, False)
+        self._offered_idle: dict[str, str] = {}  # chat id -> the last message it was offered for closing after
 
     def compose(self) -> ComposeResult:
         # The chat list and the bars below sit in containers of their own size: Textual renders every widget
@@ -142,6 +146,7 @@ class ChatDesk(Screen):
         self.message_line.show_hints(
             [(self.app.key_display(binding), tr(binding.description)) for binding in KEY_LINE_BINDINGS])
         self.reply_actions.report_library_problems()
+        self.set_interval(IDLE_CHECK_SECONDS, self.offer_idle_chats)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in REJECTED_ITEM_ACTIONS:
@@ -269,6 +274,25 @@ class ChatDesk(Screen):
         for pane in self.panes:
             if pane.chat_id in chat_ids:
                 self.show_pane(pane)
+
+    def offer_idle_chats(self) -> None:
+        """A chat quiet for idle_close_minutes since the agent's reply is offered for closing, once per quiet
+        spell: never closed without the agent (a customer may still be reading, or typing)."""
+        minutes = self.services.idle_close_minutes
+        if not minutes or self.widgets_gone():
+            return
+        now = self.services.clock()
+        for chat in list(self.chats.values()):
+            if chat.state not in ACTIVE_STATES:
+                continue
+            entries = self.services.transcripts.entries(chat.id)
+            last = entries[-1] if entries else None
+            if (last is None or last.author != "agent" or last.delivery != "sent"
+                    or now - last.created_at < minutes * 60 or self._offered_idle.get(chat.id) == last.key):
+                continue
+            self._offered_idle[chat.id] = last.key
+            self.notify(tr("{name} has not written for {minutes} min since your reply: f7 closes the chat.",
+                           name=chat.customer_name, minutes=f"{minutes:g}"), timeout=30, markup=False)
 
     def outbox_changed(self) -> None:
         self.refresh_chats()

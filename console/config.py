@@ -14,6 +14,7 @@ import httpx
 import platformdirs
 
 from local_cache.chatwoot_address import NotAChatwootUrl, chatwoot_account
+from local_cache.outbox import MAX_MESSAGE_CHARS
 from local_cache.sla import DEFAULT_LIMITS, SlaPolicy
 from quick_replies.fuzzy_pinyin import PAIRS as FUZZY_PAIRS
 from widgets.i18n import LANGUAGES  # the interface's languages: config offers what the widgets can show
@@ -23,10 +24,13 @@ TOKEN_ENV = "AGENT_CONSOLE_TOKEN"
 BACKEND_ENV = "AGENT_CONSOLE_BACKEND"
 CONFIG_ENV = "AGENT_CONSOLE_CONFIG"
 CONFIG_KEYS = {"backend", "token", "agent", "data_dir", "library", "starter", "alerts", "language", "sla", "keys",
-               "fuzzy_pinyin"}
+               "fuzzy_pinyin", "satisfaction_invite", "idle_close_minutes"}
 # [sla] limits in seconds; [keys] action = "key[,key…]"; [fuzzy_pinyin] pair = true | false
 TABLE_KEYS = {"sla", "keys", "fuzzy_pinyin"}
 BOOLEAN_KEYS = {"starter"}  # starter = false: no bundled starter library (a team with its own)
+# idle_close_minutes: a chat quiet this long after the agent's reply is offered for closing (0: never)
+NUMBER_KEYS = {"idle_close_minutes"}
+MAX_IDLE_MINUTES = 24 * 60
 DEMO_PROFILE = "demo"
 MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few lines; more is not one
 MAX_LIMIT_SECONDS = 30 * 24 * 3600  # an SLA limit beyond 30 days is a typo (and inf broke the chat list)
@@ -52,6 +56,8 @@ class Settings:
     language: str = "en"  # of the interface: en | zh
     sla: SlaPolicy = SlaPolicy()
     keys: dict[str, str] = field(default_factory=dict)  # action id -> keys, replacing its default keys
+    satisfaction_invite: str = ""  # sent to the customer as a chat is closed; empty: none (the default)
+    idle_close_minutes: float = 30.0
     warnings: tuple[str, ...] = ()  # said once on stderr before the command runs
 
     @property
@@ -138,6 +144,9 @@ def load_config(path: Path) -> dict:
         elif key in BOOLEAN_KEYS:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: {key} must be true or false")
+        elif key in NUMBER_KEYS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_IDLE_MINUTES:
+                raise ConfigError(f"{path}: {key} must be a number of minutes from 0 (never) to {MAX_IDLE_MINUTES}")
         elif not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a string")
         elif "\x00" in value:
@@ -206,6 +215,14 @@ def check_backend_url(url: str, source: str) -> None:
         raise refuse("the URL is malformed") from None
 
 
+def satisfaction_invite(text: str, path: Path) -> str:
+    text = text.strip()
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ConfigError(f"{path}: satisfaction_invite is {len(text):,} characters; a message takes "
+                          f"{MAX_MESSAGE_CHARS:,}")
+    return text
+
+
 def locale_language() -> str:
     """zh when the environment's locale is Chinese, else en."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
@@ -256,5 +273,7 @@ def resolve_settings(
         language=language,
         sla=sla_policy(config.get("sla", {}), config_path),
         keys=dict(config.get("keys", {})),
+        satisfaction_invite=satisfaction_invite(config.get("satisfaction_invite", ""), config_path),
+        idle_close_minutes=float(config.get("idle_close_minutes", 30)),
         warnings=tuple(filter(None, [token_exposure(config_path, config)])),
     )

@@ -66,6 +66,12 @@ class ReferenceBackend:
 
     # --- what the server holds (read through the agent API) ------------------------------------------------
 
+    def chat(self, chat_id: str) -> dict:
+        response = httpx.get(f"{self.url}/api/v1/chats", headers={"Authorization": f"Bearer {AGENT_TOKEN}"},
+                             timeout=10)
+        response.raise_for_status()
+        return next(chat for chat in response.json()["chats"] if chat["id"] == chat_id)
+
     def messages(self, chat_id: str) -> list[dict]:
         response = httpx.get(
             f"{self.url}/api/v1/chats/{chat_id}/messages", params={"limit": 1000},

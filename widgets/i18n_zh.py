@@ -100,6 +100,8 @@ ZH: dict[str, str] = {
     "Known: {names}": "可选：{names}",
     "Orders of {name}:": "{name} 的订单：",
     "  (quoted)": "  （客户提到）",
+    "{name} has not written for {minutes} min since your reply: f7 closes the chat.":
+        "{name} 在您回复后已 {minutes} 分钟未发消息：按 f7 可结束会话。",
     "Orders need the backend ({error}).": "查看订单需要连接后端（{error}）。",
     "No orders on record for {name}.": "{name} 没有订单记录。",
     "Order {number} fills {{order.id}} and the rest for {name}.":

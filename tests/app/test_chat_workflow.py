@@ -47,11 +47,6 @@ def waiting_customer(backend) -> str:
     return chat_id
 
 
-def server_chat(backend, chat_id) -> dict:
-    response = httpx.get(f"{backend.url}/api/v1/chats", headers={"Authorization": f"Bearer {backend.token}"})
-    return next(chat for chat in response.json()["chats"] if chat["id"] == chat_id)
-
-
 async def test_countdowns_warn_then_breach_and_the_list_follows_the_nearest_deadline(tmp_path, reference_backend):
     clock = Clock()
     app = make_app(tmp_path, reference_backend.url, reference_backend.token, clock)
@@ -125,7 +120,7 @@ async def test_transfer_tag_priority_and_close_from_keys(tmp_path, reference_bac
             assert all(item.state != "sent" for item in app.store.outbox.items()), "nothing reached the backend"
             fault_proxy.restore()
         await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the outbox to drain", timeout=30)
-    chat = server_chat(reference_backend, chat_id)
+    chat = reference_backend.chat(chat_id)
     assert (chat["state"], chat["priority"], chat["tags"]) == ("closed", "important", ["logistics", "催件", "resolved"])
 
     # The customer writes again: the chat reopens, and its handling limit counts from then.

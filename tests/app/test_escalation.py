@@ -3,17 +3,11 @@ prefilled (real backend on 127.0.0.1)."""
 
 from __future__ import annotations
 
-import httpx
 from textual.widgets import Input
 
 from tests.app.test_app_quick_replies import make_app, open_chat
 from tests.pilot_helpers import type_text, wait_until
 from widgets.screens.prompts import PromptScreen
-
-
-def server_chat(backend, chat_id):
-    response = httpx.get(f"{backend.url}/api/v1/chats", headers={"Authorization": f"Bearer {backend.token}"})
-    return next(chat for chat in response.json()["chats"] if chat["id"] == chat_id)
 
 
 async def test_f12_escalates_with_the_reason_and_keeps_the_transcript(tmp_path, reference_backend):
@@ -33,7 +27,7 @@ async def test_f12_escalates_with_the_reason_and_keeps_the_transcript(tmp_path, 
         assert transfer == {"type": "transfer", "to": "safety-team",
                             "note": "high risk (high-risk-self-harm), said 我不想活了"}
         await wait_until(pilot, lambda: all(item.state == "sent" for item in app.store.outbox.items()), "delivery")
-        chat = server_chat(reference_backend, chat_id)
+        chat = reference_backend.chat(chat_id)
         assert (chat["state"], chat["priority"]) == ("transferred", "urgent")
         customer_says = [m["text"] for m in reference_backend.messages(chat_id) if m["author"] == "customer"]
         assert customer_says[-2:] == ["杯子碎了，我要退款", "我不想活了"], "the transcript goes with the chat"
@@ -54,10 +48,10 @@ async def test_f12_offline_queues_the_escalation_and_it_lands_when_the_backend_r
         await pilot.press("f12", "enter")  # the reason as suggested
         assert (app.desk.chats[chat_id].state, app.desk.chats[chat_id].priority) == ("transferred", "urgent")
         assert app.desk.chats[chat_id].tags == ("high-risk",)
-        assert server_chat(reference_backend, chat_id)["state"] == "opened", "nothing reached the backend yet"
+        assert reference_backend.chat(chat_id)["state"] == "opened", "nothing reached the backend yet"
         fault_proxy.restore()
         await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "the outbox to drain", timeout=30)
-    chat = server_chat(reference_backend, chat_id)
+    chat = reference_backend.chat(chat_id)
     assert (chat["state"], chat["priority"], chat["tags"]) == ("transferred", "urgent", ["high-risk"])
 
 

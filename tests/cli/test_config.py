@@ -175,3 +175,17 @@ def test_a_token_in_a_config_file_others_can_read_draws_a_warning(config_file, t
         env=package_env())
     assert result.stderr.startswith(f"warning: {config_file} holds a token and other users can read it"), \
         result.stderr
+
+
+def test_closing_settings_come_from_the_config_file_and_default_to_no_invite(tmp_path, monkeypatch):
+    monkeypatch.delenv("AGENT_CONSOLE_BACKEND", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text("")
+    assert (resolve(path).satisfaction_invite, resolve(path).idle_close_minutes) == ("", 30.0)
+    path.write_text('satisfaction_invite = "  请为本次服务评分，谢谢！ "\nidle_close_minutes = 12.5\n')
+    assert (resolve(path).satisfaction_invite, resolve(path).idle_close_minutes) == ("请为本次服务评分，谢谢！", 12.5)
+    for bad in ("idle_close_minutes = -1", "idle_close_minutes = true", 'idle_close_minutes = "10"',
+                f'satisfaction_invite = "{"x" * 5001}"'):
+        path.write_text(bad + "\n")
+        with pytest.raises(ConfigError, match=str(path.name)):
+            resolve(path)
