@@ -1,0 +1,131 @@
+"""History search (`store.history`): every message in the local store, open and closed chats, newest first.
+
+The query is one piece of text, found as typed wherever it occurs in a message, ignoring case: never FTS5 query
+syntax, so `"`, `*`, `NEAR(` or `OR` typed by the agent are searched for as text. Queries of 3+ characters go
+through the trigram index (migration 11); a trigram index cannot answer 1-2 characters (退款, a digit pair), so
+those scan the messages newest first and stop at `limit` hits — quick for common words, a full scan for rare ones.
+Text is masked (quick_replies.pii) unless the caller asks for it in clear, and that reveal is logged per chat as
+the console's f9 is. Match spans are character offsets into the text as returned (masked or not).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from quick_replies.pii import find_pii
+
+if TYPE_CHECKING:
+    from local_cache.store import LocalStore
+
+SHORTEST_INDEXED = 3  # a trigram index holds 3-character pieces
+
+HIT_COLUMNS = """m.id, m.chat_id, m.seq, m.author, m.text, m.created_at,
+    COALESCE(c.customer_name, '') AS customer_name, COALESCE(c.state, '') AS chat_state"""
+
+INDEXED = f"""SELECT {HIT_COLUMNS} FROM message_search s JOIN messages m ON m.rowid = s.rowid
+    LEFT JOIN chats c ON c.id = m.chat_id
+    WHERE message_search MATCH ? ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?"""
+
+# lower() folds ASCII only (SQLite without ICU), as LIKE would; 1-2 characters of Chinese need no folding.
+SCANNED = f"""SELECT {HIT_COLUMNS} FROM messages m LEFT JOIN chats c ON c.id = m.chat_id
+    WHERE instr(lower(m.text), lower(?)) > 0 ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?"""
+
+
+@dataclass(frozen=True)
+class HistoryHit:
+    chat_id: str
+    customer_name: str
+    chat_state: str  # opened | transferred | closed … as the server said ('' for a chat not cached)
+    message_id: str
+    seq: int
+    author: str  # agent | customer | system
+    created_at: float
+    text: str  # masked unless the search was asked to reveal
+    spans: tuple[tuple[int, int], ...]  # [start, end) character offsets of each match in `text`
+
+
+class HistorySearch:
+    def __init__(self, store: LocalStore):
+        self.store = store
+
+    def search(self, text: str, limit: int = 50, reveal: bool = False) -> list[HistoryHit]:
+        query = text.strip()
+        if not query or limit <= 0:
+            return []
+        conn = self.store.conn
+        with self.store.reading():
+            if len(query) >= SHORTEST_INDEXED and has_index(conn):
+                rows = conn.execute(INDEXED, (fts_phrase(query), limit)).fetchall()
+            else:
+                rows = conn.execute(SCANNED, (query, limit)).fetchall()
+        if reveal:
+            for chat_id in dict.fromkeys(row["chat_id"] for row in rows):
+                self.store.audit.record_pii_reveal(chat_id)
+        return [hit(row, query, reveal) for row in rows]
+
+
+def has_index(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name='message_search'").fetchone() is not None
+
+
+def fts_phrase(query: str) -> str:
+    """The query as one FTS5 string: inside double quotes nothing is syntax but a doubled quote."""
+    return '"' + query.replace('"', '""') + '"'
+
+
+def hit(row: sqlite3.Row, query: str, reveal: bool) -> HistoryHit:
+    text = row["text"]
+    spans = find_spans(text, query)
+    if not reveal:
+        text, spans = masked(text, spans)
+    return HistoryHit(
+        chat_id=row["chat_id"], customer_name=row["customer_name"], chat_state=row["chat_state"],
+        message_id=row["id"], seq=row["seq"], author=row["author"], created_at=row["created_at"],
+        text=text, spans=spans,
+    )
+
+
+def fold(text: str) -> str:
+    """Lower case character by character, so offsets in the folded text are offsets in the text ('İ'.lower()
+    is two characters: such a character is left as it is)."""
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)
+
+
+def find_spans(text: str, query: str) -> tuple[tuple[int, int], ...]:
+    haystack, needle = fold(text), fold(query)
+    spans, start = [], haystack.find(needle)
+    while start >= 0:
+        spans.append((start, start + len(needle)))
+        start = haystack.find(needle, start + len(needle))
+    return tuple(spans)
+
+
+def masked(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The text with personal data masked, and the spans moved to match; a span touching a masked number covers
+    the whole of its masked form (the agent searched for a number: it is found, and stays masked)."""
+    pieces: list[tuple[int, int, str]] = []  # (start, end) in the text, and what replaces it
+    last = 0
+    for pii in find_pii(text):
+        if pii.start >= last:
+            pieces.append((pii.start, pii.end, pii.masked))
+            last = pii.end
+    if not pieces:
+        return text, spans
+
+    def moved(offset: int, is_end: bool) -> int:
+        shift = 0
+        for start, end, replacement in pieces:
+            if offset <= start:
+                break
+            if offset < end or (is_end and offset == end):
+                return start + shift + (len(replacement) if is_end else 0)
+            shift += len(replacement) - (end - start)
+        return offset + shift
+
+    out, last = [], 0
+    for start, end, replacement in pieces:
+        out += [text[last:start], replacement]
+        last = end
+    return "".join(out) + text[last:], tuple((moved(start, False), moved(end, True)) for start, end in spans)
