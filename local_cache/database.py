@@ -116,25 +116,28 @@ MIGRATIONS: list[str] = [
     """,
     # 11: history search over every message, open and closed chats (local_cache/history_search.py). A trigram
     # index finds any substring of 3+ characters, Chinese included (no word segmentation needed), ignoring case.
-    # It reads the text from `messages` (external content: not stored twice) and triggers keep it in step with
-    # every write, whichever path makes it; the update trigger fires only when the text changes, since the feed
-    # replays messages unchanged. Its rows are keyed by messages' implicit rowid, which a VACUUM may renumber:
-    # after one, rebuild it (INSERT INTO message_search(message_search) VALUES ('rebuild')).
+    # It is contentless (the text stays in `messages` only) and triggers keep it in step with every write,
+    # whichever path makes it; the update trigger fires only when the text changes, as the feed replays
+    # messages unchanged. Each text is indexed with two U+E000 after it, so every occurrence of 1-2 characters
+    # starts a trigram (退款 at a message's end too): those queries look their trigrams up in the vocabulary.
+    # Rows are keyed by messages' implicit rowid, which a VACUUM may renumber: after one, empty the index
+    # ('delete-all') and run the INSERT … SELECT below again.
     """
-    CREATE VIRTUAL TABLE message_search USING fts5(
-        text, content='messages', content_rowid='rowid', tokenize='trigram'
-    );
+    CREATE VIRTUAL TABLE message_search USING fts5(text, content='', tokenize='trigram');
+    CREATE VIRTUAL TABLE message_search_terms USING fts5vocab(message_search, 'row');
     CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO message_search (rowid, text) VALUES (new.rowid, new.text);
+        INSERT INTO message_search (rowid, text) VALUES (new.rowid, new.text || char(57344, 57344));
     END;
     CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
-        INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.rowid, old.text);
+        INSERT INTO message_search (message_search, rowid, text)
+            VALUES ('delete', old.rowid, old.text || char(57344, 57344));
     END;
     CREATE TRIGGER message_search_update AFTER UPDATE OF text ON messages WHEN old.text IS NOT new.text BEGIN
-        INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.rowid, old.text);
-        INSERT INTO message_search (rowid, text) VALUES (new.rowid, new.text);
+        INSERT INTO message_search (message_search, rowid, text)
+            VALUES ('delete', old.rowid, old.text || char(57344, 57344));
+        INSERT INTO message_search (rowid, text) VALUES (new.rowid, new.text || char(57344, 57344));
     END;
-    INSERT INTO message_search (message_search) VALUES ('rebuild');
+    INSERT INTO message_search (rowid, text) SELECT rowid, text || char(57344, 57344) FROM messages;
     CREATE INDEX messages_by_time ON messages (created_at);
     """,
 ]

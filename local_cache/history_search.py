@@ -2,14 +2,16 @@
 
 The query is one piece of text, found as typed wherever it occurs in a message, ignoring case: never FTS5 query
 syntax, so `"`, `*`, `NEAR(` or `OR` typed by the agent are searched for as text. Queries of 3+ characters go
-through the trigram index (migration 11); a trigram index cannot answer 1-2 characters (退款, a digit pair), so
-those scan the messages newest first and stop at `limit` hits — quick for common words, a full scan for rare ones.
+through the trigram index (migration 11) as one phrase; 1-2 characters (退款, a digit pair) cannot be a trigram, so
+they become the OR of the indexed trigrams they start (each text is indexed with an end mark, so every occurrence
+starts one), or, when those are very many, a scan of the messages newest first that stops at `limit` hits.
 Text is masked (quick_replies.pii) unless the caller asks for it in clear, and that reveal is logged per chat as
 the console's f9 is. Match spans are character offsets into the text as returned (masked or not).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,17 +22,27 @@ if TYPE_CHECKING:
     from local_cache.store import LocalStore
 
 SHORTEST_INDEXED = 3  # a trigram index holds 3-character pieces
+# A 1-2 character query becomes the OR of the trigrams it starts; past this many it is common enough that a scan
+# newest first finds `limit` hits sooner than the OR would be merged.
+MOST_TRIGRAMS = 400
+LAST_CHARACTER = "\U0010ffff"
 
 HIT_COLUMNS = """m.id, m.chat_id, m.seq, m.author, m.text, m.created_at,
     COALESCE(c.customer_name, '') AS customer_name, COALESCE(c.state, '') AS chat_state"""
 
-INDEXED = f"""SELECT {HIT_COLUMNS} FROM message_search s JOIN messages m ON m.rowid = s.rowid
-    LEFT JOIN chats c ON c.id = m.chat_id
-    WHERE message_search MATCH ? ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?"""
-
-# lower() folds ASCII only (SQLite without ICU), as LIKE would; 1-2 characters of Chinese need no folding.
+# The index hands its rows out newest-stored first, which is cheap; that is not always newest-written (a chat's
+# older history can arrive late), so it only says whether the matches are few, and the order comes from times.
+NEWEST_STORED = "SELECT rowid FROM message_search WHERE message_search MATCH ? ORDER BY rowid DESC LIMIT ?"
+FEW = f"""SELECT {HIT_COLUMNS} FROM messages m LEFT JOIN chats c ON c.id = m.chat_id
+    WHERE m.rowid IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC, m.rowid DESC"""
+# Many: walk the time index newest first and stop at `limit` rows that are in the match set.
+MANY = f"""SELECT {HIT_COLUMNS} FROM messages m INDEXED BY messages_by_time LEFT JOIN chats c ON c.id = m.chat_id
+    WHERE m.rowid IN (SELECT rowid FROM message_search WHERE message_search MATCH ?)
+    ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?"""
+# lower() folds ASCII only (SQLite without ICU), as LIKE would; Chinese needs no folding.
 SCANNED = f"""SELECT {HIT_COLUMNS} FROM messages m LEFT JOIN chats c ON c.id = m.chat_id
     WHERE instr(lower(m.text), lower(?)) > 0 ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?"""
+TRIGRAMS_STARTING = "SELECT term FROM message_search_terms WHERE term >= ? AND term < ? LIMIT ?"
 
 
 @dataclass(frozen=True)
@@ -56,14 +68,34 @@ class HistorySearch:
             return []
         conn = self.store.conn
         with self.store.reading():
-            if len(query) >= SHORTEST_INDEXED and has_index(conn):
-                rows = conn.execute(INDEXED, (fts_phrase(query), limit)).fetchall()
-            else:
-                rows = conn.execute(SCANNED, (query, limit)).fetchall()
+            rows = find_rows(conn, query, limit)
         if reveal:
             for chat_id in dict.fromkeys(row["chat_id"] for row in rows):
                 self.store.audit.record_pii_reveal(chat_id)
         return [hit(row, query, reveal) for row in rows]
+
+
+def find_rows(conn: sqlite3.Connection, query: str, limit: int) -> list[sqlite3.Row]:
+    match = index_query(conn, query) if has_index(conn) else None
+    if match is None:
+        return conn.execute(SCANNED, (query, limit)).fetchall()
+    if not match:
+        return []
+    newest = [rowid for (rowid,) in conn.execute(NEWEST_STORED, (match, limit + 1))]
+    if len(newest) <= limit:  # all of them: put them in time order
+        return conn.execute(FEW, (json.dumps(newest),)).fetchall()
+    return conn.execute(MANY, (match, limit)).fetchall()
+
+
+def index_query(conn: sqlite3.Connection, query: str) -> str | None:
+    """The FTS5 query for `query` ('' when nothing can match), or None when scanning the messages is quicker."""
+    if len(query) >= SHORTEST_INDEXED:
+        return fts_phrase(query)
+    start = fold(query)
+    trigrams = [term for (term,) in conn.execute(TRIGRAMS_STARTING, (start, start + LAST_CHARACTER, MOST_TRIGRAMS + 1))]
+    if len(trigrams) > MOST_TRIGRAMS:
+        return None
+    return " OR ".join(fts_phrase(trigram) for trigram in trigrams)
 
 
 def has_index(conn: sqlite3.Connection) -> bool:
@@ -128,4 +160,10 @@ def masked(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, tuple[tu
     for start, end, replacement in pieces:
         out += [text[last:start], replacement]
         last = end
-    return "".join(out) + text[last:], tuple((moved(start, False), moved(end, True)) for start, end in spans)
+    merged: list[tuple[int, int]] = []
+    for start, end in ((moved(start, False), moved(end, True)) for start, end in spans):
+        if merged and start <= merged[-1][1]:  # two matches inside one masked number are one mark
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return "".join(out) + text[last:], tuple(merged)
