@@ -5,7 +5,7 @@ the index costs the outbox's enqueue and the feed's catch-up (the same store wit
     numbers and phone numbers in some), written through store.chats.apply_changes as the feed writes them;
   - queries through store.history.search(limit=50), each kind several terms, each term run --repeats times:
     a Chinese phrase of 3+ characters, an English word (any case), an order-number fragment, a 2-character
-    Chinese word (common: 退款; rare: one in a few messages, so a scan of the whole store), a term found nowhere;
+    Chinese word (common: 退款; rare: in a few messages only), a single character, a term found nowhere;
   - writes: benchmarks/outbox.py's measure_enqueue and measure_catchup into copies of that store, one with the
     index (triggers and all) and one with it dropped, alternating twice.
 
@@ -57,7 +57,8 @@ QUERIES = {
     "order_fragment": ["DD2026112", "0553", "DD20261", "26110"],
     "zh_2char_common": ["退款", "快递", "发票"],
     "zh_2char_rare": [RARE_2],
-    "absent": ["没有这句话", "zebra crossing"],
+    "one_char": ["您", "e", "1"],
+    "absent": ["没有这句话", "zebra crossing", "Z"],
 }
 
 

@@ -22,9 +22,13 @@ if TYPE_CHECKING:
     from local_cache.store import LocalStore
 
 SHORTEST_INDEXED = 3  # a trigram index holds 3-character pieces
-# A 1-2 character query becomes the OR of the trigrams it starts; past this many it is common enough that a scan
-# newest first finds `limit` hits sooner than the OR would be merged.
+# A 1-2 character query becomes the OR of the trigrams it starts, unless it is so common that a scan newest first
+# finds `limit` hits sooner: the scan reads about limit * stored / matches messages (~2 µs each), the index about
+# `matches` postings (~0.6 µs each), so the scan wins once matches² > ~3 * limit * stored. Counted in postings
+# of the trigrams (a message with the query twice counts twice: a scan is then cheaper still), and capped in
+# trigrams, as an OR of thousands is slow to merge.
 MOST_TRIGRAMS = 400
+SCAN_FACTOR = 3
 LAST_CHARACTER = "\U0010ffff"
 
 HIT_COLUMNS = """m.id, m.chat_id, m.seq, m.author, m.text, m.created_at,
@@ -42,7 +46,7 @@ MANY = f"""SELECT {HIT_COLUMNS} FROM messages m INDEXED BY messages_by_time LEFT
 # lower() folds ASCII only (SQLite without ICU), as LIKE would; Chinese needs no folding.
 SCANNED = f"""SELECT {HIT_COLUMNS} FROM messages m LEFT JOIN chats c ON c.id = m.chat_id
     WHERE instr(lower(m.text), lower(?)) > 0 ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?"""
-TRIGRAMS_STARTING = "SELECT term FROM message_search_terms WHERE term >= ? AND term < ? LIMIT ?"
+TRIGRAMS_STARTING = "SELECT term, doc FROM message_search_terms WHERE term >= ? AND term < ? LIMIT ?"
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class HistorySearch:
 
 
 def find_rows(conn: sqlite3.Connection, query: str, limit: int) -> list[sqlite3.Row]:
-    match = index_query(conn, query) if has_index(conn) else None
+    match = index_query(conn, query, limit) if has_index(conn) else None
     if match is None:
         return conn.execute(SCANNED, (query, limit)).fetchall()
     if not match:
@@ -87,15 +91,17 @@ def find_rows(conn: sqlite3.Connection, query: str, limit: int) -> list[sqlite3.
     return conn.execute(MANY, (match, limit)).fetchall()
 
 
-def index_query(conn: sqlite3.Connection, query: str) -> str | None:
+def index_query(conn: sqlite3.Connection, query: str, limit: int) -> str | None:
     """The FTS5 query for `query` ('' when nothing can match), or None when scanning the messages is quicker."""
     if len(query) >= SHORTEST_INDEXED:
         return fts_phrase(query)
     start = fold(query)
-    trigrams = [term for (term,) in conn.execute(TRIGRAMS_STARTING, (start, start + LAST_CHARACTER, MOST_TRIGRAMS + 1))]
-    if len(trigrams) > MOST_TRIGRAMS:
+    trigrams = conn.execute(TRIGRAMS_STARTING, (start, start + LAST_CHARACTER, MOST_TRIGRAMS + 1)).fetchall()
+    postings = sum(doc for _, doc in trigrams)
+    stored = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM messages").fetchone()[0]
+    if len(trigrams) > MOST_TRIGRAMS or postings * postings > SCAN_FACTOR * limit * stored:
         return None
-    return " OR ".join(fts_phrase(trigram) for trigram in trigrams)
+    return " OR ".join(fts_phrase(term) for term, _ in trigrams)
 
 
 def has_index(conn: sqlite3.Connection) -> bool:
