@@ -39,9 +39,13 @@ HIT_COLUMNS = """m.id, m.chat_id, m.seq, m.author, m.text, m.created_at,
 NEWEST_STORED = "SELECT rowid FROM message_search WHERE message_search MATCH ? ORDER BY rowid DESC LIMIT ?"
 FEW = f"""SELECT {HIT_COLUMNS} FROM messages m LEFT JOIN chats c ON c.id = m.chat_id
     WHERE m.rowid IN (SELECT value FROM json_each(?)) ORDER BY m.created_at DESC, m.rowid DESC"""
-# Many: walk the time index newest first and stop at `limit` rows that are in the match set.
-MANY = f"""SELECT {HIT_COLUMNS} FROM messages m INDEXED BY messages_by_time LEFT JOIN chats c ON c.id = m.chat_id
-    WHERE m.rowid IN (SELECT rowid FROM message_search WHERE message_search MATCH ?)
+# Many: the newest-stored matches show that the `limit` newest are no older than `since`, so only messages from
+# then on can be among them, and those have a rowid from `first` on (few, where rowids follow time, as they
+# mostly do: the index reads just that end of its lists).
+FIRST_SINCE = "SELECT MIN(rowid) FROM messages INDEXED BY messages_by_time WHERE created_at >= ?"
+MANY = f"""SELECT {HIT_COLUMNS} FROM message_search s JOIN messages m ON m.rowid = s.rowid
+    LEFT JOIN chats c ON c.id = m.chat_id
+    WHERE message_search MATCH ? AND s.rowid >= ? AND m.created_at >= ?
     ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?"""
 # lower() folds ASCII only (SQLite without ICU), as LIKE would; Chinese needs no folding.
 SCANNED = f"""SELECT {HIT_COLUMNS} FROM messages m LEFT JOIN chats c ON c.id = m.chat_id
@@ -86,9 +90,12 @@ def find_rows(conn: sqlite3.Connection, query: str, limit: int) -> list[sqlite3.
     if not match:
         return []
     newest = [rowid for (rowid,) in conn.execute(NEWEST_STORED, (match, limit + 1))]
-    if len(newest) <= limit:  # all of them: put them in time order
-        return conn.execute(FEW, (json.dumps(newest),)).fetchall()
-    return conn.execute(MANY, (match, limit)).fetchall()
+    rows = conn.execute(FEW, (json.dumps(newest),)).fetchall()
+    if len(newest) <= limit:  # all of them
+        return rows
+    since = rows[limit - 1]["created_at"]
+    first = conn.execute(FIRST_SINCE, (since,)).fetchone()[0]
+    return conn.execute(MANY, (match, first, since, limit)).fetchall()
 
 
 def index_query(conn: sqlite3.Connection, query: str, limit: int) -> str | None:
