@@ -7,7 +7,9 @@ the index costs the outbox's enqueue and the feed's catch-up (the same store wit
     a Chinese phrase of 3+ characters, an English word (any case), an order-number fragment, a 2-character
     Chinese word (common: 退款; rare: in a few messages only), a single character, a term found nowhere;
   - writes: benchmarks/outbox.py's measure_enqueue and measure_catchup into copies of that store, one with the
-    index (triggers and all) and one with it dropped, alternating twice.
+    index (triggers and all) and one with it dropped, alternating twice; and the store write inside catch-up
+    (one incoming message through store.chats.apply_changes) alternating between the two copies message by
+    message. Enqueue never touches `messages`: its difference is the machine's noise, a yardstick for the rest.
 
 Usage: python benchmarks/history_search.py [--messages 200000] [--repeats 20] [--enqueues 1000] [--catchups 150]
 The last line printed is one JSON object with every figure.
@@ -148,6 +150,23 @@ def measure_writes(workdir: Path, store_path: Path, enqueues: int, catchups: int
     return figures
 
 
+def measure_upserts(workdir: Path, count: int) -> dict[str, list[float]]:
+    """The write catch-up makes (one incoming message, one transaction), alternating between the two copies so
+    that the disk's and the machine's ups and downs fall on both alike."""
+    stores = {name: LocalStore(workdir / f"{name}-0" / "catchup.sqlite3") for name in ("with_index", "without_index")}
+    chat = RemoteChat("ch_upsert", "林小雨", "", False, "app", "opened", "normal", 0.0, 0.0)
+    times: dict[str, list[float]] = {name: [] for name in stores}
+    for n in range(count):
+        for name, store in stores.items():
+            started = time.perf_counter()
+            store.chats.apply_changes([chat], [RemoteMessage(f"u{n}", "ch_upsert", n + 1, "customer",
+                                                             f"第{n}条消息：我要退款，订单DD2026{n:07d}", 2e9 + n)])
+            times[name].append((time.perf_counter() - started) * 1000)
+    for store in stores.values():
+        store.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=200_000)
@@ -161,6 +180,7 @@ def main() -> None:
     build_s = build_store(store_path, args.messages)
     times, found = measure_queries(store_path, args.repeats)
     writes = measure_writes(workdir, store_path, args.enqueues, args.catchups)
+    upserts = measure_upserts(workdir, args.catchups * 4)
     every = [t for kind in times.values() for t in kind]
 
     def ms(values: list[float], name: str) -> dict:
@@ -173,7 +193,8 @@ def main() -> None:
         figures |= ms(values, kind)
     for name, measured in writes.items():
         figures |= ms(measured["enqueue"], f"enqueue_{name}") | ms(measured["catchup"], f"catchup_{name}")
-    for what in ("enqueue", "catchup"):
+        figures |= ms(upserts[name], f"upsert_{name}")
+    for what in ("enqueue", "catchup", "upsert"):
         for stat in ("p50", "p99"):
             base = figures[f"{what}_without_index_{stat}_ms"]
             figures[f"{what}_{stat}_index_cost_pct"] = round(100 * (figures[f"{what}_with_index_{stat}_ms"] / base - 1), 1)
@@ -184,7 +205,7 @@ def main() -> None:
     print(f"all queries ({len(every)}): p50 {figures['p50_ms']} ms  p99 {figures['p99_ms']} ms  (target p99 <= 50 ms)")
     for kind in QUERIES:
         print(f"  {kind:16} p50 {figures[kind + '_p50_ms']:8} ms  p99 {figures[kind + '_p99_ms']:8} ms")
-    for what in ("enqueue", "catchup"):
+    for what in ("enqueue", "catchup", "upsert"):
         print(f"{what}: with index p50 {figures[f'{what}_with_index_p50_ms']} / p99 "
               f"{figures[f'{what}_with_index_p99_ms']} ms; without (same run, same store) p50 "
               f"{figures[f'{what}_without_index_p50_ms']} / p99 {figures[f'{what}_without_index_p99_ms']} ms; "

@@ -4,7 +4,7 @@ The query is one piece of text, found as typed wherever it occurs in a message, 
 syntax, so `"`, `*`, `NEAR(` or `OR` typed by the agent are searched for as text. Queries of 3+ characters go
 through the trigram index (migration 11) as one phrase; 1-2 characters (退款, a digit pair) cannot be a trigram, so
 they become the OR of the indexed trigrams they start (each text is indexed with an end mark, so every occurrence
-starts one), or, when those are very many, a scan of the messages newest first that stops at `limit` hits.
+starts one), or, when they are common, a scan of the messages newest first that stops at `limit` hits.
 Text is masked (quick_replies.pii) unless the caller asks for it in clear, and that reveal is logged per chat as
 the console's f9 is. Match spans are character offsets into the text as returned (masked or not).
 """
