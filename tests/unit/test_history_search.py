@@ -155,3 +155,16 @@ def test_the_migration_indexes_a_store_written_before_it(tmp_path):
         assert store.history.search("退款")[0].customer_name == "陈静"
     finally:
         store.close()
+
+
+def test_a_large_store_finds_rare_and_common_short_words_exactly(store):
+    """Past RECENT_ROWS messages, a 1-2 character word missing from the newest ones is looked up by its trigrams,
+    or scanned for when it starts too many of them; either way exactly as a substring search finds it."""
+    rng = random.Random(3)
+    older = [message(n, text, at=n) for n, text in enumerate(
+        ["我要退款", "退款", "Refund", "x退款y"] + [f"的{chr(0x4E00 + n)}" for n in range(500)], start=1)]
+    newer = [message(n, rng.choice(["您好", "谢谢", "hello there", "好的"]), at=10_000 + n) for n in range(1000, 4200)]
+    store.chats.apply_changes([chat()], older + newer)
+    for query in ("退款", "退", "款", "re", "R", "的", "您好", "您", "o", "x退", "ZZ"):
+        for limit in (3, 50, 600):
+            assert found(store, query, limit) == expected(store, query, limit), (query, limit)
