@@ -89,8 +89,10 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_chats(settings, args.json, args.offline)
     if args.command == "history":
-        from cli.history_command import run_history
+        from cli.history_command import run_history, run_history_search
 
+        if args.search is not None:
+            return run_history_search(settings, args.search, args.limit, args.json, args.offline, args.reveal)
         return run_history(settings, args.chat, args.json, args.offline, args.reveal)
     if args.command == "send":
         return outbox_commands.run_send(settings, args.chat, args.text, args.wait, args.timeout,

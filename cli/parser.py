@@ -62,9 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     chats.add_argument("--json", action="store_true", help="print a JSON list")
     chats.add_argument("--offline", action="store_true", help="read the local store only, do not contact the backend")
 
-    history = commands.add_parser("history", parents=[common], help="print one chat's messages",
-                                  description="Print a chat's messages (id, author, text, time, delivery state).")
-    history.add_argument("--chat", required=True, metavar="ID", help="chat id (see `agent-console chats`)")
+    history = commands.add_parser("history", parents=[common], help="print one chat's messages, or search them all",
+                                  description="Print a chat's messages (id, author, text, time, delivery state), "
+                                              "or with --search every message in the local store that contains "
+                                              "TEXT (open and closed chats, newest first, any case).")
+    shown = history.add_mutually_exclusive_group(required=True)
+    shown.add_argument("--chat", metavar="ID", help="chat id (see `agent-console chats`)")
+    shown.add_argument("--search", metavar="TEXT", help="text to find, as typed (quotes, * and OR are text)")
+    history.add_argument("--limit", type=int, default=50, metavar="N", help="with --search: at most N hits "
+                         "(default 50)")
     history.add_argument("--json", action="store_true", help="print a JSON list")
     history.add_argument("--offline", action="store_true", help="read the local store only")
     history.add_argument("--reveal", action="store_true",

@@ -114,9 +114,48 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE chats ADD COLUMN pulled_seq INTEGER NOT NULL DEFAULT 0;
     """,
+    # 11: history search over every message, open and closed chats (local_cache/history_search.py). A trigram
+    # index finds any substring of 3+ characters, Chinese included (no word segmentation needed), ignoring case.
+    # It is contentless (the text stays in `messages` only) and triggers keep it in step with every write,
+    # whichever path makes it; the update trigger fires only when the text changes, as the feed replays
+    # messages unchanged. Each text is indexed with two U+E000 after it, so every occurrence of 1-2 characters
+    # starts a trigram (退款 at a message's end too): those queries look their trigrams up in the vocabulary.
+    # Rows are keyed by messages' implicit rowid, which a VACUUM may renumber: after one, empty the index
+    # ('delete-all') and run the INSERT … SELECT below again.
+    """
+    CREATE VIRTUAL TABLE message_search USING fts5(text, content='', tokenize='trigram');
+    CREATE VIRTUAL TABLE message_search_terms USING fts5vocab(message_search, 'row');
+    CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_search (rowid, text) VALUES (new.rowid, new.text || char(57344, 57344));
+    END;
+    CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO message_search (message_search, rowid, text)
+            VALUES ('delete', old.rowid, old.text || char(57344, 57344));
+    END;
+    CREATE TRIGGER message_search_update AFTER UPDATE OF text ON messages WHEN old.text IS NOT new.text BEGIN
+        INSERT INTO message_search (message_search, rowid, text)
+            VALUES ('delete', old.rowid, old.text || char(57344, 57344));
+        INSERT INTO message_search (rowid, text) VALUES (new.rowid, new.text || char(57344, 57344));
+    END;
+    INSERT INTO message_search (rowid, text) SELECT rowid, text || char(57344, 57344) FROM messages;
+    CREATE INDEX messages_by_time ON messages (created_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# A Python whose SQLite lacks FTS5 or its trigram tokenizer (SQLite < 3.34) still opens the store: migration 11
+# then adds only the time index, and history search scans the messages instead (slower, same results).
+WITHOUT_TRIGRAM = {10: "CREATE INDEX messages_by_time ON messages (created_at);"}
+
+
+def trigram_available(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.trigram_probe USING fts5(text, tokenize='trigram')")
+    except sqlite3.OperationalError:
+        return False
+    conn.execute("DROP TABLE temp.trigram_probe")
+    return True
 
 
 class StoreError(RuntimeError):
@@ -220,11 +259,26 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
                 "upgrade agent-console",
                 path,
             )
+        fallback = {} if version >= SCHEMA_VERSION or trigram_available(conn) else WITHOUT_TRIGRAM
         for number in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[number].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in statements(fallback.get(number, MIGRATIONS[number])):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version={number + 1}")
+
+
+def statements(script: str) -> list[str]:
+    """The script's statements one by one (inside our transaction: executescript would commit first). A trigger's
+    body holds semicolons of its own, so a piece is a statement only once SQLite says it is complete."""
+    found, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending)
+            pending = ""
+    if pending.strip(" \n;"):
+        found.append(pending)
+    return found
 
 
 @contextmanager

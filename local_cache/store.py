@@ -5,6 +5,7 @@
     store.drafts       what the agent typed but did not send                        (drafts.py)
     store.reply_usage  which quick replies the agent uses, for search ranking       (reply_usage.py)
     store.audit        risk checks, personal data revealed, linter overrides        (audit.py)
+    store.history      search over every message, open and closed chats             (history_search.py)
 
 Every public method is one transaction. Each thread (UI, sync engine, CLI) opens its own LocalStore on the
 same file; WAL lets readers and one writer proceed together.
@@ -24,6 +25,7 @@ from local_cache.audit import AuditTrail
 from local_cache.chat_cache import ChatCache
 from local_cache.database import open_database, store_error, write_transaction
 from local_cache.drafts import Drafts
+from local_cache.history_search import HistorySearch
 from local_cache.outbox import Outbox
 from local_cache.reply_usage import ReplyUsage
 
@@ -38,6 +40,7 @@ class LocalStore:
         self.drafts = Drafts(self)
         self.reply_usage = ReplyUsage(self)
         self.audit = AuditTrail(self)
+        self.history = HistorySearch(self)
 
     @classmethod
     def for_profile(cls, data_dir: Path, profile: str, clock=time.time) -> "LocalStore":
