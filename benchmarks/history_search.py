@@ -70,7 +70,8 @@ def message_text(rng: random.Random, author: str) -> str:
     text = ("" if pool is not ENGLISH else " ").join(parts)
     if rng.random() < 0.0002:
         text += f"，像{RARE_2}一样慢"
-    return text.format(order=f"DD2026{rng.randrange(10**7):07d}", phone=f"13{rng.randrange(3, 10)}{rng.randrange(10**8):08d}")
+    return text.format(order=f"DD2026{rng.randrange(10**7):07d}",
+                       phone=f"13{rng.randrange(3, 10)}{rng.randrange(10**8):08d}")
 
 
 def build_store(path: Path, count: int) -> float:
@@ -197,7 +198,8 @@ def main() -> None:
     for what in ("enqueue", "catchup", "upsert"):
         for stat in ("p50", "p99"):
             base = figures[f"{what}_without_index_{stat}_ms"]
-            figures[f"{what}_{stat}_index_cost_pct"] = round(100 * (figures[f"{what}_with_index_{stat}_ms"] / base - 1), 1)
+            with_index = figures[f"{what}_with_index_{stat}_ms"]
+            figures[f"{what}_{stat}_index_cost_pct"] = round(100 * (with_index / base - 1), 1)
     figures["hits"] = found
 
     print(f"store: {args.messages} messages, {figures['store_mb']} MB, written in {figures['build_s']} s; "
