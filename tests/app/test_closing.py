@@ -19,10 +19,8 @@ def agent_texts(backend, chat_id) -> list[str]:
     return [m["text"] for m in backend.messages(chat_id) if m["author"] == "agent"]
 
 
-async def test_closing_sends_the_invite_first(tmp_path, reference_backend):
-    chat_id = reference_backend.open_chat("陈静", "web")
-    reference_backend.customer_says(chat_id, "好的，谢谢")
-    app = make_app(tmp_path, reference_backend, satisfaction_invite=INVITE)
+async def close_with_f7(tmp_path, backend, chat_id, **options) -> None:
+    app = make_app(tmp_path, backend, **options)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.desk.current_chat_id == chat_id and app.desk.sync_status.online,
                          "the chat")
@@ -30,20 +28,19 @@ async def test_closing_sends_the_invite_first(tmp_path, reference_backend):
         await wait_until(pilot, lambda: app.screen.is_modal, "the close prompt")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "delivery")
+
+
+async def test_closing_sends_the_invite_first(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("陈静", "web")
+    reference_backend.customer_says(chat_id, "好的，谢谢")
+    await close_with_f7(tmp_path, reference_backend, chat_id, satisfaction_invite=INVITE)
     assert agent_texts(reference_backend, chat_id) == [INVITE]
     assert reference_backend.chat(chat_id)["state"] == "closed"
 
 
 async def test_without_an_invite_closing_sends_nothing(tmp_path, reference_backend):
     chat_id = reference_backend.open_chat("赵先生", "web")
-    app = make_app(tmp_path, reference_backend)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: app.desk.current_chat_id == chat_id and app.desk.sync_status.online,
-                         "the chat")
-        await pilot.press("f7")
-        await wait_until(pilot, lambda: app.screen.is_modal, "the close prompt")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "delivery")
+    await close_with_f7(tmp_path, reference_backend, chat_id)
     assert agent_texts(reference_backend, chat_id) == []
 
 

@@ -27,14 +27,6 @@ def agent_console(*args, env=None, check=True, input_text=None):
     return result
 
 
-@pytest.fixture
-def connection(tmp_path, reference_backend):
-    return [
-        "--backend", reference_backend.url, "--token", reference_backend.token,
-        "--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml"),
-    ]
-
-
 def test_chats_history_and_sync_over_the_same_store(connection, reference_backend, tmp_path):
     chat_id = reference_backend.open_chat("Emily Carter", "web")
     reference_backend.customer_says(chat_id, "Hi! Do you ship to Canada?")

@@ -7,8 +7,6 @@ import sqlite3
 import subprocess
 import sys
 
-import pytest
-
 from local_cache.store import profile_path
 from tests.package_under_test import OUTSIDE_TREE, package_env
 
@@ -21,12 +19,6 @@ def agent_console(*args, check=True):
                             cwd=OUTSIDE_TREE, timeout=60, env=package_env())
     assert result.returncode == 0 or not check, result.stderr
     return result
-
-
-@pytest.fixture
-def connection(tmp_path, reference_backend):
-    return ["--backend", reference_backend.url, "--token", reference_backend.token,
-            "--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")]
 
 
 def reveals(tmp_path):

@@ -5,26 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from local_cache.store import profile_path
-from tests.package_under_test import OUTSIDE_TREE, package_env
-
-
-def agent_console(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
-                            cwd=OUTSIDE_TREE, timeout=60, env=package_env())
-    assert result.returncode == 0 or not check, result.stderr
-    return result
-
-
-@pytest.fixture
-def connection(tmp_path, reference_backend):
-    return ["--backend", reference_backend.url, "--token", reference_backend.token,
-            "--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "absent.toml")]
+from tests.cli.test_cli import agent_console
 
 
 @pytest.fixture
