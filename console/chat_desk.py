@@ -107,11 +107,12 @@ class ChatDesk(Screen):
         self.status_bar = StatusBar(id="status-bar")
         self.message_line = MessageLine(id="key-line")
         self.drafts = DraftKeeper(self.store, self.panes, self.set_timer)
-        self.customer = CustomerDetails(CustomerPanel(id="customer-panel"), self.store, services.open_client)
+        self.order_actions = OrderActions(self, services.open_client)
+        self.customer = CustomerDetails(CustomerPanel(id="customer-panel"), self.store, services.open_client,
+                                        self.order_actions.chosen.get)
         self.incoming = IncomingChecks(self, services.linter)
         self.chat_actions = ChatActions(self)
         self.reply_actions = ReplyActions(self, services.replies)
-        self.order_actions = OrderActions(self, services.open_client)
         self.sender = Sender(self, services.linter)
         self._order_when_opened: list[str] = []  # the chat list's order when the open chat was opened
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
@@ -508,6 +509,16 @@ class ChatDesk(Screen):
 
     def action_choose_order(self) -> None:
         self.order_actions.choose()
+
+    def show_picked_order(self, chat_id: str) -> None:
+        """The agent asked to see an order: the panel opens if it was hidden, and follows an active reveal."""
+        if chat_id != self.current_chat_id:
+            return  # picked in the right-hand pane: the panel shows it when that chat is opened on the left
+        self.customer.panel.display = True
+        if self.main_pane.transcript.revealed:
+            self.run_worker(self.customer.fetch_clear_profile(chat_id, self._still_revealed(chat_id)),
+                            group="reveal", exclusive=True)
+        self.customer.show(self.chats.get(chat_id))
 
     def action_save_as_reply(self) -> None:
         self.reply_actions.save_composer_text()

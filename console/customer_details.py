@@ -1,8 +1,10 @@
-"""The customer panel beside the conversation: who the customer is, their orders, and a logged reveal.
+"""The customer panel beside the conversation: who the customer is, their orders, the order the agent picked
+(alt+o), and a logged reveal.
 
 Personal numbers are cached masked (as the server sends them). A reveal (f9, with the transcript's) asks the
-backend for the clear profile once and shows it until another chat opens; it is never written to disk, and it
-needs the backend: offline, the panel says so and stays masked.
+backend for the clear profile once, and for the picked order's recipient in clear, and shows them until another
+chat opens; they are never written to disk, and they need the backend: offline, the panel says so and stays
+masked. An order the customer quoted that belongs to another customer is never shown in clear.
 """
 
 from __future__ import annotations
@@ -10,38 +12,56 @@ from __future__ import annotations
 from typing import Callable
 
 from local_cache.backend_client import BackendClient, BackendError
-from local_cache.models import ChatSummary
+from local_cache.models import ChatSummary, Order
 from local_cache.store import LocalStore
 from widgets.customer_panel import CustomerPanel
 from widgets.i18n import tr
 
 
 class CustomerDetails:
-    def __init__(self, panel: CustomerPanel, store: LocalStore, open_client: Callable[[], BackendClient]) -> None:
+    def __init__(self, panel: CustomerPanel, store: LocalStore, open_client: Callable[[], BackendClient],
+                 picked_order: Callable[[str], Order | None]) -> None:
         self.panel = panel
         self._store = store
         self._open_client = open_client
+        self._picked_order = picked_order  # chat id -> the order the agent picked for it (alt+o), if any
         self.clear_profile: tuple[str, dict] | None = None  # (chat id, profile in clear) while a reveal lasts
+        self._clear_order: Order | None = None  # the picked order in clear, while its chat's reveal lasts
         self._note = ""
 
     def show(self, chat: ChatSummary | None) -> None:
         if chat is None or not self.panel.display:
             return
+        order = self._order_shown(chat.id)
         if self.clear_profile and self.clear_profile[0] == chat.id:
-            self.panel.show(chat, self.clear_profile[1], revealed=True, note=self._note)
+            self.panel.show(chat, self.clear_profile[1], revealed=True, note=self._note, order=order)
         else:
-            self.panel.show(chat, self._store.chats.customer_profile(chat.id), note=self._note)
+            self.panel.show(chat, self._store.chats.customer_profile(chat.id), note=self._note, order=order)
+
+    def _order_shown(self, chat_id: str) -> tuple[Order, bool] | None:
+        order = self._picked_order(chat_id)
+        if order is None:
+            return None
+        clear = self._clear_order
+        if self.clear_profile and self.clear_profile[0] == chat_id and clear and clear.order_no == order.order_no:
+            order = clear
+        return order, order.chat_id == chat_id
 
     def conceal(self) -> None:
         """A reveal lasts while its chat stays open."""
-        self.clear_profile, self._note = None, ""
+        self.clear_profile, self._clear_order, self._note = None, None, ""
 
     async def fetch_clear_profile(self, chat_id: str, still_wanted: Callable[[], ChatSummary | None]) -> None:
         """Run as a worker. `still_wanted` is asked once the backend answers (the agent may have moved on or
         masked it again): the chat as it is now, or None."""
+        picked = self._picked_order(chat_id)
+        clear_order = None
         client = self._open_client()
         try:
             profile = await client.customer_profile(chat_id)
+            if picked is not None and picked.chat_id == chat_id:  # another customer's order stays masked
+                clear_order = next((order for order in await client.customer_orders(chat_id, revealed=True)
+                                    if order.order_no == picked.order_no), None)
         except BackendError as error:
             self._note = tr("Clear numbers need the backend ({error}); still masked.", error=error)
             profile = None
@@ -51,4 +71,5 @@ class CustomerDetails:
         if chat is not None:
             if profile is not None:
                 self.clear_profile, self._note = (chat_id, profile), tr("Shown in clear (logged)")
+                self._clear_order = clear_order
             self.show(chat)

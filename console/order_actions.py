@@ -1,11 +1,12 @@
-"""The customer's orders in the chat: alt+o lists them (from the backend), and the one the agent picks fills the
-quick replies' {order.id}, {order.tracking}, {order.carrier}, {order.status} and {order.amount} for that chat.
+"""The customer's orders in the chat: alt+o lists them (from the backend); the one the agent picks is shown in the
+customer panel and fills the quick replies' {order.id}, {order.tracking}, {order.carrier}, {order.status} and
+{order.amount} for that chat.
 
 Order numbers the customer wrote in the chat (DD…, long digit runs after 订单/order) come first, newest mention
 first and marked as quoted, looked up by number when they are not among the customer's own orders.
 
-Orders come masked (the recipient's name, phone and street), as the customer panel's numbers do; nothing here
-asks for them in clear.
+Orders come masked (the recipient's name, phone and street), as the customer panel's numbers do; f9 shows the
+picked one in clear (console/customer_details.py).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class OrderActions:
         def chosen(key: str | None) -> None:
             if key in by_key:
                 self.chosen[chat_id] = by_key[key]
+                self._desk.show_picked_order(chat_id)
                 self._desk.notify(tr("Order {number} fills {{order.id}} and the rest for {name}.",
                                      number=by_key[key].order_no, name=name), markup=False)
 

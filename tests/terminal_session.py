@@ -23,7 +23,7 @@ from wcwidth import wcwidth
 
 KEYS = {"enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b", "ctrl+s": "\x13", "ctrl+q": "\x11",
         "ctrl+l": "\x0c", "ctrl+r": "\x12", "ctrl+t": "\x14", "down": "\x1b[B", "f2": "\x1bOQ", "f6": "\x1b[17~",
-        "alt+down": "\x1b[1;3B", "alt+up": "\x1b[1;3A"}
+        "alt+down": "\x1b[1;3B", "alt+up": "\x1b[1;3A", "alt+o": "\x1bo", "f9": "\x1b[20~"}
 
 
 def installed_console() -> str:
@@ -33,6 +33,12 @@ def installed_console() -> str:
     if found is None:
         raise RuntimeError("agent-console is not installed in this environment: pip install '.[test]' first")
     return found
+
+
+def console(tmp_path: Path, backend, cols: int = 100, rows: int = 30) -> TerminalSession:
+    """The installed console in a pty, on `backend` (tests.reference_backend.ReferenceBackend)."""
+    return TerminalSession(["--backend", backend.url, "--data-dir", str(tmp_path / "data")], cols=cols, rows=rows,
+                           home=tmp_path / "home", env={"AGENT_CONSOLE_TOKEN": backend.token})
 
 
 class TerminalSession:

@@ -15,6 +15,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from quick_replies.order_numbers import find_order_numbers
 from widgets.i18n import tr
 from widgets.inert_text import inert_text
 from widgets.transcript_paint import TranscriptPaint
@@ -24,6 +25,7 @@ DELIVERY_MARKS = {
     "sent": ("✓ sent", "green"),
     "rejected": ("✗ rejected", "bold red"),
 }
+ORDER_NUMBER_STYLE = "bold underline"
 
 
 class TranscriptItem(Protocol):
@@ -36,6 +38,13 @@ class TranscriptItem(Protocol):
     delivery: str | None
     error: str
     system_event: tuple[str, ...]  # ("transfer", to, note) or ("override", rules, reason): worded here
+
+
+def mark_order_numbers(body: Text) -> None:
+    """Order numbers a customer wrote stand out (alt+o lists them first). Found in the text as shown, so a number
+    the masking hid is not marked, and the marks fall where the inert stand-ins put the characters."""
+    for mention in find_order_numbers(body.plain):
+        body.stylize(ORDER_NUMBER_STYLE, mention.start, mention.end)
 
 
 def clock_time(timestamp: float) -> str:
@@ -252,6 +261,8 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         if entry.author == "customer" and self.mask is not None and not self.revealed:
             shown = self.mask(entry.text)
         body = inert_text(shown)
+        if entry.author == "customer":
+            mark_order_numbers(body)
         strips = [self._strip(line, console) for line in header.wrap(console, width)]
         strips += [self._strip(Text("  ") + line, console) for line in body.wrap(console, width - 2)]
         return strips + [Strip.blank(width)]

@@ -274,6 +274,27 @@ async def revealed_profile(pilot, app, world):
     assert "P" + MARKUP in visible(await full_frame(pilot))
 
 
+async def picked_order(pilot, app, world):
+    """alt+o: the order list, then the picked order in the customer panel, revealed: every field as the shop and
+    the customer typed them."""
+    backend, first, second, _ = world
+    backend.add_order(first, "DD20261120553", status=compact("S"), carrier=compact("K"), tracking_no=compact("Q"),
+                      currency="CNY", items=[{"name": hostile("I2"), "quantity": 1, "price": "1.00"}], amount="1.00",
+                      shipping={"name": compact("R"), "phone": compact("P2"), "region": hostile("Z"),
+                                "address": hostile("D")})
+    app.desk.show_chat(first)
+    await pilot.press("alt+o")
+    await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the order list")
+    assert "K" + MARKUP in visible(await full_frame(pilot)), "the carrier in the list"
+    await pilot.press("1")
+    await wait_until(pilot, lambda: app.desk.order_actions.chosen.get(first) is not None, "the picked order")
+    await pilot.press("f9")
+    await wait_until(pilot, lambda: app.desk.customer.clear_profile is not None, "the clear profile")
+    await pilot.pause(0.2)
+    frame = visible(await full_frame(pilot))
+    assert "S" + MARKUP in frame and "I2" + MARKUP in frame, "status and item in the panel"
+
+
 async def high_risk_alert(pilot, app, world):
     """A high-risk message arriving: the alert names the customer."""
     backend = world[0]
@@ -305,7 +326,7 @@ async def metrics(pilot, app, world):
 
 SCREENS = [main_screen, arrival_alert, library_alerts, palette, palette_search, palette_choice, reply_panel, reply_form,
            delete_question, composer_with_reply, split_view, help_screen, transfer_dialog, priority_dialog, metrics,
-           revealed_profile, high_risk_alert, escalate_dialog]
+           revealed_profile, picked_order, high_risk_alert, escalate_dialog]
 
 
 @pytest.mark.parametrize("open_screen", SCREENS, ids=[screen.__name__ for screen in SCREENS])

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.reference_backend import ReferenceBackend
-from tests.terminal_session import TerminalSession
+from tests.terminal_session import TerminalSession, console
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this platform")
 
@@ -48,20 +48,6 @@ def random_burst(rng: random.Random, text: str) -> tuple[list[str], str]:
     word = rng.choice(LATIN + CJK)  # never ends on a space: sending trims it
     keys.append(word)
     return keys, text + word
-
-
-@pytest.fixture
-def backend(tmp_path):
-    backend = ReferenceBackend(tmp_path / "backend.sqlite3").start()
-    yield backend
-    if backend.process and backend.process.poll() is None:
-        os.kill(backend.process.pid, signal.SIGCONT)
-    backend.stop()
-
-
-def console(tmp_path, backend, cols=100, rows=30) -> TerminalSession:
-    return TerminalSession(["--backend", backend.url, "--data-dir", str(tmp_path / "data")], cols=cols, rows=rows,
-                           home=tmp_path / "home", env={"AGENT_CONSOLE_TOKEN": backend.token})
 
 
 def composer_rows(session: TerminalSession) -> tuple[int, int]:
