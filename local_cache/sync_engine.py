@@ -49,6 +49,9 @@ BACKOFF_CAP = 30.0
 # connection or one small request; the outbox's own retries keep their longer backoff.
 RECONNECT_PROBE_CAP = 1.0
 LOCK_RETRY_SECONDS = 1.0
+# Messages indexed for history search after each quiet long poll: ~10-30 ms of the engine's loop, when nothing
+# waits on it (local_cache/history_search.py indexes the rest when a search needs them).
+INDEX_WHEN_QUIET = 500
 AUTH_REQUIRED = "sign-in needed: the backend refused the token (401)"
 
 
@@ -218,7 +221,9 @@ class SyncEngine:
                     await self._check_identity()
                     self._confirmed.set()
                 # Not healthy, a long poll would hold the answer back: probe with a quick pull instead.
-                await self._pull(wait=self._long_poll_wait if healthy else 0)
+                arrived = await self._pull(wait=self._long_poll_wait if healthy else 0)
+                if healthy and not arrived:  # a quiet feed: index some stored messages for history search
+                    self.store.history.index_pending(most=INDEX_WHEN_QUIET)
             except AuthenticationRejected as error:
                 await self._wait_for_sign_in(error)
                 continue

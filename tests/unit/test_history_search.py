@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import time
 
 import pytest
 
@@ -168,3 +169,76 @@ def test_a_large_store_finds_rare_and_common_short_words_exactly(store):
     for query in ("退款", "退", "款", "re", "R", "的", "您好", "您", "o", "x退", "ZZ"):
         for limit in (3, 50, 600):
             assert found(store, query, limit) == expected(store, query, limit), (query, limit)
+
+
+def pending(store) -> int:
+    return store.conn.execute("SELECT COUNT(*) FROM message_search_pending").fetchone()[0]
+
+
+def test_a_write_only_notes_the_message_and_the_search_indexes_it_first(store):
+    """Tokenizing on insert weighed on the slowest catch-up writes; a search still finds every message stored."""
+    store.chats.apply_changes([chat()], [message(n, f"第{n}个包裹破损") for n in range(1, 8)])
+    assert pending(store) == 7
+    assert store.history.index_pending(most=3) == 3 and pending(store) == 4, "the oldest three, as the engine asks"
+    assert found(store, "包裹破损") == [f"m{n}" for n in range(7, 0, -1)], "the four not yet indexed are found too"
+    assert pending(store) == 0 and store.history.index_pending() == 0
+
+
+def test_edits_and_deletes_before_and_after_indexing_agree_with_a_substring_search(store):
+    """Random writes (new, edited, replayed, everything forgotten: rowids then start again) between random partial
+    indexing: every search agrees with a plain scan, and the index stays consistent."""
+    rng = random.Random(29)
+    words = ["退款", "包裹", "破损", "refund", "Order", "谢谢", "快递"]
+    texts: dict[int, str] = {}
+    for step in range(300):
+        roll = rng.random()
+        if roll < 0.55:
+            number = rng.randint(1, 40)
+            texts[number] = "".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+            store.chats.apply_changes([chat()], [message(number, texts[number])])
+        elif roll < 0.65 and texts:
+            number = rng.choice(sorted(texts))
+            store.chats.apply_changes([chat()], [message(number, texts[number])])  # replayed unchanged
+        elif roll < 0.68:
+            store.forget_server_data()
+            texts.clear()
+        elif roll < 0.85:
+            store.history.index_pending(most=rng.choice([1, 3, 10, -1]))
+        else:
+            query = rng.choice(words + ["款", "包裹破", "refundOrder", "谢"])
+            assert found(store, query, 1000) == expected(store, query), (step, query)
+    store.history.index_pending()
+    store.conn.execute("INSERT INTO message_search (message_search, rank) VALUES ('integrity-check', 0)")
+    for query in words:
+        assert found(store, query, 1000) == expected(store, query), query
+
+
+def test_the_running_engine_indexes_what_it_stored_once_the_feed_is_quiet(tmp_path, reference_backend):
+    """Messages arrive through the real feed; once a long poll comes back empty, the engine indexes them, so the
+    agent's next search has nothing left to do."""
+    from local_cache.reference_client import ReferenceApiClient
+    from local_cache.sync_engine import SyncEngine
+    from tests.engine_thread import RunningEngine
+
+    chat_id = reference_backend.open_chat("陈静", "web")
+    for number in range(12):
+        reference_backend.customer_says(chat_id, f"第{number}次问退款")
+    path = tmp_path / "agent.sqlite3"
+    engine = SyncEngine(lambda: LocalStore(path),
+                        lambda: ReferenceApiClient(reference_backend.url, reference_backend.token),
+                        long_poll_wait=0.3)
+    reader = LocalStore(path)
+    try:
+        with RunningEngine(engine):
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                stored = reader.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+                indexed = reader.conn.execute("SELECT COUNT(*) FROM message_search").fetchone()[0]
+                if stored == 12 and indexed == 12 and pending(reader) == 0:
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"{stored} stored, {indexed} indexed, {pending(reader)} pending")
+        assert len(found(reader, "问退款")) == 12
+    finally:
+        reader.close()
