@@ -140,6 +140,12 @@ MIGRATIONS: list[str] = [
     INSERT INTO message_search (rowid, text) SELECT rowid, text || char(57344, 57344) FROM messages;
     CREATE INDEX messages_by_time ON messages (created_at);
     """,
+    # 12: internal notes. A message only agents see (`private`): never the customer's answer, so the list's
+    # waiting time and the metrics leave it out. A draft keeps whether its composer was in note mode.
+    """
+    ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE drafts ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,6 +17,7 @@ from textual.strip import Strip
 
 from widgets.i18n import tr
 from widgets.inert_text import inert_text
+from widgets.transcript_notes import note_body, note_label, transfer_note
 from widgets.transcript_paint import TranscriptPaint
 
 DELIVERY_MARKS = {
@@ -36,6 +37,7 @@ class TranscriptItem(Protocol):
     delivery: str | None
     error: str
     system_event: tuple[str, ...]  # ("transfer", to, note) or ("override", rules, reason): worded here
+    private: bool  # an internal note: shown apart (widgets/transcript_notes.py)
 
 
 def clock_time(timestamp: float) -> str:
@@ -230,14 +232,19 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
     def _render_entry(self, entry: TranscriptItem, width: int) -> list[Strip]:
         console = self.app.console
         if entry.author == "system":
+            # A transfer's note is a note: under the line, in the note's look.
+            kind, *values = entry.system_event or ("",)
+            note = values[1] if kind == "transfer" else ""
             # Inert as a whole: the note, the reason and the server's text are all typed by someone.
-            body = inert_text(system_line(entry), "italic dim")
+            body = inert_text(tr("Transferred to {to}", to=values[0]) if note else system_line(entry), "italic dim")
             body.append(f"  {clock_time(entry.created_at)}", style="dim")
             if entry.delivery == "sending":  # a transfer still in the outbox
                 label, style = DELIVERY_MARKS["sending"]
                 body.append(f"  {tr(label)}", style=style)
-            return [self._strip(line, console) for line in body.wrap(console, width)] + [Strip.blank(width)]
-        header = Text()
+            lines = body.wrap(console, width)
+            lines += transfer_note(note, console, width) if note else []
+            return [self._strip(line, console) for line in lines] + [Strip.blank(width)]
+        header = note_label() if entry.private else Text()
         if entry.author == "customer":
             header.append_text(inert_text(self._customer_name or tr("Customer"), "bold cyan"))
         else:
@@ -251,9 +258,11 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         shown = entry.text
         if entry.author == "customer" and self.mask is not None and not self.revealed:
             shown = self.mask(entry.text)
-        body = inert_text(shown)
         strips = [self._strip(line, console) for line in header.wrap(console, width)]
-        strips += [self._strip(Text("  ") + line, console) for line in body.wrap(console, width - 2)]
+        if entry.private:
+            strips += [self._strip(line, console) for line in note_body(shown, console, width)]
+        else:
+            strips += [self._strip(Text("  ") + line, console) for line in inert_text(shown).wrap(console, width - 2)]
         return strips + [Strip.blank(width)]
 
     @staticmethod
