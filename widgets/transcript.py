@@ -241,10 +241,11 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
             if entry.delivery == "sending":  # a transfer still in the outbox
                 label, style = DELIVERY_MARKS["sending"]
                 body.append(f"  {tr(label)}", style=style)
-            lines = body.wrap(console, width)
-            lines += transfer_note(note, console, width) if note else []
+            lines = [*body.wrap(console, width), *(transfer_note(note, console, width) if note else ())]
             return [self._strip(line, console) for line in lines] + [Strip.blank(width)]
-        header = note_label() if entry.private else Text()
+        # An item type of its own (a test's, another screen's) may predate notes: none of its entries is one.
+        private = getattr(entry, "private", False)
+        header = note_label() if private else Text()
         if entry.author == "customer":
             header.append_text(inert_text(self._customer_name or tr("Customer"), "bold cyan"))
         else:
@@ -259,7 +260,7 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         if entry.author == "customer" and self.mask is not None and not self.revealed:
             shown = self.mask(entry.text)
         strips = [self._strip(line, console) for line in header.wrap(console, width)]
-        if entry.private:
+        if private:
             strips += [self._strip(line, console) for line in note_body(shown, console, width)]
         else:
             strips += [self._strip(Text("  ") + line, console) for line in inert_text(shown).wrap(console, width - 2)]

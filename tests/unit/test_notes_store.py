@@ -77,7 +77,8 @@ def test_the_notes_migration_upgrades_a_store_that_has_messages(tmp_path):
         conn.execute(f"PRAGMA user_version={number}")
     conn.execute("INSERT INTO chats (id, customer_name, channel, state, priority, created_at, updated_at) "
                  "VALUES ('ch_1', '陈静', 'web', 'opened', 'normal', 1, 1)")
-    conn.execute("INSERT INTO messages (id, chat_id, seq, author, text, created_at) VALUES ('m1','ch_1',1,'agent','hi',2)")
+    conn.execute("INSERT INTO messages (id, chat_id, seq, author, text, created_at) "
+                 "VALUES ('m1', 'ch_1', 1, 'agent', 'hi', 2)")
     conn.execute("INSERT INTO drafts (chat_id, text, updated_at) VALUES ('ch_1', '您好', 3)")
     conn.commit()
     conn.close()
