@@ -29,10 +29,11 @@ def perform(store: BackendStore, kind: str, chat_id: str, body: dict, key: str) 
     if store.chat(chat_id) is None:
         raise ApiError(404, "no_such_chat", f"no chat {chat_id}")
     if kind == "message":
-        text = valid_text(body)
+        text, private = valid_text(body), valid_private(body)
 
         def apply() -> StoredResponse:
-            return StoredResponse(201, {"message": store.add_message(chat_id, "agent", text, client_key=key)})
+            message = store.add_message(chat_id, "agent", text, client_key=key, private=private)
+            return StoredResponse(201, {"message": message})
     else:
         fields = action_fields(body)
         line = action_line(body)
@@ -45,7 +46,10 @@ def perform(store: BackendStore, kind: str, chat_id: str, body: dict, key: str) 
             return StoredResponse(200, answer)
 
     # The fingerprint is that of the single endpoint's request, so a batch item and a single POST with the same
-    # key and body are the same request.
+    # key and body are the same request. `"private": false` is the default spelled out: the same request as
+    # without it (and a key stored before notes existed still matches its retry).
+    if kind == "message" and body.get("private") is False:
+        body = {name: value for name, value in body.items() if name != "private"}
     fingerprint = hashlib.sha256(
         f"POST /api/v1/chats/{chat_id}/{WRITE_KINDS[kind]}\n".encode()
         + json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
@@ -69,6 +73,15 @@ def valid_text(body: dict) -> str:
     if len(text) > MAX_TEXT_CHARS:
         raise ApiError(422, "text_too_long", f"text is over {MAX_TEXT_CHARS} characters")
     return text
+
+
+def valid_private(body: dict) -> bool:
+    """An internal note (true) or a message to the customer (false, the default). Only a JSON boolean: a note
+    sent as "true" or 1 by a confused client must not reach the customer as a message, nor the other way."""
+    private = body.get("private", False)
+    if not isinstance(private, bool):
+        raise ApiError(422, "invalid_private", "private must be true or false")
+    return private
 
 
 def action_fields(body: dict) -> dict:

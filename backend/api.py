@@ -201,6 +201,17 @@ def create_app(
         notifier.notify("message.created", chat_id, "customer")
         return JSONResponse({"message": message}, 201)
 
+    async def channel_list_messages(request: Request) -> JSONResponse:
+        """The chat as its customer sees it: agents' internal notes are never part of it."""
+        require_token(request, channel_token)
+        chat_id = request.path_params["chat_id"]
+        existing_chat(chat_id)
+        after = int_param(request, "after", 0, minimum=0, maximum=MAX_SQLITE_INTEGER)
+        limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
+        messages = store.customer_visible_after(chat_id, after, limit + 1)
+        page = within_page_bytes(messages[:limit])
+        return JSONResponse({"messages": page, "has_more": len(messages) > len(page)})
+
     async def channel_add_order(request: Request) -> JSONResponse:
         require_token(request, channel_token)
         chat_id = request.path_params["chat_id"]
@@ -235,6 +246,7 @@ def create_app(
         Route("/api/v1/events", guarded(events)),
         Route("/api/v1/channel/chats", guarded(channel_open_chat), methods=["POST"]),
         Route("/api/v1/channel/chats/{chat_id}/messages", guarded(channel_customer_message), methods=["POST"]),
+        Route("/api/v1/channel/chats/{chat_id}/messages", guarded(channel_list_messages), methods=["GET"]),
         Route("/api/v1/channel/chats/{chat_id}/orders", guarded(channel_add_order), methods=["POST"]),
     ]
     app = Starlette(routes=routes)

@@ -257,7 +257,8 @@ class CustomerSimulator:
         return "\n".join(message["text"] for message in answers)
 
     def _answers(self, progress: Progress) -> list[dict]:
-        messages = self.store.messages_after(progress.chat_id, progress.read_up_to, 1000)
+        # The customer's view: an agent's internal note is neither seen nor an answer.
+        messages = self.store.customer_visible_after(progress.chat_id, progress.read_up_to, 1000)
         return [message for message in messages if message["author"] == "agent"]
 
     def _say(self, slot: int, scenario: Scenario, chat_id: str, text: str, then: Progress) -> bool:

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS messages (
     text TEXT NOT NULL,
     created_at REAL NOT NULL,
     client_key TEXT,
+    private INTEGER NOT NULL DEFAULT 0,
     UNIQUE (chat_id, seq)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -138,6 +139,8 @@ class BackendStore:
         columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(chats)")}
         if "profile" not in columns:  # a database made before customer profiles existed
             self.conn.execute("ALTER TABLE chats ADD COLUMN profile TEXT NOT NULL DEFAULT '{}'")
+        if "private" not in {row["name"] for row in self.conn.execute("PRAGMA table_info(messages)")}:
+            self.conn.execute("ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0")  # before notes
         row = self.conn.execute("SELECT value FROM meta WHERE key='server_id'").fetchone()
         if row is None:
             self.server_id = "srv_" + secrets.token_hex(6)
@@ -182,6 +185,14 @@ class BackendStore:
     def messages_after(self, chat_id: str, after_seq: int, limit: int) -> list[dict]:
         rows = self.conn.execute(
             "SELECT * FROM messages WHERE chat_id=? AND seq>? ORDER BY seq LIMIT ?",
+            (chat_id, after_seq, limit),
+        ).fetchall()
+        return [self._message_json(r) for r in rows]
+
+    def customer_visible_after(self, chat_id: str, after_seq: int, limit: int) -> list[dict]:
+        """What the customer's side may see: every message but the agents' internal notes."""
+        rows = self.conn.execute(
+            "SELECT * FROM messages WHERE chat_id=? AND seq>? AND private=0 ORDER BY seq LIMIT ?",
             (chat_id, after_seq, limit),
         ).fetchall()
         return [self._message_json(r) for r in rows]
@@ -234,9 +245,11 @@ class BackendStore:
         return self.chat(chat_id)
 
     def add_message(
-        self, chat_id: str, author: str, text: str, *, at: float | None = None, client_key: str | None = None
+        self, chat_id: str, author: str, text: str, *, at: float | None = None, client_key: str | None = None,
+        private: bool = False,
     ) -> dict:
-        """Append a message; a customer writing into a closed chat reopens it (domain state machine)."""
+        """Append a message; a customer writing into a closed chat reopens it (domain state machine). A private
+        message (an agent's internal note) changes no state: the customer has not been answered."""
         now = self.clock() if at is None else at
         message_id = "m_" + secrets.token_hex(6)
         with self.transaction():
@@ -245,14 +258,14 @@ class BackendStore:
                 raise KeyError(chat_id)
             seq = chat["last_seq"] + 1
             self.conn.execute(
-                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (message_id, chat_id, seq, author, text, now, client_key),
+                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (message_id, chat_id, seq, author, text, now, client_key, int(private)),
             )
             new_state = chat["state"]
-            if author == "customer" and chat["state"] == "closed":
+            if author == "customer" and chat["state"] == "closed" and not private:
                 new_state = "opened"
-            elif author == "agent" and chat["state"] == "opened":
+            elif author == "agent" and chat["state"] == "opened" and not private:
                 new_state = "in_progress"
             self.conn.execute(
                 "UPDATE chats SET last_seq=?, updated_at=?, state=? WHERE id=?", (seq, now, new_state, chat_id)
@@ -339,4 +352,5 @@ class BackendStore:
             "text": row["text"],
             "created_at": row["created_at"],
             "client_key": row["client_key"],
+            "private": bool(row["private"]),
         }

@@ -34,7 +34,7 @@ def run_history(settings: Settings, chat_id: str, as_json: bool, offline: bool, 
     shown = (lambda text: text) if reveal else mask_all
     rows = [
         {"id": e.key, "author": e.author, "text": shown(e.text), "time": iso_time(e.created_at),
-         "delivery": e.delivery}
+         "delivery": e.delivery, "private": e.private}
         for e in entries
     ]
     if as_json:
@@ -43,7 +43,8 @@ def run_history(settings: Settings, chat_id: str, as_json: bool, offline: bool, 
     for row in rows:
         delivery = f" [{row['delivery']}]" if row["delivery"] else ""
         lines = inert(row["text"]).split("\n")
-        print(f"{row['time']} {inert(row['author'])}{delivery}: {lines[0]}")
+        note = " (internal note)" if row["private"] else ""  # agents only: never what the customer read
+        print(f"{row['time']} {inert(row['author'])}{note}{delivery}: {lines[0]}")
         for line in lines[1:]:
             print(f"    {line}")
     return EXIT_OK

@@ -51,6 +51,7 @@ class ChatActions:
         if composer.text.strip():
             self._desk.notify(tr("The composer has text: send or clear it first, then edit."), severity="warning")
             return
+        composer.set_note_mode(item.body.get("private") is True)  # a refused note comes back as a note
         composer.text = item.body["text"]
         composer.move_cursor(composer.document.end)  # ready to add to it
         # The text now lives in the composer; sending it queues a new item.

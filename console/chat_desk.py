@@ -140,7 +140,8 @@ class ChatDesk(Screen):
         for pane in self.panes:
             pane.transcript.mask = mask_all
             pane.composer.expand_shortcut = self.reply_actions.expand_shortcut_code
-            pane.composer.lint = lambda text: lint_draft(self.services.linter, text)
+            pane.composer.lint = lambda text, composer=pane.composer: lint_draft(self.services.linter, text,
+                                                                                 composer.note_mode)
         self.refresh_chats()
         self.incoming.check(list(self.chats))  # messages cached before the incoming rules saw them (a worker)
         self.main_pane.composer.focus()
@@ -264,6 +265,8 @@ class ChatDesk(Screen):
             first = rejected[0]
             what = first.body.get("text") if first.kind == "message" else tr("[{action} action]",
                                                                              action=first.body.get("type"))
+            if first.body.get("private") is True:
+                what = tr("[note] {text}", text=what)
             pane.show_rejected(str(what), first.last_error or "", len(rejected))
         else:
             pane.show_rejected(None)
@@ -287,7 +290,7 @@ class ChatDesk(Screen):
             if chat.state not in ACTIVE_STATES:
                 continue
             entries = self.services.transcripts.entries(chat.id)
-            last = entries[-1] if entries else None
+            last = next((entry for entry in reversed(entries) if not entry.private), None)  # a note is no reply
             if (last is None or last.author != "agent" or last.delivery != "sent"
                     or now - last.created_at < minutes * 60 or self._offered_idle.get(chat.id) == last.key):
                 continue
@@ -399,7 +402,13 @@ class ChatDesk(Screen):
     def _composer_edited(self, event: TextArea.Changed) -> None:
         pane = ChatPane.of(event.text_area) if isinstance(event.text_area, Composer) else None
         if pane is not None and pane.chat_id is not None:
-            self.drafts.edited(pane.chat_id, event.text_area.text)
+            self.drafts.edited(pane.chat_id, event.text_area.text, event.text_area.note_mode)
+
+    @on(Composer.NoteModeChanged)
+    def _note_mode_changed(self, event: Composer.NoteModeChanged) -> None:
+        pane = ChatPane.of(event.composer)
+        if pane is not None and pane.chat_id is not None:
+            self.drafts.edited(pane.chat_id, event.composer.text, event.composer.note_mode)
 
     @on(Composer.RepliesRequested)
     def _replies_requested(self, event: Composer.RepliesRequested) -> None:
@@ -407,7 +416,7 @@ class ChatDesk(Screen):
 
     @on(Composer.SendRequested)
     def _send(self, event: Composer.SendRequested) -> None:
-        self.sender.send(ChatPane.of(event.composer), event.text)
+        self.sender.send(ChatPane.of(event.composer), event.text, event.note)
 
     # --- the desk's keys (console/key_bindings.py) ---------------------------------------------------------
 
@@ -519,6 +528,11 @@ class ChatDesk(Screen):
             self.run_worker(self.customer.fetch_clear_profile(chat_id, self._still_revealed(chat_id)),
                             group="reveal", exclusive=True)
         self.customer.show(self.chats.get(chat_id))
+
+    def action_toggle_note_mode(self) -> None:
+        composer = self.active_pane.composer
+        composer.set_note_mode(not composer.note_mode)
+        composer.focus()
 
     def action_save_as_reply(self) -> None:
         self.reply_actions.save_composer_text()

@@ -5,6 +5,12 @@
    recorded with the message; warnings ask once; suggestions only show.
 3. A placeholder still in the text (`{order.id}`) asks once.
 
+An internal note (the composer's note mode) clears the same questions but is linted for personal data only: the
+personal-data rules refuse it exactly as they refuse a message (notes are kept, read by colleagues and exported
+with the chat: PIPL's least exposure holds), while the rules about wording — tone, blame, absolutes, hedges, and
+"privacy" requests such as asking for a password, which address the customer — do not apply to a text the
+customer never reads. A placeholder left in a note is not asked about either.
+
 The Sender asks them one after the other in a worker (`push_screen_wait`) and queues the message when every
 one is answered; a message with nothing to ask is queued at once, inside the keystroke that sent it, so that the
 next key typed can never land in a composer that is about to be cleared.
@@ -42,12 +48,19 @@ class SendCheck:
     questions: list[Question]
 
 
-def check_before_sending(linter: Linter, text: str) -> SendCheck:
+NOTE_CATEGORIES = frozenset({"personal_data"})  # what an internal note is linted for (see above)
+
+
+def applicable(findings: list[Finding], note: bool) -> list[Finding]:
+    return [finding for finding in findings if finding.category in NOTE_CATEGORIES] if note else findings
+
+
+def check_before_sending(linter: Linter, text: str, note: bool = False) -> SendCheck:
     if len(text) > MAX_MESSAGE_CHARS:
         return SendCheck(tr("Not sent: the message is {count} characters; the limit is {limit}. Shorten it or "
                             "split it.", count=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}"), [])
     questions = []
-    findings = linter.lint(text)
+    findings = applicable(linter.lint(text), note)
     errors = [finding for finding in findings if finding.level == "error"]
     warnings = [finding for finding in findings if finding.level == "warning"]
     if errors:
@@ -59,7 +72,7 @@ def check_before_sending(linter: Linter, text: str) -> SendCheck:
         ))
     elif warnings:
         questions.append(Question(ConfirmScreen(tr("Send with {summary}?", summary=summary(text, warnings)))))
-    unfilled = unfilled_in(text)
+    unfilled = [] if note else unfilled_in(text)
     if unfilled:
         names = ", ".join(text[u.start:u.end] for u in unfilled)
         questions.append(Question(ConfirmScreen(tr("The message still contains {names}. Send it as it is?",
@@ -67,11 +80,11 @@ def check_before_sending(linter: Linter, text: str) -> SendCheck:
     return SendCheck(None, questions)
 
 
-def lint_draft(linter: Linter, text: str) -> list[Finding]:
+def lint_draft(linter: Linter, text: str, note: bool = False) -> list[Finding]:
     """The composer's marks as the agent types. A text over the message limit cannot be sent whatever it says,
     and linting a pasted megabyte took ~10 s on the interface thread: it is not linted (Enter says why it
     cannot go)."""
-    return linter.lint(text) if len(text) <= MAX_MESSAGE_CHARS else []
+    return applicable(linter.lint(text), note) if len(text) <= MAX_MESSAGE_CHARS else []
 
 
 def summary(text: str, findings: list[Finding]) -> str:
@@ -87,20 +100,21 @@ class Sender:
         self._desk = desk
         self._linter = linter
 
-    def send(self, pane: ChatPane | None, text: str) -> None:
+    def send(self, pane: ChatPane | None, text: str, note: bool = False) -> None:
         chat_id = pane.chat_id if pane else None
         if pane is None or chat_id is None:
             self._desk.notify(tr("Pick a chat first (alt+1…9 or the chat list)."), severity="warning")
             return
-        check = check_before_sending(self._linter, text)
+        check = check_before_sending(self._linter, text, note)
         if check.refusal:
             self._desk.notify(check.refusal, severity="error", markup=False)  # the text stays in the composer
         elif check.questions:
-            self._desk.run_worker(self._ask_then_send(chat_id, text, pane, check.questions), group="send")
+            self._desk.run_worker(self._ask_then_send(chat_id, text, pane, check.questions, note), group="send")
         else:
-            self.queue(chat_id, text, pane)
+            self.queue(chat_id, text, pane, note=note)
 
-    async def _ask_then_send(self, chat_id: str, text: str, pane: ChatPane, questions: list[Question]) -> None:
+    async def _ask_then_send(self, chat_id: str, text: str, pane: ChatPane, questions: list[Question],
+                             note: bool) -> None:
         """Each question in turn, as a dialog; the message is queued once every one is answered yes."""
         override = None
         for question in questions:
@@ -108,16 +122,19 @@ class Sender:
             if not answer:
                 return  # the text stays in the composer
             override = question.override(answer) or override
-        self.queue(chat_id, text, pane, override)
+        self.queue(chat_id, text, pane, override, note)
 
-    def queue(self, chat_id: str, text: str, pane: ChatPane, override: LintOverride | None = None) -> None:
+    def queue(self, chat_id: str, text: str, pane: ChatPane, override: LintOverride | None = None,
+              note: bool = False) -> None:
         desk = self._desk
         try:
-            desk.store.outbox.enqueue_message(chat_id, text, override)
+            desk.store.outbox.enqueue_message(chat_id, text, override, private=note)
         except (ValueError, StoreError) as error:
             desk.notify(str(error), severity="error", markup=False)  # the text stays in the composer
             return
         desk.drafts.forget_sent_text(chat_id, text, pane)
+        if note:
+            desk.notify(tr("Note added (agents only). The composer is back to replying to the customer."))
         desk.refresh_chats()
         desk.show_open_chats()
         desk.show_outbox_depth()

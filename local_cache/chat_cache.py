@@ -111,13 +111,15 @@ def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
 def upsert_message(conn: sqlite3.Connection, message: RemoteMessage) -> None:
     conn.execute(
         """
-        INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key) VALUES (?,?,?,?,?,?,?)
+        INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private)
+        VALUES (?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET
-            seq=excluded.seq, text=excluded.text, client_key=COALESCE(messages.client_key, excluded.client_key)
+            seq=excluded.seq, text=excluded.text, client_key=COALESCE(messages.client_key, excluded.client_key),
+            private=excluded.private
         """,
         (
             message.id, message.chat_id, message.seq, message.author, message.text,
-            message.created_at, message.client_key,
+            message.created_at, message.client_key, int(message.private),
         ),
     )
     if message.client_key:

@@ -16,22 +16,27 @@ PREVIEW_CHARS = 60
 SUMMARY_QUERY = """
 WITH chosen AS (SELECT id, read_seq FROM chats {where}),
 last_agent AS (
-    -- The agent has answered once a reply is in the outbox, even before the server acknowledges it.
+    -- The agent has answered once a reply is in the outbox, even before the server acknowledges it. An
+    -- internal note is no answer: the customer still waits.
     SELECT chat_id, MAX(created_at) AS at FROM (
-        SELECT chat_id, created_at FROM messages WHERE author='agent' AND chat_id IN (SELECT id FROM chosen)
+        SELECT chat_id, created_at FROM messages
+        WHERE author='agent' AND private=0 AND chat_id IN (SELECT id FROM chosen)
         UNION ALL
         SELECT chat_id, created_at FROM outbox WHERE kind='message' AND state IN ('queued', 'sending')
+            AND COALESCE(json_extract(body, '$.private'), 0) = 0
     ) GROUP BY chat_id
 ),
 unanswered AS (
     SELECT m.chat_id, MIN(m.created_at) AS since FROM messages m LEFT JOIN last_agent a ON a.chat_id = m.chat_id
-    WHERE m.author='customer' AND m.chat_id IN (SELECT id FROM chosen) AND (a.at IS NULL OR m.created_at > a.at)
+    WHERE m.author='customer' AND m.private=0 AND m.chat_id IN (SELECT id FROM chosen)
+        AND (a.at IS NULL OR m.created_at > a.at)
     GROUP BY m.chat_id
 )
 SELECT c.*,
-    (SELECT COUNT(*) FROM messages m WHERE m.chat_id=c.id AND m.author='customer' AND m.seq > c.read_seq)
-        AS unread,
-    (SELECT text FROM messages m WHERE m.chat_id=c.id ORDER BY seq DESC LIMIT 1) AS last_text,
+    (SELECT COUNT(*) FROM messages m WHERE m.chat_id=c.id AND m.author='customer' AND m.private=0
+        AND m.seq > c.read_seq) AS unread,
+    -- The conversation's last line: a note is the agents' aside, not where the conversation stands.
+    (SELECT text FROM messages m WHERE m.chat_id=c.id AND m.private=0 ORDER BY seq DESC LIMIT 1) AS last_text,
     u.since AS waiting_since,
     r.rule AS high_risk,
     r.complaint_rule AS complaint_risk,
@@ -76,7 +81,8 @@ def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) 
 # A server message, with what this console knows of it: the transfer that left it (a system line) or the
 # linter override recorded with it (an agent message sent despite errors).
 SERVER_MESSAGES = """
-SELECT m.id, m.seq, m.author, m.text, m.created_at, o.body AS action, l.reason, l.findings FROM messages m
+SELECT m.id, m.seq, m.author, m.text, m.created_at, m.private, o.body AS action, l.reason, l.findings
+FROM messages m
 LEFT JOIN outbox o ON o.idempotency_key = m.client_key AND o.kind = 'action'
 LEFT JOIN lint_overrides l ON l.outbox_key = m.client_key
 WHERE m.chat_id=? AND m.seq>? ORDER BY m.seq
@@ -110,6 +116,7 @@ def transcript(conn: sqlite3.Connection, chat_id: str, after_seq: int = 0) -> li
             delivery="sent" if row["author"] == "agent" else None,
             seq=row["seq"],
             system_event=event,
+            private=bool(row["private"]),
         ))
         if row["reason"] is not None:
             entries.append(override_line(row["id"], row, row["seq"]))
@@ -130,6 +137,7 @@ def transcript(conn: sqlite3.Connection, chat_id: str, after_seq: int = 0) -> li
             created_at=row["created_at"],
             delivery=delivery,
             error=row["last_error"] or "" if delivery == "rejected" else "",
+            private=body.get("private") is True,
         ))
         if row["reason"] is not None and delivery != "rejected":
             entries.append(override_line(row["idempotency_key"], row, 0))

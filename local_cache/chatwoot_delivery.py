@@ -65,7 +65,10 @@ class ChatwootDelivery:
     async def _deliver_one(self, item: OutboxItem) -> Delivery:
         try:
             if item.kind == "message":
-                message = await self.send_once(item.chat_id, item, str(item.body.get("text", "")))
+                # A note is Chatwoot's private message (MessageBuilder takes `private` as given); the lookup after
+                # an ambiguous attempt matches on it too, so a note never settles a reply of the same text.
+                message = await self.send_once(item.chat_id, item, str(item.body.get("text", "")),
+                                               private=item.body.get("private") is True)
                 return Delivery(item.idempotency_key, True, message=message)
             await self._apply_action(item)
         except RequestRejected as refused:

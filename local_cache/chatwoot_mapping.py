@@ -107,9 +107,9 @@ def remote_message(message: dict, conversation_id: int | str | None = None) -> R
     if attachments and isinstance(attachments, list):
         names = [str(a.get("file_type", "file")) for a in attachments if isinstance(a, dict)]
         text = (text + "\n" if text else "") + " ".join(f"[{name} attachment]" for name in names)
-    if message.get("private"):
-        # An internal note: agents only, never shown as if the customer had it.
-        author, text = "system", f"Internal note: {text}"
+    # An internal note (an agent's, or this console's transfer note): agents only. It stays a note, shown apart
+    # and never counted as an answer; never as if the customer had it.
+    private = message.get("private") is True
     if not text and author == "system":
         return None
     attributes = message.get("content_attributes") or {}
@@ -122,6 +122,7 @@ def remote_message(message: dict, conversation_id: int | str | None = None) -> R
         text=text,
         created_at=epoch(message.get("created_at"), where),
         client_key=key if isinstance(key, str) else None,
+        private=private,
     )
 
 

@@ -168,6 +168,12 @@ MIGRATIONS: list[str] = [
             WHERE NOT EXISTS (SELECT 1 FROM message_search_pending WHERE message_rowid = new.rowid);
     END;
     """,
+    # 13: internal notes. A message only agents see (`private`): never the customer's answer, so the list's
+    # waiting time and the metrics leave it out. A draft keeps whether its composer was in note mode.
+    """
+    ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE drafts ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -37,7 +37,7 @@ def day_metrics(conn: sqlite3.Connection, day_start: float, now: float, policy: 
     reply_breaches = handling_breaches = 0
     rows = conn.execute(
         "SELECT c.id, c.created_at, c.updated_at, c.state, m.author, m.created_at AS at FROM chats c "
-        "LEFT JOIN messages m ON m.chat_id = c.id AND m.created_at >= ? "
+        "LEFT JOIN messages m ON m.chat_id = c.id AND m.created_at >= ? AND m.private = 0 "
         "WHERE c.created_at >= ? OR c.updated_at >= ? ORDER BY c.id, m.seq",
         (day_start, day_start, day_start),
     ).fetchall()

@@ -30,6 +30,7 @@ class RemoteMessage:
     text: str
     created_at: float
     client_key: str | None = None  # the idempotency key the agent's console sent it with
+    private: bool = False  # an agent's internal note: never the customer's, never an answer to them
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class TranscriptEntry(NamedTuple):
     # agent's transfer, ("override", rules, reason) under a message sent despite linter errors. `text` has
     # the same in English.
     system_event: tuple[str, ...] = ()
+    private: bool = False  # an internal note (agents only): shown apart, never counted as an answer
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,11 @@ class Outbox:
     def __init__(self, store: LocalStore):
         self.store = store
 
-    def enqueue_message(self, chat_id: str, text: str, override: LintOverride | None = None) -> OutboxItem:
+    def enqueue_message(self, chat_id: str, text: str, override: LintOverride | None = None,
+                        private: bool = False) -> OutboxItem:
         """Durable once this returns: committed with its idempotency key before any network call. An override
-        of linter errors is recorded in the same transaction: no message goes out unaccounted for."""
+        of linter errors is recorded in the same transaction: no message goes out unaccounted for. `private`:
+        an internal note, which travels the same way (same queue, order and key) but only agents see."""
         text = normalise_outgoing(text)
         if not text:
             raise ValueError("an empty message cannot be sent")
@@ -47,7 +49,9 @@ class Outbox:
         if override is not None and not override.reason.strip():
             raise ValueError("overriding the linter needs a reason")
         with self.store.writing():
-            item = enqueue(self.store.conn, chat_id, "message", {"text": text}, self.store.clock())
+            # `private` only on a note: a message's body stays what it always was (and its fingerprint too).
+            body = {"text": text, "private": True} if private else {"text": text}
+            item = enqueue(self.store.conn, chat_id, "message", body, self.store.clock())
             if override is not None:
                 audit.record_lint_override(self.store.conn, item, override, self.store.clock())
             return item

@@ -60,6 +60,7 @@ class Message(msgspec.Struct):
     text: str
     created_at: float
     client_key: str | None = None
+    private: bool = False  # an internal note; a server from before notes sends none
 
 
 class Agent(msgspec.Struct):

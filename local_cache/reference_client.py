@@ -307,5 +307,6 @@ def remote_message(message: payloads.Message) -> RemoteMessage:
         text=message.text,
         created_at=message.created_at,
         client_key=message.client_key,
+        private=message.private,
     )
 

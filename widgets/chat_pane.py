@@ -27,6 +27,11 @@ class ChatPane(Pane):
     ChatPane Transcript { height: 1fr; }
     ChatPane Composer { height: 5; border: round $panel-lighten-2; }
     ChatPane Composer:focus { border: round $accent; }
+    /* Note mode: a heavier line in warning yellow, and the title says it (not the colour alone). */
+    ChatPane Composer.note-mode, ChatPane Composer.note-mode:focus {
+        border: heavy $warning; border-title-color: $warning; border-title-style: bold;
+        border-subtitle-color: $warning;
+    }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -68,10 +73,12 @@ class ChatPane(Pane):
     def show_rejected(self, text: str | None, reason: str = "", count: int = 0) -> None:
         self.rejected_bar.show(text, reason, count)
 
-    def open(self, chat_id: str | None, draft: str = "") -> None:
-        """Show another chat: masked again (a reveal is for the chat it was asked for), with its draft."""
+    def open(self, chat_id: str | None, draft: str = "", note: bool = False) -> None:
+        """Show another chat: masked again (a reveal is for the chat it was asked for), with its draft in the
+        mode it was typed in (a reply, or an internal note)."""
         self.chat_id = chat_id
         self.transcript.set_revealed(False)
+        self.composer.set_note_mode(note)
         self.composer.load_text(draft)
         self.composer.move_cursor(self.composer.document.end)
 

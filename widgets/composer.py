@@ -1,7 +1,13 @@
-"""The composer: a multi-line editor where Enter sends and Ctrl+J (or Alt/Shift+Enter) starts a new line."""
+"""The composer: a multi-line editor where Enter sends and Ctrl+J (or Alt/Shift+Enter) starts a new line.
+
+It is in reply mode (to the customer) or note mode (an internal note only agents see, alt+p on the desk). Note
+mode must be impossible to miss: the pane draws the composer with a heavy yellow border, its title says the
+customer will not see this, and Enter's hint reads "Add note".
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -14,7 +20,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
-from widgets.i18n import translate_bindings
+from widgets.i18n import tr, translate_bindings
 from widgets.inert_text import InertLines
 
 # What may stand right before a shortcut code: whitespace, a Chinese (or other CJK) character, CJK and full-width
@@ -39,6 +45,9 @@ ALT_DIGIT_KEY_NAMES = (
     "section_sign", "pilcrow_sign", "bullet", "ª",
 )
 
+
+NOTE_TITLE = "Internal note — the customer will not see this"
+NOTE_SUBTITLE = "enter adds the note · alt+p back to reply"
 
 # How the phrase linter's findings are marked as the agent types.
 FINDING_STYLES = {
@@ -67,6 +76,14 @@ class Composer(InertLines, TextArea):
     class SendRequested(Message):
         composer: "Composer"
         text: str
+        note: bool = False  # the mode at Enter: an internal note, not a message to the customer
+
+    @dataclass
+    class NoteModeChanged(Message):
+        """Reply mode or note mode: the chat's draft keeps it."""
+
+        composer: "Composer"
+        note: bool
 
     @dataclass
     class RepliesRequested(Message):
@@ -90,13 +107,37 @@ class Composer(InertLines, TextArea):
         # Set by the app: the phrase linter's findings for a text.
         self.lint: Callable[[str], list] | None = None
         self.findings: list = []
+        self.note_mode = False
+
+    def set_note_mode(self, note: bool) -> None:
+        """Switch between a reply to the customer and an internal note; the look, the hint and the linting
+        follow (a note is checked for personal data only)."""
+        if note == self.note_mode:
+            return
+        self.note_mode = note
+        self.set_class(note, "note-mode")
+        self.border_title = tr(NOTE_TITLE) if note else None
+        self.border_subtitle = tr(NOTE_SUBTITLE) if note else None
+        self._name_send_key(tr("Add note") if note else tr("Send"))
+        self.relint(force=True)  # linted again under the mode's rules
+        self.post_message(self.NoteModeChanged(self, note))
+
+    def _name_send_key(self, description: str) -> None:
+        """Enter's hint in the footer. Like translate_bindings, this edits the private DOMNode._bindings: Textual
+        has no public way to change a binding's description once BINDINGS is read."""
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                dataclasses.replace(binding, description=description) if binding.id == "send" else binding
+                for binding in bindings
+            ]
+        self.refresh_bindings()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self.relint()
 
-    def relint(self) -> None:
+    def relint(self, force: bool = False) -> None:
         findings = self.lint(self.text) if self.lint is not None and self.text else []
-        if findings != self.findings:
+        if force or findings != self.findings:
             self.findings = findings
             self.notify_style_update()  # drop lines rendered with the old marks
             self.post_message(self.FindingsChanged(self, findings))
@@ -194,7 +235,7 @@ class Composer(InertLines, TextArea):
 
     def action_send(self) -> None:
         if self.text.strip():
-            self.post_message(self.SendRequested(self, self.text))
+            self.post_message(self.SendRequested(self, self.text, self.note_mode))
 
     def action_newline(self) -> None:
         self.insert("\n")

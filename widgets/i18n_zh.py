@@ -210,5 +210,14 @@ ZH: dict[str, str] = {
     "high risk ({rule})": "高危（{rule}）",
     "high risk (agent's judgement)": "高危（坐席判断）",
     "Open chat": "打开会话",
+    # Internal notes
+    "Internal note — the customer will not see this": "内部备注 — 客户看不到",
+    "enter adds the note · alt+p back to reply": "回车添加备注 · alt+p 回到回复",
+    "Add note": "添加备注",
+    "Note mode": "备注模式",
+    "Internal note": "内部备注",
+    "for the team the chat goes to": "给接手的团队",
+    "[note] {text}": "[备注] {text}",
+    "Note added (agents only). The composer is back to replying to the customer.": "备注已添加（仅坐席可见）。输入框已回到回复客户。",
 }
 ZH.update({f"Chat {n}": f"会话 {n}" for n in range(2, 10)})

@@ -18,6 +18,7 @@ from textual.strip import Strip
 from quick_replies.order_numbers import find_order_numbers
 from widgets.i18n import tr
 from widgets.inert_text import inert_text
+from widgets.transcript_notes import note_body, note_label, transfer_note
 from widgets.transcript_paint import TranscriptPaint
 
 DELIVERY_MARKS = {
@@ -38,6 +39,7 @@ class TranscriptItem(Protocol):
     delivery: str | None
     error: str
     system_event: tuple[str, ...]  # ("transfer", to, note) or ("override", rules, reason): worded here
+    private: bool  # an internal note: shown apart (widgets/transcript_notes.py)
 
 
 def mark_order_numbers(body: Text) -> None:
@@ -239,14 +241,20 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
     def _render_entry(self, entry: TranscriptItem, width: int) -> list[Strip]:
         console = self.app.console
         if entry.author == "system":
+            # A transfer's note is a note: under the line, in the note's look.
+            kind, *values = entry.system_event or ("",)
+            note = values[1] if kind == "transfer" else ""
             # Inert as a whole: the note, the reason and the server's text are all typed by someone.
-            body = inert_text(system_line(entry), "italic dim")
+            body = inert_text(tr("Transferred to {to}", to=values[0]) if note else system_line(entry), "italic dim")
             body.append(f"  {clock_time(entry.created_at)}", style="dim")
             if entry.delivery == "sending":  # a transfer still in the outbox
                 label, style = DELIVERY_MARKS["sending"]
                 body.append(f"  {tr(label)}", style=style)
-            return [self._strip(line, console) for line in body.wrap(console, width)] + [Strip.blank(width)]
-        header = Text()
+            lines = [*body.wrap(console, width), *(transfer_note(note, console, width) if note else ())]
+            return [self._strip(line, console) for line in lines] + [Strip.blank(width)]
+        # An item type of its own (a test's, another screen's) may predate notes: none of its entries is one.
+        private = getattr(entry, "private", False)
+        header = note_label() if private else Text()
         if entry.author == "customer":
             header.append_text(inert_text(self._customer_name or tr("Customer"), "bold cyan"))
         else:
@@ -260,11 +268,14 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         shown = entry.text
         if entry.author == "customer" and self.mask is not None and not self.revealed:
             shown = self.mask(entry.text)
-        body = inert_text(shown)
-        if entry.author == "customer":
-            mark_order_numbers(body)
         strips = [self._strip(line, console) for line in header.wrap(console, width)]
-        strips += [self._strip(Text("  ") + line, console) for line in body.wrap(console, width - 2)]
+        if private:
+            strips += [self._strip(line, console) for line in note_body(shown, console, width)]
+        else:
+            body = inert_text(shown)
+            if entry.author == "customer":
+                mark_order_numbers(body)
+            strips += [self._strip(Text("  ") + line, console) for line in body.wrap(console, width - 2)]
         return strips + [Strip.blank(width)]
 
     @staticmethod

@@ -378,9 +378,11 @@ async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_e
         transcript = app.desk.main_pane.transcript
         transferred = "Transferred to refund-team: customer wants a callback"
         lines = [line.strip() for line in transcript.plain_lines() if line.strip()]
-        assert lines[-3] == "已为您改成13812345678"
-        assert lines[-2].startswith("Sent despite pii-mobile: customer asked to confirm")
-        assert lines[-1].startswith(transferred) and lines[-1].endswith("… sending")
+        assert lines[-5] == "已为您改成13812345678"
+        assert lines[-4].startswith("Sent despite pii-mobile: customer asked to confirm")
+        # The transfer's line, then its note shown as a note (widgets/transcript_notes.py).
+        assert lines[-3].startswith("Transferred to refund-team") and lines[-3].endswith("… sending")
+        assert lines[-2].startswith("✎ Internal note") and lines[-1] == "┃ customer wants a callback"
 
         fault_proxy.restore()
         await wait_until(pilot, lambda: app.store.outbox.depth() == 0, "delivery", timeout=30)
@@ -389,7 +391,8 @@ async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_e
         said = lines.index("已为您改成13812345678")
         assert lines[said + 1].startswith("Sent despite pii-mobile: customer asked to confirm")
         assert [line for line in lines if line.startswith("Transferred")] == [lines[said + 2]], "once, after it"
-        assert lines[said + 2].startswith(transferred)
+        assert lines[said + 2].startswith("Transferred to refund-team") and lines[said + 4].endswith(
+            "customer wants a callback")
 
     # The backend recorded the transfer: another console sees it, and a note is shown as typed, never as markup.
     agent_action(reference_backend, chat_id, {"type": "transfer", "to": "2nd-line", "note": "[red]x[/red] \x1b[2J"},

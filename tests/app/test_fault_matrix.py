@@ -91,7 +91,8 @@ def test_the_engine_survives_a_broken_endpoint_and_catches_up_once_it_heals(tmp_
     backend.customer_says(chat_id, "before")
     path = tmp_path / "agent.sqlite3"
     store = LocalStore(path)  # a fresh profile: the engine meets every endpoint (snapshot, feed, outbox)
-    keys = [store.outbox.enqueue_message(chat_id, f"reply {n}").idempotency_key for n in range(3)]
+    # An internal note among the replies: the same queue, the same exactly-once.
+    keys = [store.outbox.enqueue_message(chat_id, f"reply {n}", private=n == 1).idempotency_key for n in range(3)]
     statuses, crashes = [], []
     proxy.fail(fault, ENDPOINTS[endpoint])
     sync = BackgroundSync(engine_via(proxy, path, statuses), on_crash=crashes.append)
@@ -118,6 +119,7 @@ def test_the_engine_survives_a_broken_endpoint_and_catches_up_once_it_heals(tmp_
     assert crashes == [] and sync.error is None
     server = backend.messages(chat_id)
     assert [m["client_key"] for m in server if m["author"] == "agent"] == keys, "each reply once, in order"
+    assert [m["private"] for m in server if m["author"] == "agent"] == [False, True, False, False]
     assert texts(store, chat_id) == [m["text"] for m in server], "the whole chat, once, in the server's order"
     assert {item.state for item in store.outbox.items()} == {"sent"}
     store.close()

@@ -47,7 +47,8 @@ def test_messages_keep_their_global_id_as_seq_and_their_key():
     assert remote_message({**sent, "message_type": 0, "content_attributes": {}}).author == "customer"
     assert remote_message({**sent, "message_type": "incoming"}).author == "customer"  # as webhooks say it
     note = remote_message({**sent, "private": True, "content": "call back"})
-    assert (note.author, note.text) == ("system", "Internal note: call back"), "never shown as sent to the customer"
+    assert (note.author, note.text, note.private) == ("agent", "call back", True), "a note, never a reply"
+    assert remote_message(sent).private is False
     assert remote_message({**sent, "message_type": 2, "content": ""}) is None
 
 

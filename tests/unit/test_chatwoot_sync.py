@@ -77,13 +77,15 @@ def test_an_ambiguous_send_is_never_a_duplicate(chatwoot, proxy, tmp_path, fault
     path = tmp_path / "agent.sqlite3"
     asyncio.run(engine(proxy.url, chatwoot.token, path).sync_once())
     store = LocalStore(path)
-    for text in ("您好", "好的", "好的"):  # the same text twice on purpose: two messages, both sent once
-        store.outbox.enqueue_message(str(conversation), text)
+    # The same text three times on purpose: a note and two messages, each sent once; a note's lookup never takes
+    # a message of the same text for its own, nor the other way.
+    for text, private in (("您好", False), ("好的", True), ("好的", False), ("好的", False)):
+        store.outbox.enqueue_message(str(conversation), text, private=private)
     if fault == "refuse":  # Chatwoot out of reach: nothing goes, nothing is lost
         proxy.refuse()
         with pytest.raises(BackendUnavailable):
             asyncio.run(engine(proxy.url, chatwoot.token, path, deadline=1.0).sync_once())
-        assert store.outbox.depth() == 3
+        assert store.outbox.depth() == 4
         proxy.restore()
     else:
         proxy.plan(fault, matches=lambda method, target: method == "POST" and "/messages" in target)
@@ -92,6 +94,7 @@ def test_an_ambiguous_send_is_never_a_duplicate(chatwoot, proxy, tmp_path, fault
 
     assert report.waiting == 0 and report.rejected == 0
     assert agent_texts(chatwoot, conversation) == ["您好", "好的", "好的"]
+    assert [m["content"] for m in chatwoot.messages(conversation) if m["private"]] == ["好的"]
     assert {item.state for item in store.outbox.items()} == {"sent"}
     store.close()
 

@@ -17,6 +17,7 @@ CHATS = 5
 FAST_MESSAGES = 150  # the backlog already waiting when the first sync starts
 SLOW_MESSAGES = 100  # added while syncs are being killed
 KILLS = 22
+NOTE = " (note)"  # how agent_texts marks an internal note: every tenth item of a chat is one (n % 10 == 3)
 
 SENDER = """
 import sys, time
@@ -27,7 +28,8 @@ store = LocalStore(Path(sys.argv[1]))
 counters = [0] * len(chat_ids)
 for n in range({total}):
     index = n % len(chat_ids)
-    store.outbox.enqueue_message(chat_ids[index], f"{{index}}:{{counters[index]:04d}}")
+    store.outbox.enqueue_message(chat_ids[index], f"{{index}}:{{counters[index]:04d}}",
+                                 private=counters[index] % 10 == 3)
     counters[index] += 1
     if n >= {fast}:
         time.sleep(0.12)
@@ -45,7 +47,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path,
     chat_ids = [reference_backend.open_chat(f"客户{n}") for n in range(CHATS)]
 
     def agent_texts(chat_id: str) -> list[str]:
-        return [m["text"] for m in reference_backend.messages(chat_id) if m["author"] == "agent"]
+        return [m["text"] + NOTE * m["private"] for m in reference_backend.messages(chat_id) if m["author"] == "agent"]
 
     kill_9_again_and_again(tmp_path, fault_proxy, fault_proxy.url, reference_backend.token, chat_ids, agent_texts)
     for chat_id in chat_ids:
@@ -63,8 +65,8 @@ def test_kill_9_loses_nothing_and_duplicates_nothing_on_chatwoot_too(tmp_path):
             chat_ids = [str(chatwoot.add_conversation(chatwoot.add_contact(f"客户{n}"))) for n in range(CHATS)]
 
             def agent_texts(chat_id: str) -> list[str]:
-                return [m["content"] for m in chatwoot.messages(int(chat_id))
-                        if m["message_type"] == 1 and not m["private"]]
+                return [m["content"] + NOTE * m["private"] for m in chatwoot.messages(int(chat_id))
+                        if m["message_type"] == 1]
 
             kill_9_again_and_again(tmp_path, proxy, f"chatwoot+{proxy.url}/1", chatwoot.token, chat_ids,
                                    agent_texts)
@@ -117,7 +119,8 @@ def kill_9_again_and_again(tmp_path, fault_proxy, backend_url, token, chat_ids, 
 
     for index, chat_id in enumerate(chat_ids):
         texts = agent_texts(chat_id)
-        expected = [f"{index}:{n:04d}" for n in range((FAST_MESSAGES + SLOW_MESSAGES) // CHATS)]
+        expected = [f"{index}:{n:04d}" + NOTE * (n % 10 == 3)
+                    for n in range((FAST_MESSAGES + SLOW_MESSAGES) // CHATS)]
         if index == 0:
             assert sorted(t for t in texts if t.startswith("cli-")) == ["cli-12", "cli-5"], f"seed {seed}"
             texts = [t for t in texts if not t.startswith("cli-")]

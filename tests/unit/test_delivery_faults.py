@@ -34,13 +34,14 @@ def test_reset_after_the_server_applied_it_is_not_a_duplicate(tmp_path, referenc
     path, [chat_id] = prepared_store(tmp_path, reference_backend, fault_proxy)
     store = LocalStore(path)
     for n in range(3):
-        store.outbox.enqueue_message(chat_id, f"第{n}条")
+        store.outbox.enqueue_message(chat_id, f"第{n}条", private=n == 1)  # an internal note goes the same way
     fault_proxy.plan("reset", "reset")
 
     report = asyncio.run(engine_via(fault_proxy, path).sync_once())
 
     assert report.waiting == 0
     assert agent_texts(reference_backend, chat_id) == ["第0条", "第1条", "第2条"]
+    assert [m["private"] for m in reference_backend.messages(chat_id)] == [False, True, False]
     assert [f for _, _, f in fault_proxy.requests_seen if f != "pass"] == ["reset", "reset"]
     assert {i.state for i in store.outbox.items()} == {"sent"}
     store.close()
@@ -51,7 +52,7 @@ def test_a_stalled_answer_trips_the_overall_deadline_and_the_retry_is_not_a_dupl
 ):
     path, [chat_id] = prepared_store(tmp_path, reference_backend, fault_proxy)
     store = LocalStore(path)
-    store.outbox.enqueue_message(chat_id, "请稍等")
+    store.outbox.enqueue_message(chat_id, "请稍等", private=True)  # a note: replayed, not applied twice
     fault_proxy.plan("stall")
 
     report = asyncio.run(engine_via(fault_proxy, path, deadline=1.0).sync_once())
@@ -60,6 +61,7 @@ def test_a_stalled_answer_trips_the_overall_deadline_and_the_retry_is_not_a_dupl
     assert agent_texts(reference_backend, chat_id) == ["请稍等"]
     [item] = store.outbox.items()
     assert (item.state, item.attempts) == ("sent", 2), "one stalled attempt, one replayed"
+    assert [m["private"] for m in reference_backend.messages(chat_id)] == [True]
     assert [f for _, _, f in fault_proxy.requests_seen if f != "pass"] == ["stall"]
     store.close()
 
