@@ -140,6 +140,12 @@ MIGRATIONS: list[str] = [
     INSERT INTO message_search (rowid, text) SELECT rowid, text || char(57344, 57344) FROM messages;
     CREATE INDEX messages_by_time ON messages (created_at);
     """,
+    # The backend's customer id (customer.id): a returning customer's chats share it (the customer panel lists
+    # the previous ones). '' for chats cached before it, or from a backend without ids.
+    """
+    ALTER TABLE chats ADD COLUMN customer_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX chats_by_customer ON chats (customer_id, created_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
