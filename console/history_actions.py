@@ -58,10 +58,13 @@ class HistoryActions:
         desk = self._desk
         if hit.chat_id in desk.chat_list.chat_ids:
             desk.show_chat(hit.chat_id)
-            transcript = desk.main_pane.transcript
-            desk.call_after_refresh(transcript.scroll_to_message, hit.message_id)
+            desk.call_after_refresh(self._scroll_to, hit.message_id)
         else:
             self.open_read_only(hit.chat_id, at_message=hit.message_id)
+
+    def _scroll_to(self, message_id: str) -> None:
+        if not self._desk.main_pane.transcript.scroll_to_message(message_id):
+            self._desk.notify(tr("That message is no longer in this chat's transcript."), severity="warning")
 
     def choose_previous_chat(self) -> None:
         """The open chat's customer's other chats, newest first: a digit opens one read-only."""

@@ -227,5 +227,6 @@ ZH: dict[str, str] = {
     "No previous chats of {name} in the local store.": "本地没有 {name} 的历史会话。",
     "Previous chats of {name} (read-only):": "{name} 的历史会话（只读）：",
     "That chat is not in the local store.": "本地没有这个会话。",
+    "That message is no longer in this chat's transcript.": "这条消息已不在该会话的记录中。",
 }
 ZH.update({f"Chat {n}": f"会话 {n}" for n in range(2, 10)})

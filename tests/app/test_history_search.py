@@ -12,6 +12,7 @@ import time
 import uuid
 
 import httpx
+from textual.widgets import OptionList
 
 from console.app import AgentConsoleApp
 from local_cache.database import StoreError
@@ -143,8 +144,11 @@ async def test_a_slow_query_never_shows_over_a_newer_one(tmp_path, reference_bac
         screen = await open_search(pilot, app)
         await type_text(pilot, "退款")
         await pilot.pause(0.4)  # past the debounce: the slow search is running
+        results = screen.query_one(OptionList)
+        assert screen.answered_query is None and screen.status == "Searching…"
         screen.query_one("Input").value = "refund"
         await wait_until(pilot, lambda: screen.answered_query == "refund", "the newer query's results")
+        assert not results.has_class("-stale")
         await wait_until(pilot, lambda: slow_done.is_set(), "the slow search finished")
         await pilot.pause(0.2)
         assert screen.answered_query == "refund"

@@ -84,6 +84,7 @@ class HistorySearchScreen(ModalScreen[HistoryHitRow | None]):
     HistorySearchScreen Label { width: 100%; }
     HistorySearchScreen #history-status { color: $text-muted; }
     HistorySearchScreen OptionList { height: 1fr; border: none; }
+    HistorySearchScreen OptionList.-stale { text-opacity: 50%; }
     """
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel"),
@@ -139,6 +140,7 @@ class HistorySearchScreen(ModalScreen[HistoryHitRow | None]):
             self._show([], "", tr("Type to search."))
             return
         self._set_status(tr("Searching…"))
+        self.query_one(OptionList).set_class(True, "-stale")  # the last query's rows, until this one's come
         self._pending = self.set_timer(DEBOUNCE_SECONDS, lambda number=self._asked: self._start(number, query))
 
     def _start(self, number: int, query: str) -> None:
@@ -169,6 +171,7 @@ class HistorySearchScreen(ModalScreen[HistoryHitRow | None]):
     def _show(self, hits: list[HistoryHitRow], query: str, status: str) -> None:
         self.hits, self.answered_query = hits, query
         results = self.query_one(OptionList)
+        results.set_class(False, "-stale")
         results.clear_options()
         results.add_options([Option(hit_prompt(hit)) for hit in hits])
         if hits:
