@@ -140,8 +140,8 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         index = next((number for number, entry in enumerate(self._entries) if entry.key == key), None)
         if index is None:
             return False
-        while self._first > index:
-            self._lay_out_older()
+        if self._first > index:
+            self._lay_out_older(down_to=index)
         self._found_key = key
         self._repaint_entry(index)
         top = sum(len(block) for block in self._blocks[:index - self._first])
@@ -195,12 +195,13 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         self._blocks = []
         self._lay_out_older(follow=follow)
 
-    def _lay_out_older(self, follow: bool = False) -> None:
+    def _lay_out_older(self, follow: bool = False, down_to: int | None = None) -> None:
+        """A few screens more of older entries; with `down_to`, at least down to that entry (in one layout)."""
         width = self._width()
         wanted = max(1, self.scrollable_content_region.height) * self.SCREENS_AHEAD
         older: list[list[Strip]] = []
         added = 0
-        while self._first > 0 and (added < wanted or not older):
+        while self._first > 0 and (added < wanted or not older or (down_to is not None and self._first > down_to)):
             self._first -= 1
             block = self._block(self._first, width)
             older.append(block)
