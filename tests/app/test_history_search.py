@@ -179,6 +179,8 @@ async def test_customer_text_in_results_is_inert_and_a_store_error_is_said(tmp_p
 
 async def test_previous_chats_are_listed_and_open_read_only(tmp_path, reference_backend):
     chats = seed(reference_backend)
+    chats["empty"] = reference_backend.open_chat("陈静", "web", id="cu_chen")  # the newest: no messages at all
+    close_chat(reference_backend, chats["empty"])
     app = make_app(tmp_path, reference_backend)
     async with app.run_test(size=(160, 44)) as pilot:
         await synced(pilot, app, chats)
@@ -195,7 +197,18 @@ async def test_previous_chats_are_listed_and_open_read_only(tmp_path, reference_
         await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the previous chats")
         await pilot.press("1")
         await wait_until(pilot, lambda: isinstance(app.screen, ReadOnlyChatScreen), "the read-only chat")
+        assert app.screen.chat.id == chats["empty"]
+        missing = app.screen.query("#read-only-missing")
+        assert missing and "not in the local store" in str(missing.first().render()), "said, not fetched"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.screen.is_modal, "back at the desk")
+
+        await pilot.press("alt+b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the previous chats")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReadOnlyChatScreen), "the read-only chat")
         assert app.screen.chat.id == chats["closed"] and app.screen.composer.disabled
+        assert not app.screen.query("#read-only-missing")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.screen.is_modal, "back at the desk")
         assert app.desk.current_chat_id == chats["open"]
