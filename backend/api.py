@@ -188,6 +188,7 @@ def create_app(
             vip=bool(customer.get("vip", False)),
             language=capped_text(body, "language", "", "zh"),
             profile=checked_profile(customer),
+            customer_id=capped_text(customer, "id", "customer.", ""),
         )
         notifier.notify("chat.created", chat["id"], "customer")
         return JSONResponse({"chat": chat}, 201)

@@ -18,7 +18,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 20
 MAX_SQLITE_INTEGER = 2**63 - 1
 # Customer fields that travel with the chat in every event and every list: each has a cap (characters).
-FIELD_CAPS = {"name": 100, "title": 50, "channel": 32, "language": 35}
+FIELD_CAPS = {"name": 100, "title": 50, "channel": 32, "language": 35, "id": 100}
 MAX_PROFILE_BYTES = 8 * 1024  # phone, id_number and orders, as UTF-8 JSON
 MAX_TAGS = 20
 MAX_TAG_CHARS = 50

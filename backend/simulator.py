@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import random
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from stdnum.cn import ric
 
 from backend.change_feed import ChangeNotifier
+from backend.returning_customers import (PreviousChatScript, customer_id_for, is_new_customer,
+                                         previous_chat_scripts, write_previous_chats)
 from backend.simulated_orders import made_up_orders, newest_order_number, order_summaries
 from backend.store import BackendStore
 
@@ -41,6 +43,7 @@ class Scenario:
     follow_ups: tuple[str, ...] = ()
     closing: str = ""
     reactions: tuple[Reaction, ...] = field(default=())
+    previous_chats: tuple[PreviousChatScript, ...] = ()  # a returning customer's earlier chats ([[previous_chat]])
 
 
 def load_scenarios(path: Path = DEFAULT_SCENARIOS) -> list[Scenario]:
@@ -69,6 +72,11 @@ def load_scenarios(path: Path = DEFAULT_SCENARIOS) -> list[Scenario]:
             )
         except (KeyError, TypeError) as error:
             raise ScenarioError(f"{path}: scenario #{index} is missing or has a bad field: {error}") from None
+    try:
+        previous = previous_chat_scripts(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ScenarioError(f"{path}: a [[previous_chat]] is missing or has a bad field: {error}") from None
+    scenarios = [replace(scenario, previous_chats=previous.get(scenario.key, ())) for scenario in scenarios]
     if not scenarios:
         raise ScenarioError(f"{path}: no [[scenario]] entries")
     return scenarios
@@ -180,7 +188,12 @@ class CustomerSimulator:
         profile = made_up_profile(self.random)
         orders = made_up_orders(self.random, scenario.customer, profile["phone"], scenario.language, self.store.clock(),
                                 taken=lambda order_no: self.store.orders.get(order_no) is not None)
+        customer_id = customer_id_for(scenario.key, slot)
         with self.store.transaction():  # the chat, its orders and the slot's claim: a crash leaves all or none
+            if scenario.previous_chats and is_new_customer(self.store, customer_id):
+                write_previous_chats(self.store, scenario.previous_chats, customer_id=customer_id,
+                                     customer=scenario.customer, channel=scenario.channel,
+                                     language=scenario.language, title=scenario.title, vip=scenario.vip)
             chat = self.store.open_chat(
                 scenario.customer,
                 scenario.channel,
@@ -189,6 +202,7 @@ class CustomerSimulator:
                 language=scenario.language,
                 priority=scenario.priority,
                 profile=profile | {"orders": order_summaries(orders)},
+                customer_id=customer_id,
             )
             for order in orders:
                 self.store.orders.add(chat["id"], order, at=order["created_at"])

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS chats (
     profile TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
-    last_seq INTEGER NOT NULL DEFAULT 0
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    customer_id TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY,
@@ -141,6 +142,9 @@ class BackendStore:
             self.conn.execute("ALTER TABLE chats ADD COLUMN profile TEXT NOT NULL DEFAULT '{}'")
         if "private" not in {row["name"] for row in self.conn.execute("PRAGMA table_info(messages)")}:
             self.conn.execute("ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0")  # before notes
+        if "customer_id" not in columns:  # made before customer ids: each chat its own customer, as it was
+            self.conn.execute("ALTER TABLE chats ADD COLUMN customer_id TEXT NOT NULL DEFAULT ''")
+            self.conn.execute("UPDATE chats SET customer_id = 'cu_' || substr(id, 4)")
         row = self.conn.execute("SELECT value FROM meta WHERE key='server_id'").fetchone()
         if row is None:
             self.server_id = "srv_" + secrets.token_hex(6)
@@ -229,17 +233,20 @@ class BackendStore:
         priority: str = "normal",
         profile: dict | None = None,
         at: float | None = None,
+        customer_id: str = "",
     ) -> dict:
         """`profile`: what the customer panel shows beyond the name: phone, id_number, orders [{id, item,
-        status, amount}]. Sent in clear only by customer_profile(); chat JSON carries it masked."""
+        status, amount}]. Sent in clear only by customer_profile(); chat JSON carries it masked.
+        `customer_id`: a returning customer's id, so this chat joins their others; '' makes a new customer."""
         now = self.clock() if at is None else at
         chat_id = "ch_" + secrets.token_hex(4)
+        customer_id = customer_id or "cu_" + secrets.token_hex(6)
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO chats (id, customer_name, customer_title, vip, channel, language, priority,"
-                " profile, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " profile, created_at, updated_at, customer_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (chat_id, customer_name, customer_title, int(vip), channel, language, priority,
-                 json.dumps(profile or {}, ensure_ascii=False), now, now),
+                 json.dumps(profile or {}, ensure_ascii=False), now, now, customer_id),
             )
             self._log_event("chat.created", chat_id)
         return self.chat(chat_id)
@@ -288,6 +295,12 @@ class BackendStore:
             self._log_event("chat.updated", chat_id)
         return self.chat(chat_id)
 
+    def close_chat_at(self, chat_id: str, at: float) -> None:
+        """A chat closed at a time in the past (the simulator's returning customers' earlier chats)."""
+        with self.transaction():
+            self.conn.execute("UPDATE chats SET state='closed', updated_at=? WHERE id=?", (at, chat_id))
+            self._log_event("chat.updated", chat_id)
+
     # --- the simulator's customers ---------------------------------------------------------------------
 
     def simulated_customers(self) -> dict[int, tuple[str, dict]]:
@@ -329,7 +342,7 @@ class BackendStore:
         return {
             "id": row["id"],
             "customer": {
-                "name": row["customer_name"], "title": row["customer_title"], "vip": bool(row["vip"]),
+                "id": row["customer_id"], "name": row["customer_name"], "title": row["customer_title"], "vip": bool(row["vip"]),
                 **masked_profile(json.loads(row["profile"])),
             },
             "channel": row["channel"],

@@ -26,6 +26,7 @@ from textual.widgets import Footer, TextArea
 from console.chat_actions import ChatActions
 from console.customer_details import CustomerDetails
 from console.draft_keeper import DraftKeeper
+from console.history_actions import HistoryActions
 from console.incoming_checks import IncomingChecked, IncomingChecks
 from console.key_bindings import DESK_BINDINGS, KEY_LINE_BINDINGS, REJECTED_ITEM_ACTIONS
 from console.order_actions import OrderActions
@@ -113,6 +114,7 @@ class ChatDesk(Screen):
         self.incoming = IncomingChecks(self, services.linter)
         self.chat_actions = ChatActions(self)
         self.reply_actions = ReplyActions(self, services.replies)
+        self.history_actions = HistoryActions(self)
         self.sender = Sender(self, services.linter)
         self._order_when_opened: list[str] = []  # the chat list's order when the open chat was opened
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
@@ -137,6 +139,8 @@ class ChatDesk(Screen):
     def on_mount(self) -> None:
         self.customer.panel.display = self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
         self.status_bar.show(None)
+        previous_chats = next(binding for binding in DESK_BINDINGS if binding.id == "choose_previous_chat")
+        self.customer.previous_key = self.app.key_display(previous_chats)
         for pane in self.panes:
             pane.transcript.mask = mask_all
             pane.composer.expand_shortcut = self.reply_actions.expand_shortcut_code
@@ -149,6 +153,9 @@ class ChatDesk(Screen):
             [(self.app.key_display(binding), tr(binding.description)) for binding in KEY_LINE_BINDINGS])
         self.reply_actions.report_library_problems()
         self.set_interval(IDLE_CHECK_SECONDS, self.offer_idle_chats)
+
+    def on_unmount(self) -> None:
+        self.history_actions.close()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in REJECTED_ITEM_ACTIONS:
@@ -533,6 +540,12 @@ class ChatDesk(Screen):
         composer = self.active_pane.composer
         composer.set_note_mode(not composer.note_mode)
         composer.focus()
+
+    def action_search_history(self) -> None:
+        self.history_actions.open_search()
+
+    def action_choose_previous_chat(self) -> None:
+        self.history_actions.choose_previous_chat()
 
     def action_save_as_reply(self) -> None:
         self.reply_actions.save_composer_text()

@@ -9,13 +9,24 @@ masked. An order the customer quoted that belongs to another customer is never s
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Callable
 
 from local_cache.backend_client import BackendClient, BackendError
 from local_cache.models import ChatSummary, Order
 from local_cache.store import LocalStore
+from quick_replies.pii import mask_all
 from widgets.customer_panel import CustomerPanel
 from widgets.i18n import tr
+
+PREVIOUS_SHOWN = 5
+CUT_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}$")
+
+
+def masked_cut_text(text: str) -> str:
+    """Personal data masked, and a number cut off at the end of a preview too (it may be a card's start)."""
+    return CUT_NUMBER.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), mask_all(text))
 
 
 class CustomerDetails:
@@ -28,15 +39,19 @@ class CustomerDetails:
         self.clear_profile: tuple[str, dict] | None = None  # (chat id, profile in clear) while a reveal lasts
         self._clear_order: Order | None = None  # the picked order in clear, while its chat's reveal lasts
         self._note = ""
+        self.previous_key = ""  # the key that opens one of the customer's previous chats, as the footer writes it
 
     def show(self, chat: ChatSummary | None) -> None:
         if chat is None or not self.panel.display:
             return
         order = self._order_shown(chat.id)
+        previous = self.previous_chats(chat)
         if self.clear_profile and self.clear_profile[0] == chat.id:
-            self.panel.show(chat, self.clear_profile[1], revealed=True, note=self._note, order=order)
+            self.panel.show(chat, self.clear_profile[1], revealed=True, note=self._note, order=order,
+                            previous=previous)
         else:
-            self.panel.show(chat, self._store.chats.customer_profile(chat.id), note=self._note, order=order)
+            self.panel.show(chat, self._store.chats.customer_profile(chat.id), note=self._note, order=order,
+                            previous=previous)
 
     def _order_shown(self, chat_id: str) -> tuple[Order, bool] | None:
         order = self._picked_order(chat_id)
@@ -46,6 +61,13 @@ class CustomerDetails:
         if self.clear_profile and self.clear_profile[0] == chat_id and clear and clear.order_no == order.order_no:
             order = clear
         return order, order.chat_id == chat_id
+
+    def previous_chats(self, chat: ChatSummary) -> tuple:
+        """The customer's other chats for the panel, newest first, their last message masked (the panel is not
+        where a reveal shows old chats in clear)."""
+        found = self._store.chats.previous_chats(chat.customer_id, chat.id, PREVIOUS_SHOWN)
+        chats = [replace(row, last_message_preview=masked_cut_text(row.last_message_preview)) for row in found.chats]
+        return (chats, found.total, self.previous_key)
 
     def conceal(self) -> None:
         """A reveal lasts while its chat stays open."""

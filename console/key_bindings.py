@@ -63,6 +63,9 @@ DESK_BINDINGS = [
     Binding("alt+o", "choose_order", "Orders", id="choose_order", priority=True, show=False),
     # Chatwoot's own key for a private note (its web app: Alt+P); here it toggles, in the composer with the focus.
     Binding("alt+p", "toggle_note_mode", "Note mode", id="toggle_note_mode", priority=True, show=False),
+    Binding("alt+h", "search_history", "History search", id="search_history", priority=True, show=False),
+    Binding("alt+b", "choose_previous_chat", "Previous chats", id="choose_previous_chat", priority=True,
+            show=False),
     *REJECTED_ITEM_BINDINGS,
     *KEY_LINE_BINDINGS,
     # The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.

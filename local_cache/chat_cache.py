@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from local_cache import chat_views
 from local_cache.metrics import DayMetrics, day_metrics
 from local_cache.models import ChatSummary, RemoteChat, RemoteMessage, TranscriptEntry
+from local_cache.previous_chats import PreviousChats, previous_chats
 
 if TYPE_CHECKING:
     from local_cache.store import LocalStore
@@ -61,6 +62,11 @@ class ChatCache:
         with self.store.reading():
             return chat_views.transcript(self.store.conn, chat_id, after_seq)
 
+    def previous_chats(self, customer_id: str, except_chat_id: str, limit: int = 5) -> PreviousChats:
+        """The customer's other chats in the store, newest first (local_cache/previous_chats.py)."""
+        with self.store.reading():
+            return previous_chats(self.store.conn, customer_id, except_chat_id, limit)
+
     def day_metrics(self, day_start: float, policy, chats: dict) -> DayMetrics:
         with self.store.reading():
             return day_metrics(self.store.conn, day_start, self.store.clock(), policy, chats)
@@ -87,12 +93,13 @@ def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
     conn.execute(
         """
         INSERT INTO chats (id, customer_name, customer_title, vip, channel, state, priority, created_at, updated_at,
-                           opened_at, tags, profile)
-        VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                           opened_at, tags, profile, customer_id)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET
             customer_name=excluded.customer_name, customer_title=excluded.customer_title, vip=excluded.vip,
             channel=excluded.channel, priority=excluded.priority,
             updated_at=excluded.updated_at, tags=excluded.tags, profile=excluded.profile,
+            customer_id=excluded.customer_id,
             -- The agent's close still on its way stays shown: the server's answer to an action queued before it
             -- (the resolution tag) says "opened" and is not a reopening.
             state=CASE WHEN {closing} THEN 'closed' ELSE excluded.state END,
@@ -104,6 +111,7 @@ def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
             chat.id, chat.customer_name, chat.customer_title, int(chat.vip), chat.channel,
             chat.state, chat.priority, chat.created_at, chat.updated_at, chat.created_at,
             json.dumps(list(chat.tags), ensure_ascii=False), json.dumps(chat.profile, ensure_ascii=False),
+            chat.customer_id,
         ),
     )
 

@@ -73,6 +73,7 @@ def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) 
             created_at=row["created_at"],
             opened_at=row["opened_at"] or row["created_at"],
             tags=tuple(json.loads(row["tags"])),
+            customer_id=row["customer_id"],
         )
         for row in rows
     ]

@@ -86,7 +86,15 @@ def remote_chat(conversation: dict) -> RemoteChat:
         updated_at=moved,
         tags=tuple(labels),
         profile=profile,
+        # The contact: every conversation of one contact (a returning customer) carries its id.
+        customer_id=contact_id(sender),
     )
+
+
+def contact_id(sender: dict) -> str:
+    """The contact's id as text ('' without one: a bool or a list is not an id)."""
+    value = sender.get("id") if isinstance(sender, dict) else None
+    return str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) and value != "" else ""
 
 
 def remote_message(message: dict, conversation_id: int | str | None = None) -> RemoteMessage | None:

@@ -174,6 +174,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE drafts ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
     """,
+    # 14: the backend's customer id (customer.id): a returning customer's chats share it (the customer panel lists
+    # the previous ones). '' for chats cached before it, or from a backend without ids.
+    """
+    ALTER TABLE chats ADD COLUMN customer_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX chats_by_customer ON chats (customer_id, created_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -78,7 +78,10 @@ class HistorySearch:
     def __init__(self, store: LocalStore):
         self.store = store
 
-    def search(self, text: str, limit: int = 50, reveal: bool = False) -> list[HistoryHit]:
+    def search(self, text: str, limit: int = 50, reveal: bool = False,
+               revealed_chats: frozenset[str] = frozenset()) -> list[HistoryHit]:
+        """`revealed_chats`: chats the agent has shown in clear already (that reveal was logged): their hits come
+        unmasked too, without logging again."""
         query = text.strip()
         if not query or limit <= 0:
             return []
@@ -89,7 +92,7 @@ class HistorySearch:
         if reveal:
             for chat_id in dict.fromkeys(row["chat_id"] for row in rows):
                 self.store.audit.record_pii_reveal(chat_id)
-        return [hit(row, query, reveal) for row in rows]
+        return [hit(row, query, reveal or row["chat_id"] in revealed_chats) for row in rows]
 
 
     def index_pending(self, most: int = -1) -> int:

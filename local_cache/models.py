@@ -19,6 +19,7 @@ class RemoteChat:
     updated_at: float
     tags: tuple[str, ...] = ()
     profile: dict = field(default_factory=dict, hash=False)  # phone, id_number (masked), orders, ...
+    customer_id: str = ""  # the backend's id of the customer, the same for all their chats ('' if it has none)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ChatSummary:
     created_at: float = 0.0
     opened_at: float = 0.0  # when the chat was opened, or last reopened: the handling limit counts from here
     tags: tuple[str, ...] = ()
+    customer_id: str = ""  # links a returning customer's chats ('' when the backend gives no id)
 
 
 class TranscriptEntry(NamedTuple):

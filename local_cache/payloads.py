@@ -28,6 +28,7 @@ class CustomerFields(msgspec.Struct):
     name: str = ""
     title: str = ""
     vip: bool = False
+    id: str = ""  # the same for all of a customer's chats (a returning customer); absent from older servers
 
 
 class Chat(msgspec.Struct):

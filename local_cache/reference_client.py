@@ -294,7 +294,8 @@ def remote_chat(chat: payloads.Chat) -> RemoteChat:
         updated_at=chat.updated_at,
         tags=tuple(chat.tags),
         # Masked by the server; kept for the customer panel (name, title and VIP have their own columns).
-        profile={k: v for k, v in chat.customer.items() if k not in ("name", "title", "vip")},
+        profile={k: v for k, v in chat.customer.items() if k not in ("name", "title", "vip", "id")},
+        customer_id=known.id,
     )
 
 

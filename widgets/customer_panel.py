@@ -18,6 +18,7 @@ from textual.widgets import Static
 from widgets.i18n import tr
 from widgets.inert_text import inert_text
 from widgets.order_card import OrderShown, order_rows
+from widgets.previous_chats_card import previous_chat_rows
 
 NUMBER_LABELS = (("phone", "Phone"), ("id_number", "ID card"), ("bank_card", "Bank card"))  # tr() at use
 CARD_WIDTH = 31  # the panel's 34 columns less its border and padding
@@ -37,7 +38,8 @@ class CustomerRow(Protocol):
 
 
 def customer_card(chat: CustomerRow, profile: dict, revealed: bool, note: str = "",
-                  width: int = CARD_WIDTH, order: tuple[OrderShown, bool] | None = None) -> Text:
+                  width: int = CARD_WIDTH, order: tuple[OrderShown, bool] | None = None,
+                  previous: tuple = ((), 0, "")) -> Text:
     """Two columns, labels and values, each value wrapped under itself at `width` cells. Laid out by hand: a Rich
     Table.grid draws the same lines (tests/test_customer_card.py holds it as the reference) but took ~4 ms per
     card, a tenth of a chat switch."""
@@ -62,8 +64,9 @@ def customer_card(chat: CustomerRow, profile: dict, revealed: bool, note: str = 
     else:
         if orders or order is None:  # "none on record" under the order just picked would read as a contradiction
             rows += [("", Text()), (tr("Orders"), Text(tr("none on record"), style="dim") if not orders else Text())]
-        rows += [("", _order_line(order) if isinstance(order, dict) else unreadable())
-                 for order in orders[:ORDERS_SHOWN]]
+        rows += [("", _order_line(listed) if isinstance(listed, dict) else unreadable())
+                 for listed in orders[:ORDERS_SHOWN]]
+    rows += previous_chat_rows(*previous)  # (chats, total, key): the customer's other chats
     return _two_columns(rows, width)
 
 
@@ -126,23 +129,26 @@ class CustomerPanel(Static):
     """
 
     _shown = None
-    _card: tuple = (None, {}, False, "", None)
+    _card: tuple = (None, {}, False, "", None, ((), 0, ""))
 
     def show(self, chat: CustomerRow | None, profile: dict, revealed: bool = False, note: str = "",
-             order: tuple[OrderShown, bool] | None = None) -> None:
-        self._card = (chat, profile, revealed, note, order)
+             order: tuple[OrderShown, bool] | None = None, previous: tuple = ((), 0, "")) -> None:
+        """`order`: the order picked (alt+o) and whether it is this customer's; `previous`: (the customer's other
+        chats, newest first; how many in all; the key that opens one)."""
+        self._card = (chat, profile, revealed, note, order, previous)
         self._paint()
 
     def on_resize(self) -> None:
         self._paint()  # the card is wrapped to the panel's width
 
     def _paint(self) -> None:
-        chat, profile, revealed, note, order = self._card
+        chat, profile, revealed, note, order, previous = self._card
         width = self.content_size.width or CARD_WIDTH
         shown = (chat and (chat.customer_name, chat.customer_title, chat.vip, chat.channel, chat.priority, chat.tags),
-                 repr(profile), revealed, note, repr(order), width)
+                 repr(profile), revealed, note, repr(order), width, repr(previous))
         if shown == self._shown:  # an update re-lays out the screen: not for every message that arrives
             return
         self._shown = shown
         # Its size is fixed by CSS (width 34, the full height), so its content never needs a screen layout.
-        self.update("" if chat is None else customer_card(chat, profile, revealed, note, width, order), layout=False)
+        self.update("" if chat is None else customer_card(chat, profile, revealed, note, width, order, previous),
+                    layout=False)

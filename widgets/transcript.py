@@ -10,6 +10,7 @@ import operator
 from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -27,6 +28,8 @@ DELIVERY_MARKS = {
     "rejected": ("✗ rejected", "bold red"),
 }
 ORDER_NUMBER_STYLE = "bold underline"
+FOUND_STYLE = Style(bgcolor="grey30")  # a message scroll_to_message brought into view, for a moment
+FOUND_SECONDS = 2.5
 
 
 class TranscriptItem(Protocol):
@@ -93,6 +96,7 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         # `revealed` (the app logs each reveal).
         self.mask: Callable[[str], str] | None = None
         self.revealed = False
+        self._found_key: str | None = None  # the message scroll_to_message marked, until the mark fades
         self.init_paint()
 
     def set_revealed(self, revealed: bool) -> None:
@@ -141,6 +145,42 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
     def _same(a: TranscriptItem, b: TranscriptItem) -> bool:
         return a.key == b.key and a.delivery == b.delivery and a.text == b.text
 
+    def scroll_to_message(self, key: str) -> bool:
+        """Bring the message `key` into view, laying out the older entries down to it, and mark it for a moment
+        (history search opens a chat there). False if the transcript has no such message."""
+        index = next((number for number, entry in enumerate(self._entries) if entry.key == key), None)
+        if index is None:
+            return False
+        if self._first > index:
+            self._lay_out_older(down_to=index)
+        self._found_key = key
+        self._repaint_entry(index)
+        top = sum(len(block) for block in self._blocks[:index - self._first])
+        # A line or two of what came before, for context; again after the next layout if the range is not known yet.
+        y = max(0, top - 2)
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
+        self.call_after_refresh(self.scroll_to, y=y, animate=False, force=True)
+        self.set_timer(FOUND_SECONDS, lambda: self._unmark(key))
+        return True
+
+    def found_key(self) -> str | None:
+        """The message marked by scroll_to_message, while its mark lasts (for tests)."""
+        return self._found_key
+
+    def _unmark(self, key: str) -> None:
+        if self._found_key != key:
+            return
+        self._found_key = None
+        index = next((number for number, entry in enumerate(self._entries) if entry.key == key), None)
+        if index is not None and index >= self._first:
+            self._repaint_entry(index)
+
+    def _repaint_entry(self, index: int) -> None:
+        """One laid-out entry rendered again (its mark changed); its line count stays."""
+        position = index - self._first
+        self._blocks[position] = self._block(index, self._width())
+        self._publish(follow=False, lines_added_above=0)
+
     def plain_lines(self) -> list[str]:
         """The laid-out transcript as text, as the agent sees it (for tests and copy)."""
         return [strip.text.rstrip() for strip in self._lines]
@@ -166,12 +206,13 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         self._blocks = []
         self._lay_out_older(follow=follow)
 
-    def _lay_out_older(self, follow: bool = False) -> None:
+    def _lay_out_older(self, follow: bool = False, down_to: int | None = None) -> None:
+        """A few screens more of older entries; with `down_to`, at least down to that entry (in one layout)."""
         width = self._width()
         wanted = max(1, self.scrollable_content_region.height) * self.SCREENS_AHEAD
         older: list[list[Strip]] = []
         added = 0
-        while self._first > 0 and (added < wanted or not older):
+        while self._first > 0 and (added < wanted or not older or (down_to is not None and self._first > down_to)):
             self._first -= 1
             block = self._block(self._first, width)
             older.append(block)
@@ -224,9 +265,11 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
             block.append(self._day_rule(day.isoformat(), width))
         masked = entry.author == "customer" and self.mask is not None and not self.revealed
         name = self._customer_name if entry.author == "customer" else self._agent_name
-        key = (entry.key, entry.delivery, entry.text, name, masked)
+        found = entry.key == self._found_key
+        key = (entry.key, entry.delivery, entry.text, name, masked, found)
         if key not in self._cache:
-            self._cache[key] = self._render_entry(entry, width)
+            strips = self._render_entry(entry, width)
+            self._cache[key] = [strip.apply_style(FOUND_STYLE) for strip in strips] if found else strips
         return block + self._cache[key]
 
     def _day_rule(self, day: str, width: int) -> Strip:

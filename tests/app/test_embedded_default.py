@@ -36,6 +36,10 @@ def wait_dead(pid: int, timeout: float = 10.0) -> bool:
     return False
 
 
+def open_chats(app) -> list:
+    return [chat for chat in app.desk.chats.values() if chat.state != "closed"]
+
+
 async def test_console_on_the_embedded_default_shows_six_live_customers(tmp_path):
     backend = EmbeddedBackend(tmp_path, simulate=6, pace=0.05)
     backend.spawn()
@@ -44,12 +48,16 @@ async def test_console_on_the_embedded_default_shows_six_live_customers(tmp_path
     )
     try:
         async with app.run_test(size=(120, 36)) as pilot:
-            await wait_until(pilot, lambda: len(app.desk.chats) == 6, "six simulated chats")
+            await wait_until(pilot, lambda: len(open_chats(app)) == 6, "six simulated chats")
             await wait_until(
                 pilot, lambda: any(c.last_message_preview for c in app.desk.chats.values()), "customers to write"
             )
-            names = {chat.customer_name for chat in app.desk.chats.values()}
+            names = {chat.customer_name for chat in open_chats(app)}
             assert {"Emily Carter", "周海峰"} <= names
+            # Returning customers: some arrive with earlier chats, closed, which the customer panel lists.
+            returning = {chat.customer_id for chat in open_chats(app)} & {
+                chat.customer_id for chat in app.desk.chats.values() if chat.state == "closed"}
+            assert len(returning) >= 3
             await wait_until(pilot, lambda: app.desk.sync_status and app.desk.sync_status.online, "online status")
             assert app.desk.sync_status.agent_name == "Demo Agent"
             await wait_until(pilot, lambda: app.desk.query_one(Transcript).plain_lines(), "a transcript")
