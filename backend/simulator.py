@@ -11,8 +11,13 @@ from pathlib import Path
 from stdnum.cn import ric
 
 from backend.change_feed import ChangeNotifier
-from backend.returning_customers import (PreviousChatScript, customer_id_for, is_new_customer,
-                                         previous_chat_scripts, write_previous_chats)
+from backend.returning_customers import (
+    PreviousChatScript,
+    customer_id_for,
+    is_new_customer,
+    previous_chat_scripts,
+    write_previous_chats,
+)
 from backend.simulated_orders import made_up_orders, newest_order_number, order_summaries
 from backend.store import BackendStore
 

@@ -342,7 +342,8 @@ class BackendStore:
         return {
             "id": row["id"],
             "customer": {
-                "id": row["customer_id"], "name": row["customer_name"], "title": row["customer_title"], "vip": bool(row["vip"]),
+                "id": row["customer_id"], "name": row["customer_name"], "title": row["customer_title"],
+                "vip": bool(row["vip"]),
                 **masked_profile(json.loads(row["profile"])),
             },
             "channel": row["channel"],

@@ -217,7 +217,8 @@ ZH: dict[str, str] = {
     "Internal note": "内部备注",
     "for the team the chat goes to": "给接手的团队",
     "[note] {text}": "[备注] {text}",
-    "Note added (agents only). The composer is back to replying to the customer.": "备注已添加（仅坐席可见）。输入框已回到回复客户。",
+    "Note added (agents only). The composer is back to replying to the customer.":
+        "备注已添加（仅坐席可见）。输入框已回到回复客户。",
     # History search (alt+h) and previous chats (alt+b)
     "History search": "历史搜索",
     "Previous chats": "历史会话",
@@ -226,7 +227,8 @@ ZH: dict[str, str] = {
     "Text to find: 退款, refund, an order number…": "要找的文字：退款、refund、订单号…",
     "Type to search.": "输入文字开始搜索。",
     "Searching…": "正在搜索…",
-    "Search failed: {error}. Your query is kept; type to try again.": "搜索失败：{error}。输入的内容已保留，继续输入可重试。",
+    "Search failed: {error}. Your query is kept; type to try again.":
+        "搜索失败：{error}。输入的内容已保留，继续输入可重试。",
     "No messages contain “{query}”.": "没有消息包含“{query}”。",
     "{count} message(s), newest first": "{count} 条消息，最新的在前",
     "not cached": "未缓存",

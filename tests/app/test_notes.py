@@ -41,7 +41,8 @@ async def test_alt_p_makes_a_note_that_cannot_be_missed_and_enter_adds_it_as_a_n
 
         await type_text(pilot, "客户第二次来问，先查物流")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: agent_messages(reference_backend, chat_id) == [("客户第二次来问，先查物流", True)],
+        sent = [("客户第二次来问，先查物流", True)]
+        await wait_until(pilot, lambda: agent_messages(reference_backend, chat_id) == sent,
                          "the note on the backend, private")
         assert reference_backend.chat(chat_id)["state"] == "opened", "no answer to the customer yet"
         assert not composer.note_mode and composer.text == "", "back to reply after the note"

@@ -103,7 +103,8 @@ def test_the_simulated_customer_neither_sees_nor_answers_a_note(tmp_path):
         notifier = ChangeNotifier()
         simulator = CustomerSimulator(store, notifier, [SCRIPT], chats=1, pace=0.002, seed=1)
         task = asyncio.create_task(simulator.run())
-        await wait_for(lambda: store.chats() and customer_lines(store, store.chats()[0]["id"]) == ["杯子碎了", "我要退款"])
+        await wait_for(lambda: store.chats()
+                       and customer_lines(store, store.chats()[0]["id"]) == ["杯子碎了", "我要退款"])
         chat_id = store.chats()[0]["id"]
         store.add_message(chat_id, "agent", "退款 — 要不要先问仓库？", private=True)  # "退款" would make it react
         notifier.notify("message.created", chat_id, "agent")
