@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS messages (
     text TEXT NOT NULL,
     created_at REAL NOT NULL,
     client_key TEXT,
+    attachments TEXT NOT NULL DEFAULT '[]',
     UNIQUE (chat_id, seq)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -78,6 +79,13 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_by_chat ON orders (chat_id, created_at);
+-- Files this server serves itself (backend/attachments.py): the simulator's customers' photos and screenshots.
+CREATE TABLE IF NOT EXISTS files (
+    token TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    content BLOB NOT NULL
+);
 """
 
 PRIORITIES = ("urgent", "important", "normal")
@@ -138,6 +146,9 @@ class BackendStore:
         columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(chats)")}
         if "profile" not in columns:  # a database made before customer profiles existed
             self.conn.execute("ALTER TABLE chats ADD COLUMN profile TEXT NOT NULL DEFAULT '{}'")
+        columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(messages)")}
+        if "attachments" not in columns:  # a database made before attachments existed
+            self.conn.execute("ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]'")
         row = self.conn.execute("SELECT value FROM meta WHERE key='server_id'").fetchone()
         if row is None:
             self.server_id = "srv_" + secrets.token_hex(6)
@@ -234,9 +245,11 @@ class BackendStore:
         return self.chat(chat_id)
 
     def add_message(
-        self, chat_id: str, author: str, text: str, *, at: float | None = None, client_key: str | None = None
+        self, chat_id: str, author: str, text: str, *, at: float | None = None, client_key: str | None = None,
+        attachments: list[dict] | None = None,
     ) -> dict:
-        """Append a message; a customer writing into a closed chat reopens it (domain state machine)."""
+        """Append a message; a customer writing into a closed chat reopens it (domain state machine).
+        `attachments` as backend/attachments.py checked them."""
         now = self.clock() if at is None else at
         message_id = "m_" + secrets.token_hex(6)
         with self.transaction():
@@ -245,9 +258,10 @@ class BackendStore:
                 raise KeyError(chat_id)
             seq = chat["last_seq"] + 1
             self.conn.execute(
-                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (message_id, chat_id, seq, author, text, now, client_key),
+                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, attachments)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (message_id, chat_id, seq, author, text, now, client_key,
+                 json.dumps(attachments or [], ensure_ascii=False)),
             )
             new_state = chat["state"]
             if author == "customer" and chat["state"] == "closed":
@@ -289,6 +303,16 @@ class BackendStore:
                 "DO UPDATE SET scenario=excluded.scenario, progress=excluded.progress",
                 (slot, scenario, json.dumps(progress, ensure_ascii=False)),
             )
+
+    # --- files this server serves -------------------------------------------------------------------------
+
+    def add_file(self, token: str, name: str, kind: str, content: bytes) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT INTO files (token, name, type, content) VALUES (?,?,?,?)",
+                              (token, name, kind, content))
+
+    def file(self, token: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT name, type, content FROM files WHERE token=?", (token,)).fetchone()
 
     # --- idempotency -------------------------------------------------------------------------------
 
@@ -339,4 +363,5 @@ class BackendStore:
             "text": row["text"],
             "created_at": row["created_at"],
             "client_key": row["client_key"],
+            "attachments": json.loads(row["attachments"]),
         }
