@@ -140,6 +140,12 @@ MIGRATIONS: list[str] = [
     INSERT INTO message_search (rowid, text) SELECT rowid, text || char(57344, 57344) FROM messages;
     CREATE INDEX messages_by_time ON messages (created_at);
     """,
+    # 12: the files a message carries (local_cache/attachments.py), as a JSON array; NULL for none, which is almost
+    # every message. A column, not a table: the transcript reads it with the row it already reads (no join,
+    # no second query), and attachments are only ever read with their message.
+    """
+    ALTER TABLE messages ADD COLUMN attachments TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,6 +22,18 @@ class RemoteChat:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file a message carries (docs/api.md, "Message"): a link, shown as text and fetched only when the agent
+    asks. `url` is data from the customer: it may be any scheme; only http/https are ever opened."""
+
+    id: str
+    name: str
+    type: str  # a MIME type as the backend gave it ("image/jpeg"), or "" when it gave none
+    size: int  # bytes; 0 when unknown
+    url: str
+
+
+@dataclass(frozen=True)
 class RemoteMessage:
     id: str
     chat_id: str
@@ -30,6 +42,7 @@ class RemoteMessage:
     text: str
     created_at: float
     client_key: str | None = None  # the idempotency key the agent's console sent it with
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,7 @@ class TranscriptEntry(NamedTuple):
     # agent's transfer, ("override", rules, reason) under a message sent despite linter errors. `text` has
     # the same in English.
     system_event: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()  # the files the message carries, in the order sent
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,9 @@ class Message(msgspec.Struct):
     text: str
     created_at: float
     client_key: str | None = None
+    # Checked item by item as the message becomes a RemoteMessage (local_cache/attachments.py): one odd
+    # attachment is dropped, it does not stop the feed.
+    attachments: list[Any] | None = None
 
 
 class Agent(msgspec.Struct):
