@@ -61,6 +61,7 @@ DESK_BINDINGS = [
     Binding("f2,ctrl+o", "quick_replies", "Replies", id="quick_replies", priority=True),
     Binding("ctrl+s", "save_as_reply", "Save as reply", id="save_as_reply", show=False),
     Binding("alt+o", "choose_order", "Orders", id="choose_order", priority=True, show=False),
+    Binding("alt+a", "show_attachments", "Attachments", id="show_attachments", priority=True, show=False),
     *REJECTED_ITEM_BINDINGS,
     *KEY_LINE_BINDINGS,
     # The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.
