@@ -14,6 +14,12 @@ from widgets.inert_text import inert
 from widgets.screens.prompts import DIALOG_CSS
 from widgets.transcript_attachments import AttachmentItem, human_size
 
+SHOWN_CHARS = 255  # of a name or type: the API's cap; a longer one (a hostile backend's) would push the link away
+
+
+def cut(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
+
 
 def image_widget(image, renderer: str):
     """textual-image's widget for the protocol found (imported only then: importing it queries the terminal)."""
@@ -43,8 +49,8 @@ class AttachmentDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         attachment = self._attachment
         with Vertical():
-            yield Label(inert(attachment.name), markup=False, id="attachment-name")
-            yield Label(f"{inert(attachment.type) or '?'} · {human_size(attachment.size)}", markup=False)
+            yield Label(inert(cut(attachment.name)), markup=False, id="attachment-name")
+            yield Label(f"{inert(cut(attachment.type)) or '?'} · {human_size(attachment.size)}", markup=False)
             if self._image is not None and self._renderer:
                 yield image_widget(self._image, self._renderer)
             yield Label(inert(attachment.url), markup=False, id="attachment-url")
