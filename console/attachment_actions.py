@@ -9,6 +9,7 @@ it is the attachment's details and link, with Enter to open it.
 
 from __future__ import annotations
 
+import os
 import webbrowser
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,16 @@ from widgets.transcript_attachments import AttachmentItem
 
 if TYPE_CHECKING:
     from console.chat_desk import ChatDesk
+
+
+def open_in_browser(url: str) -> bool:
+    """webbrowser's choice, except a text-mode browser it found on its own (lynx, w3m, www-browser on a machine
+    without a desktop): started in this terminal it would fight the console for the screen. One named in
+    $BROWSER is the agent's choice and is used."""
+    browser = webbrowser.get()
+    if type(browser) is webbrowser.GenericBrowser and not os.environ.get("BROWSER"):
+        raise webbrowser.Error("only a text-mode browser was found")
+    return browser.open(url)
 
 
 class AttachmentActions:
@@ -44,11 +55,11 @@ class AttachmentActions:
 
     def _open_in_browser(self, attachment: AttachmentItem) -> None:
         try:
-            opened = webbrowser.open(attachment.url)
+            opened, detail = open_in_browser(attachment.url), ""
+        except webbrowser.Error as error:
+            opened, detail = False, str(error)
         except Exception as error:  # noqa: BLE001 - a broken opener is reported, not raised into the desk
             opened, detail = False, f"{type(error).__name__}"
-        else:
-            detail = ""
         if opened:
             message, severity = tr("Opened {name} in the browser.", name=attachment.name), "information"
         else:

@@ -285,10 +285,12 @@ class Transcript(AttachmentLines, TranscriptPaint, ScrollView, can_focus=True):
             shown = self.mask(entry.text)
         body = inert_text(shown)
         strips = [self._strip(line, console) for line in header.wrap(console, width)]
-        if shown:  # a bare photo has no text: its attachment line is the body
+        attachments = getattr(entry, "attachments", ())
+        if shown or not attachments:  # a bare photo has no text: its attachment line is the body
             strips += [self._strip(Text("  ") + line, console) for line in body.wrap(console, width - 2)]
-        strips += [self._strip(attachment_line(attachment, width), console)
-                   for attachment in getattr(entry, "attachments", ())]
+        masked = entry.author == "customer" and self.mask is not None and not self.revealed
+        strips += [self._strip(attachment_line(attachment, width, self.mask if masked else None), console)
+                   for attachment in attachments]
         return strips + [Strip.blank(width)]
 
     @staticmethod

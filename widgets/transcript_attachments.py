@@ -11,7 +11,7 @@ on the same file.
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -50,15 +50,17 @@ def kind_label(kind: str) -> str:
     return {"image": tr("Image"), "video": tr("Video"), "audio": tr("Audio")}.get(main, tr("File"))
 
 
-def attachment_line(attachment: AttachmentItem, width: int) -> Text:
-    """One line: `  ▣ Image  name · type · size · url`, cut with … to `width` cells."""
+def attachment_line(attachment: AttachmentItem, width: int, mask: Callable[[str], str] | None = None) -> Text:
+    """One line: `  ▣ Image  name · type · size · url`, cut with … to `width` cells. `mask`: personal data in a
+    customer's file name or link (a phone number as the name) is masked like the message text until f9."""
+    name, url = (mask(attachment.name), mask(attachment.url)) if mask else (attachment.name, attachment.url)
     line = Text("  ")
     line.append(f"▣ {kind_label(attachment.type)} ", style="bold magenta")
-    line.append(inert(attachment.name), style="bold")
+    line.append(inert(name), style="bold")
     details = " · ".join(part for part in (inert(attachment.type), human_size(attachment.size)) if part)
     line.append(f" · {details}", style="dim")
     line.append(" · ")
-    line.append(inert(attachment.url), style="underline dim")  # plain text: not a terminal hyperlink
+    line.append(inert(url), style="underline dim")  # plain text: not a terminal hyperlink
     if cell_len(line.plain) > width:
         line.truncate(width, overflow="ellipsis")
     line.no_wrap = True
@@ -177,6 +179,8 @@ class AttachmentLines:
     def _paint_attachment_cursor(self) -> None:
         """The cursor's line drawn highlighted: its strip in `_lines` is swapped for a highlighted copy (painting
         keeps rows by strip identity, so only that row is painted again), and the old one put back."""
+        if self._cursor_line is None and self._attachment_cursor.at is None:
+            return  # nearly always: no cursor, nothing to paint
         if self._cursor_line is not None:
             index, original, shown = self._cursor_line
             if index < len(self._lines) and self._lines[index] is shown:  # not laid out again since
