@@ -34,8 +34,9 @@ def detect_image_protocol(environ: Mapping[str, str] = os.environ) -> str:
     if not terminal_may_show_images(environ) or stdout is None or not stdout.isatty():
         return ""
     try:
-        from textual_image import renderable  # asks the terminal, once, on import
-        import textual_image.widget  # noqa: F401  (it measures the cell size on import: now, while it can)
+        # Importing asks the terminal once, and measures its cell size: now, while it still can.
+        import textual_image.widget  # noqa: F401
+        from textual_image import renderable
     except Exception:  # noqa: BLE001 - an odd terminal answer only means: no inline images
         return ""
     return {"SixelImage": "sixel", "TGPImage": "kitty"}.get(renderable.Image.__name__, "")

@@ -173,7 +173,8 @@ async def test_a_hostile_file_previews_as_a_message(tmp_path, reference_backend)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         chat_id = reference_backend.open_chat("陈静", "app")
-        reference_backend.customer_says(chat_id, "看图", [PHOTO | {"url": f"http://127.0.0.1:{server.server_port}/x.png"}])
+        liar = f"http://127.0.0.1:{server.server_port}/x.png"
+        reference_backend.customer_says(chat_id, "看图", [PHOTO | {"url": liar}])
         app = console(tmp_path, reference_backend, image_protocol="halfcell")
         async with app.run_test(size=(140, 36)) as pilot:
             await wait_until(pilot, lambda: app.desk.main_pane.transcript._entries, "the message")

@@ -111,7 +111,8 @@ def test_chatwoot_attachments_become_attachments_not_text(chatwoot, tmp_path):
     blob = "https://chat.example.com/rails/active_storage/blobs/redirect/eyJfcmFpbHMi--1f2e/%E7%A0%B4%E6%8D%9F.jpg"
     chatwoot.customer_says(conversation, "照片已经拍好了", attachments=[
         {"file_type": "image", "extension": "jpg", "data_url": blob, "file_size": 48213},
-        {"file_type": "file", "extension": None, "data_url": "https://chat.example.com/blobs/x/invoice", "file_size": 900},
+        {"file_type": "file", "extension": None, "data_url": "https://chat.example.com/blobs/x/invoice",
+         "file_size": 900},
     ])
     chatwoot.customer_says(conversation, None, attachments=[
         {"file_type": "location", "data_url": "https://maps.example.com/?q=1,2", "fallback_title": "家",
@@ -128,5 +129,6 @@ def test_chatwoot_attachments_become_attachments_not_text(chatwoot, tmp_path):
     photo, invoice = photo_message.attachments
     assert (photo.name, photo.type, photo.size, photo.url) == ("破损.jpg", "image/jpeg", 48213, blob)
     assert (invoice.name, invoice.type, invoice.size) == ("invoice", "", 900)
-    assert bare.text == "" and [(a.name, a.url) for a in bare.attachments] == [("家", "https://maps.example.com/?q=1,2")]
+    assert bare.text == ""
+    assert [(a.name, a.url) for a in bare.attachments] == [("家", "https://maps.example.com/?q=1,2")]
     store.close()
