@@ -229,7 +229,7 @@ def create_app(
             return Response(b"no such file\n", 404, media_type="text/plain")
         return Response(found["content"], 200, media_type=found["type"], headers={
             "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600",
-            "Content-Security-Policy": "default-src 'none'; sandbox"})
+            "Content-Security-Policy": "sandbox"})
 
     def guarded(endpoint):
         async def run(request: Request) -> JSONResponse:
