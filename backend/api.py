@@ -9,11 +9,12 @@ import time
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from backend.agent_writes import perform, valid_text
 from backend.api_errors import ApiError
+from backend.attachments import checked_attachments, valid_content, with_absolute_urls
 from backend.change_feed import ChangeNotifier
 from backend.orders import checked_order, masked_order
 from backend.request_limits import (
@@ -81,7 +82,8 @@ def create_app(
         limit = int_param(request, "limit", 200, minimum=1, maximum=1000)
         messages = store.messages_after(request.path_params["chat_id"], after, limit + 1)
         page = within_page_bytes(messages[:limit])
-        return JSONResponse({"messages": page, "has_more": len(messages) > len(page)})
+        return JSONResponse({"messages": [with_absolute_urls(message, str(request.base_url)) for message in page],
+                             "has_more": len(messages) > len(page)})
 
     async def customer_profile(request: Request) -> JSONResponse:
         """The only way personal numbers leave the server in clear: the agent asked to reveal them."""
@@ -114,10 +116,11 @@ def create_app(
         if heartbeat and wait and not store.events_after(after, 1):
             # Nothing yet: commit to 200 and keep the line alive while waiting, so a client can tell a quiet
             # feed (a space every `heartbeat` seconds) from a server that stopped answering (silence).
-            return StreamingResponse(feed_with_heartbeat(after, wait, heartbeat), media_type="application/json")
-        return JSONResponse(await next_events(after, wait))
+            return StreamingResponse(feed_with_heartbeat(after, wait, heartbeat, str(request.base_url)),
+                                     media_type="application/json")
+        return JSONResponse(await next_events(after, wait, base_url=str(request.base_url)))
 
-    async def next_events(after: int, wait: float, beat: float | None = None) -> dict:
+    async def next_events(after: int, wait: float, beat: float | None = None, *, base_url: str) -> dict:
         """The events after `after`, waiting up to `wait` s for the first; with `beat`, returns None each time
         `beat` s pass with nothing (the caller writes a heartbeat and asks again)."""
         deadline = time.monotonic() + wait
@@ -126,6 +129,9 @@ def create_app(
             batch = within_page_bytes(store.events_after(after))
             remaining = deadline - time.monotonic()
             if batch or remaining <= 0:
+                for event in batch:
+                    if "message" in event:
+                        event["message"] = with_absolute_urls(event["message"], base_url)
                 return {"events": batch, "cursor": batch[-1]["cursor"] if batch else max(after, 0)}
             try:
                 await asyncio.wait_for(changed.wait(), min(remaining, beat or remaining))
@@ -133,9 +139,10 @@ def create_app(
                 if beat:
                     return None
 
-    async def feed_with_heartbeat(after: int, wait: float, heartbeat: float):
+    async def feed_with_heartbeat(after: int, wait: float, heartbeat: float, base_url: str):
         deadline = time.monotonic() + wait
-        while (answer := await next_events(after, max(0.0, deadline - time.monotonic()), heartbeat)) is None:
+        while (answer := await next_events(after, max(0.0, deadline - time.monotonic()), heartbeat,
+                                           base_url=base_url)) is None:
             yield b" "  # JSON allows leading whitespace: the body still parses as one document
         yield json.dumps(answer, ensure_ascii=False).encode()
 
@@ -198,7 +205,9 @@ def create_app(
         chat_id = request.path_params["chat_id"]
         body = await read_json_object(request)
         existing_chat(chat_id)
-        message = store.add_message(chat_id, "customer", valid_text(body))
+        attachments = checked_attachments(body)
+        message = store.add_message(chat_id, "customer", valid_content(body, attachments, valid_text),
+                                    attachments=attachments)
         notifier.notify("message.created", chat_id, "customer")
         return JSONResponse({"message": message}, 201)
 
@@ -223,6 +232,16 @@ def create_app(
         except KeyError:
             raise ApiError(422, "order_exists", "an order with this number exists already") from None
         return JSONResponse({"order": masked_order(order)}, 201)
+
+    async def served_file(request: Request) -> Response:
+        """A file this server holds (the simulator's photos): no bearer token, the unguessable token is the key.
+        Served as the type it was stored with, never sniffed, and offered to show inline."""
+        found = store.file(request.path_params["token"])
+        if found is None:
+            return Response(b"no such file\n", 404, media_type="text/plain")
+        return Response(found["content"], 200, media_type=found["type"], headers={
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600",
+            "Content-Security-Policy": "sandbox"})
 
     def guarded(endpoint):
         async def run(request: Request) -> JSONResponse:
@@ -249,6 +268,7 @@ def create_app(
         Route("/api/v1/channel/chats/{chat_id}/messages", guarded(channel_customer_message), methods=["POST"]),
         Route("/api/v1/channel/chats/{chat_id}/messages", guarded(channel_list_messages), methods=["GET"]),
         Route("/api/v1/channel/chats/{chat_id}/orders", guarded(channel_add_order), methods=["POST"]),
+        Route("/files/{token}/{name}", served_file, methods=["GET", "HEAD"]),
     ]
     app = Starlette(routes=routes)
     app.state.store = store

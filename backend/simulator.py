@@ -18,6 +18,7 @@ from backend.returning_customers import (
     previous_chat_scripts,
     write_previous_chats,
 )
+from backend.simulated_files import SIMULATED_FILES, stored_attachment
 from backend.simulated_orders import made_up_orders, newest_order_number, order_summaries
 from backend.store import BackendStore
 
@@ -49,6 +50,7 @@ class Scenario:
     closing: str = ""
     reactions: tuple[Reaction, ...] = field(default=())
     previous_chats: tuple[PreviousChatScript, ...] = ()  # a returning customer's earlier chats ([[previous_chat]])
+    attach: tuple[tuple[str, ...], ...] = ()  # per turn: files sent with its last line (simulated_files.py)
 
 
 def load_scenarios(path: Path = DEFAULT_SCENARIOS) -> list[Scenario]:
@@ -73,8 +75,13 @@ def load_scenarios(path: Path = DEFAULT_SCENARIOS) -> list[Scenario]:
                     follow_ups=tuple(raw.get("follow_ups", ())),
                     closing=raw.get("closing", ""),
                     reactions=tuple(Reaction(tuple(r["when"]), r["say"]) for r in raw.get("reaction", ())),
+                    attach=tuple(tuple(turn.get("attach", ())) for turn in raw["turn"]),
                 )
             )
+            unknown = {name for names in scenarios[-1].attach for name in names} - SIMULATED_FILES.keys()
+            if unknown:
+                raise ScenarioError(f"{path}: scenario #{index} attaches unknown files {sorted(unknown)}; "
+                                    f"known: {sorted(SIMULATED_FILES)}")
         except (KeyError, TypeError) as error:
             raise ScenarioError(f"{path}: scenario #{index} is missing or has a bad field: {error}") from None
     try:
@@ -225,7 +232,9 @@ class CustomerSimulator:
                 for line in scenario.turns[progress.turn][progress.said:]:
                     await self._typing_pause(line)
                     progress.said += 1
-                    if not self._say(slot, scenario, chat_id, line, progress):
+                    last = progress.said == len(scenario.turns[progress.turn])
+                    files = scenario.attach[progress.turn] if last and scenario.attach else ()
+                    if not self._say(slot, scenario, chat_id, line, progress, files):
                         return self._leave(slot, scenario)
                 reply = await self._wait_for_reply(slot, scenario, progress)
                 if reply is None:
@@ -280,13 +289,15 @@ class CustomerSimulator:
         messages = self.store.customer_visible_after(progress.chat_id, progress.read_up_to, 1000)
         return [message for message in messages if message["author"] == "agent"]
 
-    def _say(self, slot: int, scenario: Scenario, chat_id: str, text: str, then: Progress) -> bool:
+    def _say(self, slot: int, scenario: Scenario, chat_id: str, text: str, then: Progress,
+             files: tuple[str, ...] = ()) -> bool:
         """The customer's line and where it leaves the script, in one transaction: a restart neither repeats
         nor skips it. Says nothing (False) once the agent has closed the chat: that customer is done."""
         if self._closed(chat_id):
             return False
         with self.store.transaction():
-            self.store.add_message(chat_id, "customer", self._filled(chat_id, text))
+            attachments = [stored_attachment(self.store, name) for name in files]
+            self.store.add_message(chat_id, "customer", self._filled(chat_id, text), attachments=attachments)
             self._save(slot, scenario, then)
         self.notifier.notify("message.created", chat_id, "customer")
         return True

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS messages (
     created_at REAL NOT NULL,
     client_key TEXT,
     private INTEGER NOT NULL DEFAULT 0,
+    attachments TEXT NOT NULL DEFAULT '[]',
     UNIQUE (chat_id, seq)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -80,6 +81,13 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_by_chat ON orders (chat_id, created_at);
+-- Files this server serves itself (backend/attachments.py): the simulator's customers' photos and screenshots.
+CREATE TABLE IF NOT EXISTS files (
+    token TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    content BLOB NOT NULL
+);
 """
 
 PRIORITIES = ("urgent", "important", "normal")
@@ -140,8 +148,11 @@ class BackendStore:
         columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(chats)")}
         if "profile" not in columns:  # a database made before customer profiles existed
             self.conn.execute("ALTER TABLE chats ADD COLUMN profile TEXT NOT NULL DEFAULT '{}'")
-        if "private" not in {row["name"] for row in self.conn.execute("PRAGMA table_info(messages)")}:
-            self.conn.execute("ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0")  # before notes
+        message_columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(messages)")}
+        if "private" not in message_columns:  # a database made before notes
+            self.conn.execute("ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
+        if "attachments" not in message_columns:  # a database made before attachments existed
+            self.conn.execute("ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]'")
         if "customer_id" not in columns:  # made before customer ids: each chat its own customer, as it was
             self.conn.execute("ALTER TABLE chats ADD COLUMN customer_id TEXT NOT NULL DEFAULT ''")
             self.conn.execute("UPDATE chats SET customer_id = 'cu_' || substr(id, 4)")
@@ -254,9 +265,11 @@ class BackendStore:
     def add_message(
         self, chat_id: str, author: str, text: str, *, at: float | None = None, client_key: str | None = None,
         private: bool = False,
+        attachments: list[dict] | None = None,
     ) -> dict:
         """Append a message; a customer writing into a closed chat reopens it (domain state machine). A private
-        message (an agent's internal note) changes no state: the customer has not been answered."""
+        message (an agent's internal note) changes no state: the customer has not been answered. `attachments`
+        as backend/attachments.py checked them."""
         now = self.clock() if at is None else at
         message_id = "m_" + secrets.token_hex(6)
         with self.transaction():
@@ -265,9 +278,10 @@ class BackendStore:
                 raise KeyError(chat_id)
             seq = chat["last_seq"] + 1
             self.conn.execute(
-                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                (message_id, chat_id, seq, author, text, now, client_key, int(private)),
+                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private, attachments)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (message_id, chat_id, seq, author, text, now, client_key, int(private),
+                 json.dumps(attachments or [], ensure_ascii=False)),
             )
             new_state = chat["state"]
             if author == "customer" and chat["state"] == "closed" and not private:
@@ -315,6 +329,16 @@ class BackendStore:
                 "DO UPDATE SET scenario=excluded.scenario, progress=excluded.progress",
                 (slot, scenario, json.dumps(progress, ensure_ascii=False)),
             )
+
+    # --- files this server serves -------------------------------------------------------------------------
+
+    def add_file(self, token: str, name: str, kind: str, content: bytes) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT INTO files (token, name, type, content) VALUES (?,?,?,?)",
+                              (token, name, kind, content))
+
+    def file(self, token: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT name, type, content FROM files WHERE token=?", (token,)).fetchone()
 
     # --- idempotency -------------------------------------------------------------------------------
 
@@ -367,4 +391,5 @@ class BackendStore:
             "created_at": row["created_at"],
             "client_key": row["client_key"],
             "private": bool(row["private"]),
+            "attachments": json.loads(row["attachments"]),
         }

@@ -34,7 +34,9 @@ def run_history(settings: Settings, chat_id: str, as_json: bool, offline: bool, 
     shown = (lambda text: text) if reveal else mask_all
     rows = [
         {"id": e.key, "author": e.author, "text": shown(e.text), "time": iso_time(e.created_at),
-         "delivery": e.delivery, "private": e.private}
+         "delivery": e.delivery, "private": e.private,
+         "attachments": [{"name": shown(a.name), "type": a.type, "size": a.size, "url": shown(a.url)}
+                         for a in e.attachments]}
         for e in entries
     ]
     if as_json:
@@ -47,6 +49,9 @@ def run_history(settings: Settings, chat_id: str, as_json: bool, offline: bool, 
         print(f"{row['time']} {inert(row['author'])}{note}{delivery}: {lines[0]}")
         for line in lines[1:]:
             print(f"    {line}")
+        for attachment in row["attachments"]:  # a link is data: printed as characters, never opened
+            print(f"    [attachment] {inert(attachment['name'])} ({inert(attachment['type']) or '?'}, "
+                  f"{attachment['size']} bytes) {inert(attachment['url'])}")
     return EXIT_OK
 
 
@@ -81,6 +86,9 @@ def run_history_search(settings: Settings, text: str, limit: int, as_json: bool,
               f"{inert(hit.author)}: {lines[0]}")
         for line in lines[1:]:
             print(f"    {line}")
+        for attachment in row["attachments"]:  # a link is data: printed as characters, never opened
+            print(f"    [attachment] {inert(attachment['name'])} ({inert(attachment['type']) or '?'}, "
+                  f"{attachment['size']} bytes) {inert(attachment['url'])}")
     return EXIT_OK
 
 

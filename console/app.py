@@ -21,6 +21,7 @@ from console.background_sync import BackgroundSync
 from console.chat_desk import ChatDesk, DeskServices, StoreChanged, SyncStatusChanged
 from console.command_palette import PaletteCommands
 from console.idle_collector import IdleCollector
+from console.image_support import detect_image_protocol
 from console.key_bindings import ALL_BINDINGS, APP_BINDINGS
 from console.key_order import KeySequencer
 from console.keymap import effective_keys, keymap_problems
@@ -80,6 +81,7 @@ class AgentConsoleApp(App):
         refresh_team_lists: Callable[[], Awaitable[list[str]]] | None = None,
         satisfaction_invite: str = "",
         idle_close_minutes: float = 0.0,
+        image_protocol: str | None = None,
     ):
         set_language(language)  # before any widget is made: labels are translated as they are built
         super().__init__()
@@ -99,6 +101,8 @@ class AgentConsoleApp(App):
         self._clock = clock
         self._long_poll_wait = long_poll_wait
         self._close_settings = (satisfaction_invite, idle_close_minutes)  # the desk offers and sends them
+        # Asked now, before Textual reads stdin (the terminal answers on it); None: find out.
+        self.image_protocol = detect_image_protocol() if image_protocol is None else image_protocol
         # Rewrites a library layer from the backend (Chatwoot's canned responses; the library sees the file change)
         # and returns the names a transfer can go to (its teams and agents).
         self._refresh_team_lists = refresh_team_lists
@@ -117,7 +121,8 @@ class AgentConsoleApp(App):
         self.desk = ChatDesk(DeskServices(
             self.store, TranscriptReads(self.store), self.linter, self.replies, self._open_client,
             wake_sync=lambda: self.sync.wake(), clock=self._clock, sla=self.sla, alerts=self.alerts,
-            satisfaction_invite=self._close_settings[0], idle_close_minutes=self._close_settings[1]))
+            satisfaction_invite=self._close_settings[0], idle_close_minutes=self._close_settings[1],
+            image_protocol=self.image_protocol))
         desk = self.desk
         engine = SyncEngine(
             lambda: LocalStore(self._store_path),

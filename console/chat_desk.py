@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, TextArea
 
+from console.attachment_actions import AttachmentActions
 from console.chat_actions import ChatActions
 from console.customer_details import CustomerDetails
 from console.draft_keeper import DraftKeeper
@@ -49,6 +50,7 @@ from widgets.layout_containers import Pane, Row
 from widgets.message_line import MessageLine
 from widgets.screens.metrics import MetricsScreen
 from widgets.status_bar import StatusBar
+from widgets.transcript import Transcript
 
 IDLE_CHECK_SECONDS = 60.0
 CATCH_UP_DELAY = 1 / 60  # s after a new message is painted: the list and header follow, unnoticed
@@ -80,6 +82,7 @@ class DeskServices:
     alerts: str  # a new chat or a message in a background chat: bell | notify | both | off
     satisfaction_invite: str = ""  # sent as a chat is closed; empty: none
     idle_close_minutes: float = 0.0  # a chat this quiet after the agent's reply is offered for closing; 0: never
+    image_protocol: str = ""  # how attachments are previewed inline (console/image_support.py); "": not at all
 
 
 def masked_preview(chat: ChatSummary) -> ChatSummary:
@@ -115,6 +118,7 @@ class ChatDesk(Screen):
         self.chat_actions = ChatActions(self)
         self.reply_actions = ReplyActions(self, services.replies)
         self.history_actions = HistoryActions(self)
+        self.attachment_actions = AttachmentActions(self, services.image_protocol)
         self.sender = Sender(self, services.linter)
         self._order_when_opened: list[str] = []  # the chat list's order when the open chat was opened
         self._catching_up: set[str] = set()  # chats whose new messages are shown, the list and header not yet
@@ -425,6 +429,19 @@ class ChatDesk(Screen):
     def _send(self, event: Composer.SendRequested) -> None:
         self.sender.send(ChatPane.of(event.composer), event.text, event.note)
 
+    @on(Transcript.AttachmentChosen)
+    def _attachment_chosen(self, event: Transcript.AttachmentChosen) -> None:
+        if event.preview:
+            self.attachment_actions.preview(event.attachment)
+        else:
+            self.attachment_actions.open(event.attachment)
+
+    @on(Transcript.LeaveRequested)
+    def _leave_transcript(self, event: Transcript.LeaveRequested) -> None:
+        pane = ChatPane.of(event.transcript)
+        if pane is not None:
+            pane.composer.focus()
+
     # --- the desk's keys (console/key_bindings.py) ---------------------------------------------------------
 
     def action_next_chat(self) -> None:
@@ -546,6 +563,9 @@ class ChatDesk(Screen):
 
     def action_choose_previous_chat(self) -> None:
         self.history_actions.choose_previous_chat()
+
+    def action_show_attachments(self) -> None:
+        self.attachment_actions.show_newest()
 
     def action_save_as_reply(self) -> None:
         self.reply_actions.save_composer_text()

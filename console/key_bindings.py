@@ -66,6 +66,7 @@ DESK_BINDINGS = [
     Binding("alt+h", "search_history", "History search", id="search_history", priority=True, show=False),
     Binding("alt+b", "choose_previous_chat", "Previous chats", id="choose_previous_chat", priority=True,
             show=False),
+    Binding("alt+a", "show_attachments", "Attachments", id="show_attachments", priority=True, show=False),
     *REJECTED_ITEM_BINDINGS,
     *KEY_LINE_BINDINGS,
     # The sign-in prompt also opens by itself when the backend refuses the token; the key brings it back.

@@ -12,6 +12,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from local_cache import chat_views
+from local_cache.attachments import attachments_json
 from local_cache.metrics import DayMetrics, day_metrics
 from local_cache.models import ChatSummary, RemoteChat, RemoteMessage, TranscriptEntry
 from local_cache.previous_chats import PreviousChats, previous_chats
@@ -119,15 +120,15 @@ def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
 def upsert_message(conn: sqlite3.Connection, message: RemoteMessage) -> None:
     conn.execute(
         """
-        INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private)
-        VALUES (?,?,?,?,?,?,?,?)
+        INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private, attachments)
+        VALUES (?,?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET
             seq=excluded.seq, text=excluded.text, client_key=COALESCE(messages.client_key, excluded.client_key),
-            private=excluded.private
+            private=excluded.private, attachments=excluded.attachments
         """,
         (
             message.id, message.chat_id, message.seq, message.author, message.text,
-            message.created_at, message.client_key, int(message.private),
+            message.created_at, message.client_key, int(message.private), attachments_json(message.attachments),
         ),
     )
     if message.client_key:

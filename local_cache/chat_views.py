@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from local_cache.attachments import attachments_from_json
 from local_cache.models import ChatSummary, TranscriptEntry
 
 PREVIEW_CHARS = 60
@@ -82,7 +83,8 @@ def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) 
 # A server message, with what this console knows of it: the transfer that left it (a system line) or the
 # linter override recorded with it (an agent message sent despite errors).
 SERVER_MESSAGES = """
-SELECT m.id, m.seq, m.author, m.text, m.created_at, m.private, o.body AS action, l.reason, l.findings
+SELECT m.id, m.seq, m.author, m.text, m.created_at, m.private, m.attachments, o.body AS action, l.reason,
+    l.findings
 FROM messages m
 LEFT JOIN outbox o ON o.idempotency_key = m.client_key AND o.kind = 'action'
 LEFT JOIN lint_overrides l ON l.outbox_key = m.client_key
@@ -118,6 +120,7 @@ def transcript(conn: sqlite3.Connection, chat_id: str, after_seq: int = 0) -> li
             seq=row["seq"],
             system_event=event,
             private=bool(row["private"]),
+            attachments=attachments_from_json(row["attachments"]),
         ))
         if row["reason"] is not None:
             entries.append(override_line(row["id"], row, row["seq"]))

@@ -12,6 +12,10 @@ that came from the channel and is never delivered to the customer.
 
 from __future__ import annotations
 
+import mimetypes
+from urllib.parse import unquote, urlsplit
+
+from local_cache.attachments import usable_attachments
 from local_cache.models import RemoteChat, RemoteMessage
 from quick_replies.pii import mask_all, mask_keep
 
@@ -111,10 +115,9 @@ def remote_message(message: dict, conversation_id: int | str | None = None) -> R
     text = message.get("content") or ""
     if not isinstance(text, str):
         raise Misfit(f"{where}: `content` is {type(text).__name__}")
-    attachments = message.get("attachments") or []
-    if attachments and isinstance(attachments, list):
-        names = [str(a.get("file_type", "file")) for a in attachments if isinstance(a, dict)]
-        text = (text + "\n" if text else "") + " ".join(f"[{name} attachment]" for name in names)
+    raw_attachments = message.get("attachments")
+    attachments = usable_attachments([attachment_fields(item) for item in raw_attachments]
+                                     if isinstance(raw_attachments, list) else raw_attachments, where)
     # An internal note (an agent's, or this console's transfer note): agents only. It stays a note, shown apart
     # and never counted as an answer; never as if the customer had it.
     private = message.get("private") is True
@@ -131,7 +134,26 @@ def remote_message(message: dict, conversation_id: int | str | None = None) -> R
         created_at=epoch(message.get("created_at"), where),
         client_key=key if isinstance(key, str) else None,
         private=private,
+        attachments=attachments,
     )
+
+
+def attachment_fields(item: object) -> object:
+    """Chatwoot's attachment (Attachment#push_event_data: `file_type` image | audio | video | file | location |
+    fallback | …, `data_url`, `file_size`, `extension`; no file name, no MIME type) as the console's fields. The
+    name is the URL's last segment (ActiveStorage ends its links with the file name), the type guessed from it."""
+    if not isinstance(item, dict):
+        return item
+    url = item.get("data_url")
+    path_name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) if isinstance(url, str) and url else ""
+    extension = item.get("extension") if isinstance(item.get("extension"), str) else ""
+    kind = item.get("file_type") if isinstance(item.get("file_type"), str) else "file"
+    name = path_name or item.get("fallback_title") or f"{kind}.{extension}".rstrip(".")
+    guessed = mimetypes.guess_type(name if "." in name else f"x.{extension}")[0] if isinstance(name, str) else None
+    size = item.get("file_size")
+    return {"id": item.get("id"), "name": name, "url": url,
+            "type": guessed or (f"{kind}/{extension}" if kind in ("image", "audio", "video") and extension else ""),
+            "size": 0 if size is None else size}
 
 
 def message_request(text: str, key: str, private: bool = False) -> dict:

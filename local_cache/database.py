@@ -180,6 +180,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chats ADD COLUMN customer_id TEXT NOT NULL DEFAULT '';
     CREATE INDEX chats_by_customer ON chats (customer_id, created_at);
     """,
+    # 15: the files a message carries (local_cache/attachments.py), as a JSON array; NULL for none, which is almost
+    # every message. A column, not a table: the transcript reads it with the row it already reads (no join,
+    # no second query), and attachments are only ever read with their message.
+    """
+    ALTER TABLE messages ADD COLUMN attachments TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,18 @@ class RemoteChat:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file a message carries (docs/api.md, "Message"): a link, shown as text and fetched only when the agent
+    asks. `url` is data from the customer: it may be any scheme; only http/https are ever opened."""
+
+    id: str
+    name: str
+    type: str  # a MIME type as the backend gave it ("image/jpeg"), or "" when it gave none
+    size: int  # bytes; 0 when unknown
+    url: str
+
+
+@dataclass(frozen=True)
 class RemoteMessage:
     id: str
     chat_id: str
@@ -32,6 +44,7 @@ class RemoteMessage:
     created_at: float
     client_key: str | None = None  # the idempotency key the agent's console sent it with
     private: bool = False  # an agent's internal note: never the customer's, never an answer to them
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class TranscriptEntry(NamedTuple):
     # the same in English.
     system_event: tuple[str, ...] = ()
     private: bool = False  # an internal note (agents only): shown apart, never counted as an answer
+    attachments: tuple[Attachment, ...] = ()  # the files the message carries, in the order sent
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,9 @@ class Message(msgspec.Struct):
     created_at: float
     client_key: str | None = None
     private: bool = False  # an internal note; a server from before notes sends none
+    # Checked item by item as the message becomes a RemoteMessage (local_cache/attachments.py): one odd
+    # attachment is dropped, it does not stop the feed.
+    attachments: list[Any] | None = None
 
 
 class Agent(msgspec.Struct):

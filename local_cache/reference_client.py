@@ -11,6 +11,7 @@ from urllib.parse import quote
 import httpx
 
 from local_cache import order_payloads, payloads
+from local_cache.attachments import usable_attachments
 from local_cache.backend_client import (
     AuthenticationRejected,
     BackendError,
@@ -309,5 +310,6 @@ def remote_message(message: payloads.Message) -> RemoteMessage:
         created_at=message.created_at,
         client_key=message.client_key,
         private=message.private,
+        attachments=usable_attachments(message.attachments, f"message {message.id[:40]!r}"),
     )
 

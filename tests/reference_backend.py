@@ -55,8 +55,9 @@ class ReferenceBackend:
     def open_chat(self, name: str, channel: str = "web", **customer) -> str:
         return self._channel("/chats", {"customer": {"name": name, **customer}, "channel": channel})["chat"]["id"]
 
-    def customer_says(self, chat_id: str, text: str) -> dict:
-        return self._channel(f"/chats/{chat_id}/messages", {"text": text})["message"]
+    def customer_says(self, chat_id: str, text: str, attachments: list[dict] | None = None) -> dict:
+        body = {"text": text} | ({"attachments": attachments} if attachments is not None else {})
+        return self._channel(f"/chats/{chat_id}/messages", body)["message"]
 
     def add_order(self, chat_id: str, order_no: str, **order) -> dict:
         """An order for the chat's customer (one item of ¥599 unless `order` says otherwise), as the API answers."""

@@ -7,18 +7,22 @@ Each message is wrapped once per width (by terminal cells, so CJK text wraps cor
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from quick_replies.order_numbers import find_order_numbers
 from widgets.i18n import tr
 from widgets.inert_text import inert_text
+from widgets.transcript_attachments import AttachmentCursor, AttachmentItem, AttachmentLines, attachment_line
 from widgets.transcript_notes import note_body, note_label, transfer_note
 from widgets.transcript_paint import TranscriptPaint
 
@@ -43,6 +47,7 @@ class TranscriptItem(Protocol):
     error: str
     system_event: tuple[str, ...]  # ("transfer", to, note) or ("override", rules, reason): worded here
     private: bool  # an internal note: shown apart (widgets/transcript_notes.py)
+    attachments: Sequence[AttachmentItem]  # one line each under the message (transcript_attachments.py)
 
 
 def mark_order_numbers(body: Text) -> None:
@@ -68,7 +73,7 @@ def system_line(entry: TranscriptItem) -> str:
     return entry.text
 
 
-class Transcript(TranscriptPaint, ScrollView, can_focus=True):
+class Transcript(AttachmentLines, TranscriptPaint, ScrollView, can_focus=True):
     """Only the newest messages are laid out at first (a few screens' worth); scrolling near the top lays out
     older ones, the way chat apps load earlier history. A new message or a delivery change lays out only the
     messages from the first one that differs, so cost follows what changed, not the length of the chat."""
@@ -81,6 +86,29 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"transcript--thumb", "transcript--track"}  # the scroll indicator (transcript_paint.py)
     SCREENS_AHEAD = 2  # the viewport and one more: a page up is ready, and more is laid out as it is reached
     CACHE_ENTRIES = 20_000  # rendered messages kept across chats (switching back costs nothing)
+    # While an attachment has the cursor (alt+a): ↑/↓ move it, Enter opens, p/space previews, Esc leaves. Without
+    # one, ↑/↓ scroll as before.
+    BINDINGS = [
+        Binding("up", "attachment_cursor(-1)", "Previous attachment", show=False),
+        Binding("down", "attachment_cursor(1)", "Next attachment", show=False),
+        Binding("enter", "use_attachment(False)", "Open attachment", show=False),
+        Binding("p,space", "use_attachment(True)", "Preview attachment", show=False),
+        Binding("escape", "leave_attachments", "Back to the reply", show=False),
+    ]
+
+    @dataclass
+    class AttachmentChosen(Message):
+        """The agent asked to open (or preview) the attachment under the cursor."""
+
+        transcript: Transcript
+        attachment: AttachmentItem
+        preview: bool
+
+    @dataclass
+    class LeaveRequested(Message):
+        """Esc on the transcript: back to the composer."""
+
+        transcript: Transcript
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -97,6 +125,8 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         self.mask: Callable[[str], str] | None = None
         self.revealed = False
         self._found_key: str | None = None  # the message scroll_to_message marked, until the mark fades
+        self._attachment_cursor = AttachmentCursor()
+        self._cursor_line: tuple[int, Strip, Strip] | None = None  # line shown highlighted: (index, own, shown)
         self.init_paint()
 
     def set_revealed(self, revealed: bool) -> None:
@@ -143,7 +173,8 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
 
     @staticmethod
     def _same(a: TranscriptItem, b: TranscriptItem) -> bool:
-        return a.key == b.key and a.delivery == b.delivery and a.text == b.text
+        return a.key == b.key and a.delivery == b.delivery and a.text == b.text and (
+            getattr(a, "attachments", ()) == getattr(b, "attachments", ()))
 
     def scroll_to_message(self, key: str) -> bool:
         """Bring the message `key` into view, laying out the older entries down to it, and mark it for a moment
@@ -239,6 +270,7 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
             self.scroll_to(y=self.scroll_y + lines_added_above, animate=False, immediate=True, force=True)
         if len(self._cache) > self.CACHE_ENTRIES:
             self._cache.clear()
+        self._paint_attachment_cursor()
 
     def _set_virtual_size(self, size: Size) -> None:
         """Setting virtual_size re-lays out the whole screen (every widget repainted: ~10 ms at 160x50). A longer
@@ -266,7 +298,7 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         masked = entry.author == "customer" and self.mask is not None and not self.revealed
         name = self._customer_name if entry.author == "customer" else self._agent_name
         found = entry.key == self._found_key
-        key = (entry.key, entry.delivery, entry.text, name, masked, found)
+        key = (entry.key, entry.delivery, entry.text, name, masked, found, tuple(getattr(entry, "attachments", ())))
         if key not in self._cache:
             strips = self._render_entry(entry, width)
             self._cache[key] = [strip.apply_style(FOUND_STYLE) for strip in strips] if found else strips
@@ -312,13 +344,17 @@ class Transcript(TranscriptPaint, ScrollView, can_focus=True):
         if entry.author == "customer" and self.mask is not None and not self.revealed:
             shown = self.mask(entry.text)
         strips = [self._strip(line, console) for line in header.wrap(console, width)]
+        attachments = getattr(entry, "attachments", ())
         if private:
             strips += [self._strip(line, console) for line in note_body(shown, console, width)]
-        else:
+        elif shown or not attachments:  # a bare photo has no text: its attachment line is the body
             body = inert_text(shown)
             if entry.author == "customer":
                 mark_order_numbers(body)
             strips += [self._strip(Text("  ") + line, console) for line in body.wrap(console, width - 2)]
+        masked = entry.author == "customer" and self.mask is not None and not self.revealed
+        strips += [self._strip(attachment_line(attachment, width, self.mask if masked else None), console)
+                   for attachment in attachments]
         return strips + [Strip.blank(width)]
 
     @staticmethod

@@ -99,10 +99,12 @@ class FakeChatwoot:
             "contact_id": contact_id, "mine": mine, "assignee_id": assignee_id, "team_id": team_id,
             "status": status, "priority": priority, "labels": list(labels), "ago": ago})["display_id"]
 
-    def customer_says(self, conversation_id: int, content: str, *, ago: float = 0) -> dict:
-        """An incoming message (message_type 0) from the conversation's contact; returns the stored record."""
+    def customer_says(self, conversation_id: int, content: str | None, *, ago: float = 0,
+                      attachments: list[dict] | None = None) -> dict:
+        """An incoming message (message_type 0) from the conversation's contact; returns the stored record.
+        `attachments` as Attachment#push_event_data's file fields (file_type, data_url, file_size, extension)."""
         return self._post(f"/conversations/{conversation_id}/messages", {"content": content, "message_type": 0,
-                                                                          "ago": ago})
+                                                                          "ago": ago, "attachments": attachments})
 
     def add_activity(self, conversation_id: int, content: str) -> dict:
         """A system message (message_type 2), as Chatwoot writes for status or assignee changes."""

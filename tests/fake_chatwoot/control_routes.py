@@ -44,7 +44,7 @@ async def add_message(request: Request):
         message = state.create_message(conversation, content=body.get("content"), message_type=kind,
                                        private=body.get("private", False),
                                        content_attributes=body.get("content_attributes"), ago=body.get("ago", 0),
-                                       **sender)
+                                       attachments=body.get("attachments"), **sender)
     except CreateFailed as failure:
         return JSONResponse({"error": str(failure)}, 422)
     return JSONResponse(asdict(message))

@@ -63,6 +63,9 @@ class Message:
     sender_type: str | None = None  # "User" or "Contact"
     sender_id: int | None = None
     content_type: str = "text"
+    # Attachment#push_event_data (file_metadata): id, message_id, file_type, account_id, extension, data_url,
+    # thumb_url, file_size, width, height.
+    attachments: list[dict] = field(default_factory=list)
 
 
 class MessageIds:
@@ -138,7 +141,7 @@ class ChatwootState:
 
     def create_message(self, conversation: Conversation, *, content, message_type: int, private=False,
                        content_attributes=None, source_id=None, sender_type=None, sender_id=None,
-                       ago: float = 0.0, echo_id=None) -> Message:
+                       ago: float = 0.0, echo_id=None, attachments=None) -> Message:
         if not isinstance(content_attributes, (dict, type(None))):
             raise CreateFailed("content_attributes must be an object")
         now = self.now()
@@ -152,6 +155,9 @@ class ChatwootState:
         message = Message(self.message_ids.next(), conversation.display_id, conversation.inbox_id, content,
                           message_type, bool(private), now - ago, dict(content_attributes or {}), source_id,
                           sender_type, sender_id)
+        message.attachments = [{"id": message.id * 10 + index, "message_id": message.id, "account_id": self.account_id,
+                                "thumb_url": "", "width": None, "height": None, **attachment}
+                               for index, attachment in enumerate(attachments or [])]
         self.messages.append(message)
         self.publish("message.created", message, echo_id=echo_id)  # Message#dispatch_create_events
         # `after_create_commit`: set_conversation_activity uses update_columns (last_activity_at only), but

@@ -62,6 +62,8 @@ def message(state: ChatwootState, m: Message, echo_id=None) -> dict:
     data.update({"conversation_id": m.conversation_id, "message_type": m.message_type, "content_type": m.content_type,
                  "status": "sent", "content_attributes": m.content_attributes, "created_at": int(m.created_at),
                  "private": m.private, "source_id": m.source_id})
+    if m.attachments:  # `json.attachments … if message.attachments.present?`
+        data["attachments"] = [dict(attachment) for attachment in m.attachments]
     sender = _sender(state, m)
     if sender is not None:
         data["sender"] = sender

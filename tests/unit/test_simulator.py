@@ -36,10 +36,10 @@ async def wait_for(condition, timeout=10.0):
             await asyncio.sleep(0.005)
 
 
-def test_the_bundled_scenarios_cover_the_six_customers():
+def test_the_bundled_scenarios_cover_the_seven_customers():
     scenarios = load_scenarios()
     assert [s.key for s in scenarios] == [
-        "presale", "logistics", "refund", "complaint", "vip-merchant", "english-shopper"
+        "presale", "logistics", "refund", "complaint", "vip-merchant", "english-shopper", "damaged-goods"
     ]
     assert {s.language for s in scenarios} == {"zh", "en"}
     assert next(s for s in scenarios if s.key == "vip-merchant").vip
