@@ -37,6 +37,18 @@ def reference_backend(tmp_path):
 
 
 @pytest.fixture
+def agent(reference_backend):
+    """An httpx client of the reference backend's agent API, signed in."""
+    import httpx
+
+    from tests.reference_backend import AGENT_TOKEN
+
+    with httpx.Client(base_url=f"{reference_backend.url}/api/v1", timeout=30,
+                      headers={"Authorization": f"Bearer {AGENT_TOKEN}"}) as client:
+        yield client
+
+
+@pytest.fixture
 def fault_proxy(reference_backend):
     from tests.fault_proxy import FaultProxy
 

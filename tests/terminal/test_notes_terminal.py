@@ -9,14 +9,14 @@ import httpx
 import pytest
 
 from tests.reference_backend import CHANNEL_TOKEN
-from tests.terminal.test_real_terminal import backend, console  # noqa: F401  (the fixture, the session)
+from tests.terminal_session import console
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this platform")
 
 ALT_P = "\x1bp"  # what a terminal sends for alt+p (meta sends escape)
 
 
-def test_alt_p_then_enter_adds_a_private_note_and_nothing_the_customer_sees(tmp_path, backend):  # noqa: F811
+def test_alt_p_then_enter_adds_a_private_note_and_nothing_the_customer_sees(tmp_path, backend):
     chat_id = backend.open_chat("陈静", "web")
     backend.customer_says(chat_id, "我的快递到哪了？")
     session = console(tmp_path, backend)

@@ -5,17 +5,8 @@ from __future__ import annotations
 import threading
 
 import httpx
-import pytest
 
 from tests.reference_backend import AGENT_TOKEN
-
-
-@pytest.fixture
-def agent(reference_backend):
-    with httpx.Client(
-        base_url=f"{reference_backend.url}/api/v1", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=10
-    ) as client:
-        yield client
 
 
 def post_message(agent, chat_id, text, key):

@@ -11,14 +11,7 @@ import httpx
 import pytest
 
 from backend.request_limits import FIELD_CAPS, MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_PAGE_BYTES
-from tests.reference_backend import AGENT_TOKEN, CHANNEL_TOKEN
-
-
-@pytest.fixture
-def agent(reference_backend):
-    with httpx.Client(base_url=f"{reference_backend.url}/api/v1", timeout=30,
-                      headers={"Authorization": f"Bearer {AGENT_TOKEN}"}) as client:
-        yield client
+from tests.reference_backend import CHANNEL_TOKEN
 
 
 @pytest.fixture

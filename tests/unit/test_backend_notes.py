@@ -11,16 +11,8 @@ import pytest
 from backend.change_feed import ChangeNotifier
 from backend.simulator import CustomerSimulator
 from backend.store import BackendStore
-from tests.reference_backend import AGENT_TOKEN, CHANNEL_TOKEN
+from tests.reference_backend import CHANNEL_TOKEN
 from tests.unit.test_simulator import SCRIPT, customer_lines, wait_for
-
-
-@pytest.fixture
-def agent(reference_backend):
-    with httpx.Client(
-        base_url=f"{reference_backend.url}/api/v1", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=10
-    ) as client:
-        yield client
 
 
 def post(agent, chat_id, body, key):

@@ -14,17 +14,9 @@ from backend.orders import ORDER_NUMBER, checked_order
 from backend.simulated_orders import made_up_orders, newest_order_number
 from backend.simulator import CustomerSimulator, load_scenarios
 from backend.store import BackendStore
-from tests.reference_backend import AGENT_TOKEN, CHANNEL_TOKEN
+from tests.reference_backend import CHANNEL_TOKEN
 
 SHIPPING = {"name": "王建国", "phone": "13812345678", "region": "北京市朝阳区", "address": "建国路88号3单元502"}
-
-
-@pytest.fixture
-def agent(reference_backend):
-    with httpx.Client(
-        base_url=f"{reference_backend.url}/api/v1", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=10
-    ) as client:
-        yield client
 
 
 def channel_post(backend, path, body):
