@@ -15,7 +15,7 @@ LINE_GAP = 70.0  # seconds between the lines of a previous chat
 @dataclass(frozen=True)
 class PreviousChatScript:
     days_ago: float
-    lines: tuple[tuple[str, str], ...]  # (author, text): author is customer or agent
+    lines: tuple[tuple[str, str], ...]  # (author, text): author is customer, agent or note (an agent's, private)
 
 
 def previous_chat_scripts(data: dict) -> dict[str, tuple[PreviousChatScript, ...]]:
@@ -24,8 +24,8 @@ def previous_chat_scripts(data: dict) -> dict[str, tuple[PreviousChatScript, ...
     scripts: dict[str, list[PreviousChatScript]] = {}
     for raw in data.get("previous_chat", []):
         lines = tuple((str(author), str(text)) for author, text in raw["lines"])
-        if not lines or any(author not in ("customer", "agent") for author, _ in lines):
-            raise ValueError(f"previous_chat of {raw['scenario']!r}: lines are [customer|agent, text] pairs")
+        if not lines or any(author not in ("customer", "agent", "note") for author, _ in lines):
+            raise ValueError(f"previous_chat of {raw['scenario']!r}: lines are [customer|agent|note, text] pairs")
         scripts.setdefault(raw["scenario"], []).append(PreviousChatScript(float(raw["days_ago"]), lines))
     return {key: tuple(sorted(found, key=lambda script: -script.days_ago)) for key, found in scripts.items()}
 
@@ -48,7 +48,8 @@ def write_previous_chats(store: BackendStore, scripts: tuple[PreviousChatScript,
         chat = store.open_chat(customer, channel, customer_title=title, vip=vip, language=language, at=started,
                                customer_id=customer_id)
         for number, (author, text) in enumerate(script.lines):
-            store.add_message(chat["id"], author, text, at=started + number * LINE_GAP)
+            store.add_message(chat["id"], "agent" if author == "note" else author, text,
+                              at=started + number * LINE_GAP, private=author == "note")
         store.close_chat_at(chat["id"], started + len(script.lines) * LINE_GAP)
         chat_ids.append(chat["id"])
     return chat_ids

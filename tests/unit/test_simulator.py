@@ -45,6 +45,35 @@ def test_the_bundled_scenarios_cover_the_seven_customers():
     assert next(s for s in scenarios if s.key == "vip-merchant").vip
 
 
+def test_the_embedded_defaults_six_customers_show_every_kind_of_object():
+    """`agent-console` alone plays the first six scenarios (console/embedded_backend.py): among them a quoted order
+    number, a photo and a screenshot, a returning customer, and an internal note in a previous chat."""
+    from console.embedded_backend import EmbeddedBackend
+
+    played = load_scenarios()[:EmbeddedBackend.__init__.__kwdefaults__["simulate"]]
+    files = {name for scenario in played for turn in scenario.attach for name in turn}
+    assert {"damaged-parcel.jpg", "refund-error.png"} <= files
+    assert any("{order_no}" in line for scenario in played for turn in scenario.turns for line in turn)
+    previous = [chat for scenario in played for chat in scenario.previous_chats]
+    assert previous and any(author == "note" for chat in previous for author, _ in chat.lines)
+
+
+def test_a_returning_customers_note_is_written_private(tmp_path):
+    store = BackendStore(tmp_path / "backend.sqlite3")
+    scenario = next(s for s in load_scenarios() if any(author == "note" for chat in s.previous_chats
+                                                       for author, _ in chat.lines))
+    from backend.returning_customers import write_previous_chats
+
+    with store.transaction():
+        chat_ids = write_previous_chats(store, scenario.previous_chats, customer_id="cu_test", customer="陈静",
+                                        channel="web", language="zh", title="", vip=False)
+    rows = [row for chat_id in chat_ids for row in store.conn.execute(
+        "SELECT author, private FROM messages WHERE chat_id=? ORDER BY seq", (chat_id,))]
+    assert ("agent", 1) in [(row["author"], row["private"]) for row in rows]
+    assert all(row["author"] in ("customer", "agent") for row in rows)
+    store.close()
+
+
 def test_a_bad_scenario_file_names_the_file(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text('[[scenario]]\nkey = "x"\n')
