@@ -41,7 +41,8 @@ def perform(store: BackendStore, kind: str, chat_id: str, body: dict, key: str) 
         def apply() -> StoredResponse:
             answer = {}
             if line:  # in the chat's history, so every client (and the team it goes to) sees it
-                answer["message"] = store.add_message(chat_id, "system", line, client_key=key)
+                transfer = {"to": body["to"].strip(), "note": (body.get("note") or "").strip()}
+                answer["message"] = store.add_message(chat_id, "system", line, client_key=key, transfer=transfer)
             answer["chat"] = store.update_chat(chat_id, **fields)
             return StoredResponse(200, answer)
 

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS messages (
     client_key TEXT,
     private INTEGER NOT NULL DEFAULT 0,
     attachments TEXT NOT NULL DEFAULT '[]',
+    transfer TEXT,
     UNIQUE (chat_id, seq)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -153,6 +154,8 @@ class BackendStore:
             self.conn.execute("ALTER TABLE messages ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
         if "attachments" not in message_columns:  # a database made before attachments existed
             self.conn.execute("ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]'")
+        if "transfer" not in message_columns:  # made before a transfer's line said what it was
+            self.conn.execute("ALTER TABLE messages ADD COLUMN transfer TEXT")
         if "customer_id" not in columns:  # made before customer ids: each chat its own customer, as it was
             self.conn.execute("ALTER TABLE chats ADD COLUMN customer_id TEXT NOT NULL DEFAULT ''")
             self.conn.execute("UPDATE chats SET customer_id = 'cu_' || substr(id, 4)")
@@ -205,9 +208,10 @@ class BackendStore:
         return [self._message_json(r) for r in rows]
 
     def customer_visible_after(self, chat_id: str, after_seq: int, limit: int) -> list[dict]:
-        """What the customer's side may see: every message but the agents' internal notes."""
+        """What the customer's side may see: the customer's and the agents' messages, not the agents' internal notes
+        nor the system lines (a transfer's line carries its note, which is internal too)."""
         rows = self.conn.execute(
-            "SELECT * FROM messages WHERE chat_id=? AND seq>? AND private=0 ORDER BY seq LIMIT ?",
+            "SELECT * FROM messages WHERE chat_id=? AND seq>? AND private=0 AND author!='system' ORDER BY seq LIMIT ?",
             (chat_id, after_seq, limit),
         ).fetchall()
         return [self._message_json(r) for r in rows]
@@ -266,6 +270,7 @@ class BackendStore:
         self, chat_id: str, author: str, text: str, *, at: float | None = None, client_key: str | None = None,
         private: bool = False,
         attachments: list[dict] | None = None,
+        transfer: dict | None = None,
     ) -> dict:
         """Append a message; a customer writing into a closed chat reopens it (domain state machine). A private
         message (an agent's internal note) changes no state: the customer has not been answered. `attachments`
@@ -278,10 +283,11 @@ class BackendStore:
                 raise KeyError(chat_id)
             seq = chat["last_seq"] + 1
             self.conn.execute(
-                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private, attachments)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private, attachments,"
+                " transfer) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (message_id, chat_id, seq, author, text, now, client_key, int(private),
-                 json.dumps(attachments or [], ensure_ascii=False)),
+                 json.dumps(attachments or [], ensure_ascii=False),
+                 None if transfer is None else json.dumps(transfer, ensure_ascii=False)),
             )
             new_state = chat["state"]
             if author == "customer" and chat["state"] == "closed" and not private:
@@ -392,4 +398,5 @@ class BackendStore:
             "client_key": row["client_key"],
             "private": bool(row["private"]),
             "attachments": json.loads(row["attachments"]),
+            "transfer": json.loads(row["transfer"]) if row["transfer"] else None,
         }

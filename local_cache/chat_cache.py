@@ -117,18 +117,27 @@ def upsert_chat(conn: sqlite3.Connection, chat: RemoteChat) -> None:
     )
 
 
+def transfer_json(transfer: tuple[str, str]) -> str | None:
+    """As the outbox holds a transfer's body, so the transcript read treats both alike (chat_views.py)."""
+    if not transfer:
+        return None
+    to, note = transfer
+    return json.dumps({"type": "transfer", "to": to, "note": note}, ensure_ascii=False)
+
+
 def upsert_message(conn: sqlite3.Connection, message: RemoteMessage) -> None:
     conn.execute(
         """
-        INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private, attachments)
-        VALUES (?,?,?,?,?,?,?,?,?)
+        INSERT INTO messages (id, chat_id, seq, author, text, created_at, client_key, private, attachments, transfer)
+        VALUES (?,?,?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET
             seq=excluded.seq, text=excluded.text, client_key=COALESCE(messages.client_key, excluded.client_key),
-            private=excluded.private, attachments=excluded.attachments
+            private=excluded.private, attachments=excluded.attachments, transfer=excluded.transfer
         """,
         (
             message.id, message.chat_id, message.seq, message.author, message.text,
             message.created_at, message.client_key, int(message.private), attachments_json(message.attachments),
+            transfer_json(message.transfer),
         ),
     )
     if message.client_key:

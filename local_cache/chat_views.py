@@ -83,8 +83,8 @@ def chat_summaries(conn: sqlite3.Connection, chat_ids: list[str] | None = None) 
 # A server message, with what this console knows of it: the transfer that left it (a system line) or the
 # linter override recorded with it (an agent message sent despite errors).
 SERVER_MESSAGES = """
-SELECT m.id, m.seq, m.author, m.text, m.created_at, m.private, m.attachments, o.body AS action, l.reason,
-    l.findings
+SELECT m.id, m.seq, m.author, m.text, m.created_at, m.private, m.attachments, COALESCE(o.body, m.transfer) AS action,
+    l.reason, l.findings
 FROM messages m
 LEFT JOIN outbox o ON o.idempotency_key = m.client_key AND o.kind = 'action'
 LEFT JOIN lint_overrides l ON l.outbox_key = m.client_key

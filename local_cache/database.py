@@ -186,6 +186,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE messages ADD COLUMN attachments TEXT;
     """,
+    # 16: the transfer a system line records, as the server says it (an action body, JSON; NULL for any other
+    # line): a transfer made from another console shows its note as a note too, as this console's own do (their
+    # bodies are in the outbox, which the transcript read prefers).
+    """
+    ALTER TABLE messages ADD COLUMN transfer TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -45,6 +45,7 @@ class RemoteMessage:
     client_key: str | None = None  # the idempotency key the agent's console sent it with
     private: bool = False  # an agent's internal note: never the customer's, never an answer to them
     attachments: tuple[Attachment, ...] = ()
+    transfer: tuple[str, str] = ()  # (to, note) on the system line a transfer left, whoever made it
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,11 @@ def customer_fields(chat: Chat) -> CustomerFields:
     return msgspec.convert(chat.customer, CustomerFields)
 
 
+class Transfer(msgspec.Struct):
+    to: str
+    note: str = ""
+
+
 class Message(msgspec.Struct):
     id: str
     chat_id: str
@@ -65,6 +70,7 @@ class Message(msgspec.Struct):
     # Checked item by item as the message becomes a RemoteMessage (local_cache/attachments.py): one odd
     # attachment is dropped, it does not stop the feed.
     attachments: list[Any] | None = None
+    transfer: Transfer | None = None  # on the system line a transfer left: where to, and its (internal) note
 
 
 class Agent(msgspec.Struct):

@@ -311,5 +311,13 @@ def remote_message(message: payloads.Message) -> RemoteMessage:
         client_key=message.client_key,
         private=message.private,
         attachments=usable_attachments(message.attachments, f"message {message.id[:40]!r}"),
+        transfer=transfer_of(message),
     )
+
+
+def transfer_of(message: payloads.Message) -> tuple[str, str]:
+    """(to, note) of the transfer a system line records; only a system line can be one."""
+    if message.transfer is None or message.author != "system":
+        return ()
+    return message.transfer.to, message.transfer.note
 

@@ -151,3 +151,18 @@ async def test_a_transfer_note_shows_as_a_note_under_its_line(tmp_path, referenc
         at = next(i for i, line in enumerate(lines) if line.startswith("Transferred to refund-team"))
         assert "客户要求回电" not in lines[at], "the note is not run into the line"
         assert lines[at + 1].startswith("✎ Internal note") and lines[at + 2] == "┃ 客户要求回电"
+
+
+async def test_a_transfer_made_from_another_console_shows_its_note_as_a_note(tmp_path, reference_backend, agent):
+    """The outbox knows only this console's transfers; another's reaches the transcript through the feed alone."""
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = await open_chat(pilot, app, reference_backend)
+        agent.post(f"/chats/{chat_id}/actions", json={"type": "transfer", "to": "refund-team", "note": "客户要求回电"},
+                   headers={"Idempotency-Key": "elsewhere"}).raise_for_status()
+        await wait_until(pilot, lambda: any(line.strip().startswith("Transferred to refund-team")
+                                            for line in app.desk.main_pane.transcript.plain_lines()), "the line")
+        lines = [line.strip() for line in app.desk.main_pane.transcript.plain_lines() if line.strip()]
+        at = next(i for i, line in enumerate(lines) if line.startswith("Transferred to refund-team"))
+        assert "客户要求回电" not in lines[at]
+        assert lines[at + 1].startswith("✎ Internal note") and lines[at + 2] == "┃ 客户要求回电"

@@ -89,6 +89,20 @@ def test_the_channel_side_never_lists_a_note(reference_backend, agent):
     assert [m["text"] for m in customer_view(reference_backend, chat_id)] == ["杯子碎了", "马上为您处理"]
 
 
+def test_a_transfer_line_says_what_it_records_and_the_customer_never_sees_its_note(reference_backend, agent):
+    chat_id = reference_backend.open_chat("陈静")
+    reference_backend.customer_says(chat_id, "杯子碎了")
+    answer = agent.post(f"/chats/{chat_id}/actions", json={"type": "transfer", "to": " refund-team ",
+                                                           "note": "客户很生气，先退款"},
+                        headers={"Idempotency-Key": "transfer-note"}).json()
+    assert answer["message"]["transfer"] == {"to": "refund-team", "note": "客户很生气，先退款"}
+    line, said = reference_backend.messages(chat_id)[-1], reference_backend.messages(chat_id)[0]
+    assert line["author"] == "system" and line["transfer"] == answer["message"]["transfer"]
+    assert said["transfer"] is None, "only a transfer's line records one"
+    assert [m["text"] for m in customer_view(reference_backend, chat_id)] == ["杯子碎了"], \
+        "the line carries the internal note: not for the customer"
+
+
 def test_the_simulated_customer_neither_sees_nor_answers_a_note(tmp_path):
     async def scenario() -> None:
         store = BackendStore(tmp_path / "b.sqlite3")
