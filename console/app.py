@@ -17,6 +17,7 @@ from textual.command import CommandPalette
 from textual.message import Message
 from textual.widgets import TextArea
 
+from console.alt_keys import recognise_alt_letters
 from console.background_sync import BackgroundSync
 from console.chat_desk import ChatDesk, DeskServices, StoreChanged, SyncStatusChanged
 from console.command_palette import PaletteCommands
@@ -85,6 +86,7 @@ class AgentConsoleApp(App):
     ):
         set_language(language)  # before any widget is made: labels are translated as they are built
         super().__init__()
+        recognise_alt_letters()  # before the driver parses a key (console/alt_keys.py)
         self.key_problems = keymap_problems([*ALL_BINDINGS, *Composer.BINDINGS], editing_keys(), keys or {})
         self.key_remaps = keys or {}  # the agent's remaps by action id (Textual keeps its copy private)
         self.set_keymap(self.key_remaps)

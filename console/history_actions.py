@@ -1,4 +1,4 @@
-"""History search (alt+h) and a customer's previous chats (alt+b): finding old messages and opening old chats.
+"""History search (alt+h) and a customer's previous chats (alt+v): finding old messages and opening old chats.
 
 The search is store.history.search on a connection of its own (searches run in worker threads; the desk's
 connection stays the interface thread's), one at a time. A hit in a chat the list shows opens that chat there and

@@ -64,7 +64,8 @@ DESK_BINDINGS = [
     # Chatwoot's own key for a private note (its web app: Alt+P); here it toggles, in the composer with the focus.
     Binding("alt+p", "toggle_note_mode", "Note mode", id="toggle_note_mode", priority=True, show=False),
     Binding("alt+h", "search_history", "History search", id="search_history", priority=True, show=False),
-    Binding("alt+b", "choose_previous_chat", "Previous chats", id="choose_previous_chat", priority=True,
+    # Not alt+b: terminals send ESC b for it, which Textual reads as ctrl+left (iTerm's word left).
+    Binding("alt+v", "choose_previous_chat", "Previous chats", id="choose_previous_chat", priority=True,
             show=False),
     Binding("alt+a", "show_attachments", "Attachments", id="show_attachments", priority=True, show=False),
     *REJECTED_ITEM_BINDINGS,

@@ -41,6 +41,16 @@ def console(tmp_path: Path, backend, cols: int = 100, rows: int = 30) -> Termina
                            home=tmp_path / "home", env={"AGENT_CONSOLE_TOKEN": backend.token})
 
 
+def composer_text(session: "TerminalSession") -> str:
+    """What the main composer's box holds, by screen columns: its rounded border, or the heavy one of note mode."""
+    cells = session.cells(range(session.cols))
+    top = max(y for y, row in enumerate(cells) if any(character in {"╭", "┏"} for character, _ in row))
+    left, right = (next(x for x, (character, _) in enumerate(cells[top]) if character in corners)
+                   for corners in ({"╭", "┏"}, {"╮", "┓"}))
+    bottom = next(y for y in range(top, len(cells)) if cells[y][left][0] in {"╰", "┗"})
+    return "".join(character for row in cells[top + 1:bottom] for character, _ in row[left + 1:right])
+
+
 class TerminalSession:
     def __init__(self, args: list[str], *, cols: int, rows: int, home: Path, env: dict[str, str] | None = None):
         self.cols, self.rows = cols, rows

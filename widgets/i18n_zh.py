@@ -219,7 +219,7 @@ ZH: dict[str, str] = {
     "[note] {text}": "[备注] {text}",
     "Note added (agents only). The composer is back to replying to the customer.":
         "备注已添加（仅坐席可见）。输入框已回到回复客户。",
-    # History search (alt+h) and previous chats (alt+b)
+    # History search (alt+h) and previous chats (alt+v)
     "History search": "历史搜索",
     "Previous chats": "历史会话",
     "Search every message, open and closed chats (Enter opens the chat there, Esc closes)":

@@ -1,4 +1,4 @@
-"""History search (alt+h) and a customer's previous chats (alt+b), against the real reference backend (Pilot).
+"""History search (alt+h) and a customer's previous chats (alt+v), against the real reference backend (Pilot).
 
 Searching as the agent types, in Chinese and English, with the match marked; Enter on an open chat's old message
 opens the chat there; Enter on a closed chat opens it read-only, where nothing can be sent; a slow search never
@@ -187,13 +187,13 @@ async def test_previous_chats_are_listed_and_open_read_only(tmp_path, reference_
         app.desk.show_chat(chats["open"])
         await pilot.pause()
         card = str(app.desk.customer.panel.render())
-        assert "Previous chats" in card and "alt+b" in card and "上次的退款" in card
+        assert "Previous chats" in card and "alt+v" in card and "上次的退款" in card
         app.desk.show_chat(chats["english"])
         await pilot.pause()
         assert "Previous chats" not in str(app.desk.customer.panel.render()), "another customer"
 
         app.desk.show_chat(chats["open"])
-        await pilot.press("alt+b")
+        await pilot.press("alt+v")
         await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the previous chats")
         await pilot.press("1")
         await wait_until(pilot, lambda: isinstance(app.screen, ReadOnlyChatScreen), "the read-only chat")
@@ -203,7 +203,7 @@ async def test_previous_chats_are_listed_and_open_read_only(tmp_path, reference_
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.screen.is_modal, "back at the desk")
 
-        await pilot.press("alt+b")
+        await pilot.press("alt+v")
         await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the previous chats")
         await pilot.press("2")
         await wait_until(pilot, lambda: isinstance(app.screen, ReadOnlyChatScreen), "the read-only chat")

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.terminal_session import console
+from tests.terminal_session import composer_text, console
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this platform")
 
@@ -39,11 +39,3 @@ def test_the_quoted_order_opens_in_the_panel_reveals_its_recipient_and_fills_a_r
     finally:
         session.quit()
 
-
-def composer_text(session) -> str:
-    """What the main composer's box (its rounded border) holds, by screen columns."""
-    cells = session.cells(range(session.cols))
-    top = max(y for y, row in enumerate(cells) if any(character == "╭" for character, _ in row))
-    left, right = (next(x for x, (character, _) in enumerate(cells[top]) if character == corner) for corner in "╭╮")
-    bottom = next(y for y in range(top, len(cells)) if cells[y][left][0] == "╰")
-    return "".join(character for row in cells[top + 1:bottom] for character, _ in row[left + 1:right])
