@@ -441,6 +441,8 @@ class ChatDesk(Screen):
         pane = ChatPane.of(event.transcript)
         if pane is not None:
             pane.composer.focus()
+            if event.typed:
+                pane.composer.insert(event.typed)
 
     # --- the desk's keys (console/key_bindings.py) ---------------------------------------------------------
 

@@ -106,9 +106,10 @@ class Transcript(AttachmentLines, TranscriptPaint, ScrollView, can_focus=True):
 
     @dataclass
     class LeaveRequested(Message):
-        """Esc on the transcript: back to the composer."""
+        """Esc on the transcript: back to the composer; or a character typed there, for the composer."""
 
         transcript: Transcript
+        typed: str = ""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -152,6 +152,20 @@ class AttachmentLines:
     def action_leave_attachments(self) -> None:
         self.post_message(self.LeaveRequested(self))
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Enter, p, space and Esc are the cursor's only while it is on an attachment: otherwise they go on to the
+        screen (Esc closes a read-only chat)."""
+        if action in ("use_attachment", "leave_attachments"):
+            return self._attachment_cursor.at is not None
+        return super().check_action(action, parameters)
+
+    def on_key(self, event) -> None:
+        """Any other character typed on an attachment is meant for the reply: the composer takes it, not lost."""
+        if self._attachment_cursor.at is not None and event.is_printable and event.character not in ("p", " "):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.LeaveRequested(self, event.character))
+
     def on_blur(self) -> None:
         if self._attachment_cursor.at is not None:
             self._attachment_cursor.clear()

@@ -79,6 +79,22 @@ async def test_alt_a_moves_between_attachments_and_enter_opens_one_once(tmp_path
 
         await pilot.press("escape")
         assert isinstance(app.focused, Composer) and transcript._cursor_line is None
+        await pilot.press("escape")
+        assert isinstance(app.focused, Composer), "Esc off an attachment is not the transcript's"
+
+
+async def test_typing_on_an_attachment_goes_to_the_reply_and_nothing_is_lost(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("陈静", "app")
+    reference_backend.customer_says(chat_id, "照片已经拍好了", [PHOTO])
+    app = console(tmp_path, reference_backend)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await wait_until(pilot, lambda: len(app.desk.main_pane.transcript._entries) == 1, "the message")
+        await pilot.press("alt+a")
+        await pilot.pause()
+        assert app.focused is app.desk.main_pane.transcript
+        await pilot.press(*"hello", "1")  # p and space preview; anything else is the reply's
+        await wait_until(pilot, lambda: app.desk.main_pane.composer.text == "hello1", "every character, in order")
+        assert isinstance(app.focused, Composer)
 
 
 async def test_links_other_than_http_are_refused_with_the_reason(tmp_path, browser):

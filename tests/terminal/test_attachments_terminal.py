@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.reference_backend import ReferenceBackend
-from tests.terminal_session import TerminalSession
+from tests.terminal_session import TerminalSession, composer_text
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this platform")
 
@@ -54,6 +54,8 @@ def test_alt_a_then_enter_opens_the_photo_once(tmp_path):
         assert opened.read_text(encoding="utf-8").splitlines() == [URL]
         assert [m["author"] for m in backend.messages(chat_id)] == ["customer"], "Enter sent nothing to the customer"
         assert b"\x1b]8;" not in bytes(session.raw), "no terminal hyperlink"
+        session.send(ALT_A, "hello there")  # one burst: the key, then a reply typed at once
+        session.wait_for(lambda: composer_text(session).strip() == "hello there", "every character in the reply")
     finally:
         session.quit()
         backend.stop()
