@@ -86,9 +86,6 @@ def run_history_search(settings: Settings, text: str, limit: int, as_json: bool,
               f"{inert(hit.author)}: {lines[0]}")
         for line in lines[1:]:
             print(f"    {line}")
-        for attachment in row["attachments"]:  # a link is data: printed as characters, never opened
-            print(f"    [attachment] {inert(attachment['name'])} ({inert(attachment['type']) or '?'}, "
-                  f"{attachment['size']} bytes) {inert(attachment['url'])}")
     return EXIT_OK
 
 
