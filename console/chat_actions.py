@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from console.sending import applicable, summary
 from local_cache.models import OutboxItem
 from widgets.i18n import tr
 from widgets.screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
@@ -139,13 +140,26 @@ class ChatActions:
             return
 
         def chosen(target: str | None) -> None:
-            if target:
-                to, _, note = target.partition(":")
-                self._queue_action({"type": "transfer", "to": to.strip(), "note": note.strip()}, chat_id)
+            if not target:
+                return
+            to, _, note = target.partition(":")
+            # The note is an internal note (agents only, kept with the chat): personal data is refused in it as
+            # in a note typed in the composer; the prompt comes back with the text, so nothing is lost.
+            errors = [finding for finding in applicable(self._desk.services.linter.lint(note), note=True)
+                      if finding.level == "error"]
+            if errors:
+                self._desk.notify(tr("Not transferred: the note holds {summary}. Leave it out or mask it.",
+                                     summary=summary(note, errors)), severity="error", markup=False)
+                ask(target)
+                return
+            self._queue_action({"type": "transfer", "to": to.strip(), "note": note.strip()}, chat_id)
 
-        self._ask(PromptScreen(tr("Transfer to (agent or team), optionally ': note'"),
-                               placeholder=tr("refund-team: customer wants a callback"),
-                               suggestions=self._desk.transfer_targets), chosen)
+        def ask(value: str = "") -> None:
+            self._ask(PromptScreen(tr("Transfer to (agent or team), optionally ': note'"),
+                                   placeholder=tr("refund-team: customer wants a callback"), value=value,
+                                   suggestions=self._desk.transfer_targets), chosen)
+
+        ask()
 
     def escalate_chat(self) -> None:
         """The chat goes to the safety team as urgent, with why; the transcript stays with it. It asks once (f12

@@ -166,3 +166,21 @@ async def test_a_transfer_made_from_another_console_shows_its_note_as_a_note(tmp
         at = next(i for i, line in enumerate(lines) if line.startswith("Transferred to refund-team"))
         assert "客户要求回电" not in lines[at]
         assert lines[at + 1].startswith("✎ Internal note") and lines[at + 2] == "┃ 客户要求回电"
+
+
+async def test_a_transfer_note_with_personal_data_is_refused_and_kept_for_editing(tmp_path, reference_backend):
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat_id = await open_chat(pilot, app, reference_backend)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the transfer prompt")
+        await type_text(pilot, "team-x: 客户手机13812345678")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen), "the prompt back")
+        field = app.screen.query_one("Input")
+        assert field.value == "team-x: 客户手机13812345678", "nothing lost"
+        assert app.store.outbox.depth() == 0 and reference_backend.chat(chat_id)["state"] != "transferred"
+        field.value = "team-x: 客户要求回电"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: reference_backend.chat(chat_id)["state"] == "transferred", "transferred")
+        assert reference_backend.messages(chat_id)[-1]["transfer"] == {"to": "team-x", "note": "客户要求回电"}
