@@ -26,6 +26,11 @@ class NotFetched(Exception):
     """Why the attachment was not opened or previewed, in words for the agent."""
 
 
+# Bidirectional controls and zero-width characters: they reorder or hide what the agent reads of a link.
+BIDI_AND_INVISIBLE = frozenset("\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                               "\u2060\u2066\u2067\u2068\u2069\ufeff")
+
+
 def refusal(url: str) -> str:
     """Why this link is not opened ("" when it may be): only http(s) with a host."""
     try:
@@ -37,8 +42,12 @@ def refusal(url: str) -> str:
         return f"{scheme}: links are not opened, only http and https" if scheme else "not a web address"
     if not parts.hostname:
         return "the address names no host"
-    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
-        return "the address contains control characters or spaces"
+    if any(ord(ch) < 0x21 or 0x7F <= ord(ch) < 0xA0 or ch in BIDI_AND_INVISIBLE for ch in url):
+        # What the line shows (with stand-ins) would then differ from what the browser is given.
+        return "the address contains control characters, spaces or invisible characters"
+    if "@" in parts.netloc:
+        # user:pass@evil.example@good.example reads as one host and goes to another: a phishing shape.
+        return "the address carries a user name or password before its host"
     return ""
 
 

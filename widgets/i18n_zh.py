@@ -214,7 +214,8 @@ ZH: dict[str, str] = {
     "enter adds the note · alt+p back to reply": "回车添加备注 · alt+p 回到回复",
     "Add note": "添加备注",
     "Note mode": "备注模式",
-    "Not transferred: the note holds {summary}. Leave it out or mask it.": "未转接：备注中含有{summary}。请删去或脱敏。",
+    "Not transferred: the note holds {summary}. Leave it out or mask it.":
+        "未转接：备注中含有{summary}。请删去或脱敏。",
     "Internal note": "内部备注",
     "for the team the chat goes to": "给接手的团队",
     "[note] {text}": "[备注] {text}",

@@ -127,8 +127,13 @@ def test_a_server_trickling_bytes_meets_the_overall_deadline(server):
     ("smb://host/share", "smb: links are not opened"),
     ("//no-scheme.example/a.png", "not a web address"),
     ("https:///a.png", "the address names no host"),
-    ("https://e.x/a b.png", "the address contains control characters or spaces"),
-    ("https://e.x/\x1b]8;;x\x07", "the address contains control characters or spaces"),
+    ("https://e.x/a b.png", "the address contains control characters, spaces"),
+    ("https://e.x/\x1b]8;;x\x07", "the address contains control characters, spaces"),
+    ("https://example.com/\x9b31mx.jpg", "the address contains control characters"),  # C1: shown as <U+009B>
+    ("https://e.x/\u202egpj.exe", "the address contains control characters"),  # reads as exe.jpg
+    ("https://e.x/a\u200b.png", "the address contains control characters"),
+    ("https://user:pass@evil.example.com@good.example.com/x.jpg", "the address carries a user name"),
+    ("https://good.example.com@evil.example/x.jpg", "the address carries a user name"),
 ])
 def test_only_http_links_are_opened_or_fetched(url, reason):
     assert refusal(url).startswith(reason)
