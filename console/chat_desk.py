@@ -19,6 +19,7 @@ from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, TextArea
@@ -54,7 +55,14 @@ from widgets.transcript import Transcript
 
 IDLE_CHECK_SECONDS = 60.0
 CATCH_UP_DELAY = 1 / 60  # s after a new message is painted: the list and header follow, unnoticed
+WIDE_ENOUGH_FOR_ORDER = 100  # columns: below, opening the panel for an order would leave the transcript a sliver
 WIDE_ENOUGH_FOR_PANEL = 140  # columns: below, the customer panel starts hidden (ctrl+b) to leave the transcript room
+
+
+def binding_of(binding_id: str) -> Binding:
+    return next(binding for binding in DESK_BINDINGS if binding.id == binding_id)
+
+
 CUT_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}$")
 
 
@@ -143,8 +151,7 @@ class ChatDesk(Screen):
     def on_mount(self) -> None:
         self.customer.panel.display = self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
         self.status_bar.show(None)
-        previous_chats = next(binding for binding in DESK_BINDINGS if binding.id == "choose_previous_chat")
-        self.customer.previous_key = self.app.key_display(previous_chats)
+        self.customer.previous_key = self.app.key_display(binding_of("choose_previous_chat"))
         for pane in self.panes:
             pane.transcript.mask = mask_all
             pane.composer.expand_shortcut = self.reply_actions.expand_shortcut_code
@@ -549,7 +556,10 @@ class ChatDesk(Screen):
         """The agent asked to see an order: the panel opens if it was hidden, and follows an active reveal."""
         if chat_id != self.current_chat_id:
             return  # picked in the right-hand pane: the panel shows it when that chat is opened on the left
-        self.customer.panel.display = True
+        if not self.customer.panel.display and self.app.size.width < WIDE_ENOUGH_FOR_ORDER:
+            self.notify(tr("{key} shows the order in the customer panel.",
+                           key=self.app.key_display(binding_of("toggle_customer_panel"))), markup=False)
+        self.customer.panel.display = self.customer.panel.display or self.app.size.width >= WIDE_ENOUGH_FOR_ORDER
         if self.main_pane.transcript.revealed:
             self.run_worker(self.customer.fetch_clear_profile(chat_id, self._still_revealed(chat_id)),
                             group="reveal", exclusive=True)

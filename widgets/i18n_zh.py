@@ -168,6 +168,7 @@ ZH: dict[str, str] = {
     "delivered": "已签收",
     "refund requested": "退款中",
     "Order": "订单",
+    "{key} shows the order in the customer panel.": "按 {key} 在客户面板中查看该订单。",
     "⚠ not this customer's": "⚠ 非该客户的订单",
     "Amount": "金额",
     "Shipping": "物流",

@@ -139,3 +139,21 @@ async def test_order_numbers_the_customer_wrote_are_marked_in_the_transcript(tmp
         card = next(x for x in range(start, region.right) if shown.text(row, x, x + 6) == "411111")
         assert shown.text(row, card, card + 16) == "411111******1111", "the card number is masked"
         assert not any(line[x].underscore for x in range(card, card + 16)), "and not marked as an order"
+
+
+async def test_at_80_columns_the_picked_order_leaves_the_transcript_its_room(tmp_path, reference_backend):
+    chat_id = reference_backend.open_chat("王小明", "web")
+    reference_backend.customer_says(chat_id, "DD20261120553 到哪了")
+    reference_backend.add_order(chat_id, "DD20261120553", shipping=SHIPPING)
+    app = AgentConsoleApp(tmp_path / "agent.sqlite3",
+                          lambda: ReferenceApiClient(reference_backend.url, reference_backend.token))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.current_chat_id == chat_id, "the chat")
+        await pilot.press("alt+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the customer's orders")
+        await pilot.press("1")
+        await wait_until(pilot, lambda: app.desk.order_actions.chosen.get(chat_id) is not None, "the order picked")
+        assert not app.desk.customer.panel.display, "the panel would leave the transcript a sliver"
+        assert any("shows the order in the customer panel" in text for text in app.alert_history)
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: "DD20261120553" in panel_text(app), "the order, when asked for")
