@@ -187,13 +187,20 @@ class Transcript(AttachmentLines, TranscriptPaint, ScrollView, can_focus=True):
             self._lay_out_older(down_to=index)
         self._found_key = key
         self._repaint_entry(index)
-        top = sum(len(block) for block in self._blocks[:index - self._first])
-        # A line or two of what came before, for context; again after the next layout if the range is not known yet.
-        y = max(0, top - 2)
-        self.scroll_to(y=y, animate=False, immediate=True, force=True)
-        self.call_after_refresh(self.scroll_to, y=y, animate=False, force=True)
+        self._scroll_to_entry(key)
+        # Again after the next layout if the range is not known yet. Its line is looked up again then: scrolling
+        # near the top lays out older messages above it (watch_scroll_y), which moves it down.
+        self.call_after_refresh(self._scroll_to_entry, key)
         self.set_timer(FOUND_SECONDS, lambda: self._unmark(key))
         return True
+
+    def _scroll_to_entry(self, key: str) -> None:
+        index = next((number for number, entry in enumerate(self._entries) if entry.key == key), None)
+        if index is None or index < self._first:
+            return
+        top = sum(len(block) for block in self._blocks[:index - self._first])
+        # A line or two of what came before, for context.
+        self.scroll_to(y=max(0, top - 2), animate=False, immediate=True, force=True)
 
     def found_key(self) -> str | None:
         """The message marked by scroll_to_message, while its mark lasts (for tests)."""

@@ -212,3 +212,24 @@ async def test_previous_chats_are_listed_and_open_read_only(tmp_path, reference_
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.screen.is_modal, "back at the desk")
         assert app.desk.current_chat_id == chats["open"]
+
+
+async def test_enter_lands_on_an_old_message_among_long_ones(tmp_path, reference_backend):
+    """Long messages fill screens: bringing an old one into view lays out older ones above it as the view nears
+    the top, which moves it down. A hostile tester saw a different message on screen the first time."""
+    chat_id = reference_backend.open_chat("Evil", "web")
+    reference_backend.customer_says(chat_id, "长" * 2500)
+    reference_backend.customer_says(chat_id, "独一无二的退款 " + "A" * 4000)
+    for _ in range(12):
+        reference_backend.customer_says(chat_id, "长" * 2500)
+    app = make_app(tmp_path, reference_backend)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(pilot, lambda: len(app.store.chats.transcript(chat_id)) == 14, "the chat cached")
+        screen = await open_search(pilot, app)
+        await search_for(pilot, screen, "独一无二")
+        await pilot.press("enter")
+        transcript = app.desk.main_pane.transcript
+        await wait_until(pilot, lambda: transcript.found_key() == screen.hits[0].message_id, "the message marked")
+        await pilot.pause(0.5)
+        in_view = transcript.plain_lines()[transcript.scroll_offset.y:][:transcript.size.height]
+        assert any("独一无二的退款" in line for line in in_view), in_view[:3]
