@@ -71,7 +71,8 @@ def run_history_search(settings: Settings, text: str, limit: int, as_json: bool,
         print("personal data shown in clear; this reveal is logged", file=sys.stderr)
     rows = [
         {"chat": hit.chat_id, "customer": hit.customer_name, "state": hit.chat_state, "id": hit.message_id,
-         "seq": hit.seq, "author": hit.author, "time": iso_time(hit.created_at), "text": hit.text,
+         "seq": hit.seq, "author": hit.author, "private": hit.private, "time": iso_time(hit.created_at),
+         "text": hit.text,
          "spans": [list(span) for span in hit.spans]}
         for hit in hits
     ]
@@ -82,8 +83,9 @@ def run_history_search(settings: Settings, text: str, limit: int, as_json: bool,
         print(f"no message contains “{inert(text.strip())}”", file=sys.stderr)
     for hit, row in zip(hits, rows):
         lines = marked(hit.text, hit.spans).split("\n")
+        note = " (internal note)" if hit.private else ""
         print(f"{row['time']} {inert(hit.customer_name)} ({inert(hit.chat_id)}, {inert(hit.chat_state)}) "
-              f"{inert(hit.author)}: {lines[0]}")
+              f"{inert(hit.author)}{note}: {lines[0]}")
         for line in lines[1:]:
             print(f"    {line}")
     return EXIT_OK

@@ -23,6 +23,10 @@ class _KeyName(NamedTuple):
 
 def recognise_alt_letters() -> None:
     """Idempotent. ESC b and ESC f keep Textual's meaning (iTerm's natural text editing: a word left or right);
-    capitals are left alone, since ESC O, ESC P and ESC N begin longer sequences."""
+    capitals are left alone, since ESC O, ESC P and ESC N begin longer sequences. ESC+digit, which Textual reads
+    as the character macOS types for Option+digit (™ for alt+2), becomes alt+digit: a field with the focus
+    then types nothing for it (the history search box took "1™" for a query)."""
     for letter in string.ascii_lowercase:
         _ansi_sequences.ANSI_SEQUENCES_KEYS.setdefault("\x1b" + letter, (_KeyName(f"alt+{letter}"),))
+    for digit in string.digits:
+        _ansi_sequences.ANSI_SEQUENCES_KEYS["\x1b" + digit] = (_KeyName(f"alt+{digit}"),)

@@ -30,7 +30,7 @@ RECENT_ROWS = 3000
 MOST_TRIGRAMS = 400
 LAST_CHARACTER = "\U0010ffff"
 
-HIT_COLUMNS = """m.id, m.chat_id, m.seq, m.author, m.text, m.created_at,
+HIT_COLUMNS = """m.id, m.chat_id, m.seq, m.author, m.text, m.created_at, m.private,
     COALESCE(c.customer_name, '') AS customer_name, COALESCE(c.state, '') AS chat_state"""
 
 # The index hands its rows out newest-stored first, which is cheap; that is not always newest-written (a chat's
@@ -72,6 +72,7 @@ class HistoryHit:
     created_at: float
     text: str  # masked unless the search was asked to reveal
     spans: tuple[tuple[int, int], ...]  # [start, end) character offsets of each match in `text`
+    private: bool = False  # an agent's internal note
 
 
 class HistorySearch:
@@ -169,7 +170,7 @@ def hit(row: sqlite3.Row, query: str, reveal: bool) -> HistoryHit:
     return HistoryHit(
         chat_id=row["chat_id"], customer_name=row["customer_name"], chat_state=row["chat_state"],
         message_id=row["id"], seq=row["seq"], author=row["author"], created_at=row["created_at"],
-        text=text, spans=spans,
+        text=text, spans=spans, private=bool(row["private"]),
     )
 
 

@@ -242,3 +242,15 @@ def test_the_running_engine_indexes_what_it_stored_once_the_feed_is_quiet(tmp_pa
         assert len(found(reader, "问退款")) == 12
     finally:
         reader.close()
+
+
+def test_a_note_found_says_it_is_one_in_the_store_and_the_screen(store):
+    from dataclasses import replace
+
+    from widgets.screens.history_search import hit_prompt
+
+    store.chats.apply_changes([chat()], [message(1, "客户要退款"),
+                                         replace(message(2, "内部：退款先别批", author="agent"), private=True)])
+    hits = {hit.message_id: hit for hit in store.history.search("退款")}
+    assert (hits["m1"].private, hits["m2"].private) == (False, True)
+    assert "Internal note" in hit_prompt(hits["m2"]).plain and "Internal note" not in hit_prompt(hits["m1"]).plain

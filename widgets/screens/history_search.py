@@ -43,6 +43,7 @@ class HistoryHitRow(Protocol):
     created_at: float
     text: str
     spans: tuple[tuple[int, int], ...]
+    private: bool  # an internal note: said so in the row
 
 
 def snippet(text: str, spans: Sequence[tuple[int, int]]) -> Text:
@@ -72,6 +73,8 @@ def hit_prompt(hit: HistoryHitRow) -> Text:
     head = Text(inert(hit.customer_name or hit.chat_id), style="bold")
     state = tr(hit.chat_state.replace("_", " ")) if hit.chat_state else tr("not cached")
     head.append(f"  ·  {inert(state)}  ·  {when}  ·  {tr(hit.author)}", style="dim")
+    if getattr(hit, "private", False):
+        head.append(f"  ✎ {tr('Internal note')}", style="bold yellow")
     return head + Text("\n") + snippet(hit.text, hit.spans)
 
 
