@@ -26,7 +26,8 @@ def test_search_finds_chinese_and_english_newest_first_masked_and_marked(connect
     first, second = two_chats
     rows = json.loads(agent_console("history", "--search", "退款", "--json", *connection).stdout)
     assert [(row["chat"], row["seq"]) for row in rows] == [(second, 2), (first, 1)]
-    assert set(rows[1]) == {"chat", "customer", "state", "id", "seq", "author", "time", "text", "spans"}
+    assert set(rows[1]) == {"chat", "customer", "state", "id", "seq", "author", "private", "time", "text", "spans"}
+    assert rows[1]["private"] is False
     assert rows[1]["customer"] == "陈静" and rows[1]["state"] == "opened" and rows[1]["time"].endswith("Z")
     assert rows[1]["text"] == "我要退款，手机138****5678" and rows[1]["spans"] == [[2, 4]]
 
