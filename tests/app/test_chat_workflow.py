@@ -405,7 +405,8 @@ async def test_transfer_notes_and_override_reasons_are_lines_in_the_transcript_e
         # The server's line says what it records: each transfer's note shows as a note, here as on this console.
         for to, note in (("refund-team", "customer wants a callback"), ("2nd-line", "[red]x[/red] ␛[2J")):
             at = next(i for i, line in enumerate(lines) if line.startswith(f"Transferred to {to}"))
-            assert note not in lines[at] and lines[at + 1].startswith("✎ Internal note") and lines[at + 2] == f"┃ {note}"
+            assert note not in lines[at] and lines[at + 1].startswith("✎ Internal note")
+            assert lines[at + 2] == f"┃ {note}"
         assert not any("Sent despite" in line for line in lines), "the reason is this console's own record"
 
 
